@@ -1,0 +1,252 @@
+using System.Text.Json;
+using Forum.EventStore.Projections;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Forum.EventStore;
+
+/// <summary>An event store on PostgreSQL: streams with optimistic concurrency, a global commit order, projections.</summary>
+public sealed class EventStore
+{
+    private const string ConcurrencySqlState = "FX001";
+    private readonly string s;
+    private readonly List<IProjection> inline = [];
+
+    public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry types, TimeProvider time, string schema = "forum")
+    {
+        DataSource = dataSource;
+        Types = types;
+        Time = time;
+        SchemaName = schema;
+        s = Schema.Quote(schema);
+        Documents = new DocumentReader(dataSource, types.JsonOptions, schema);
+    }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public EventTypeRegistry Types { get; }
+
+    public TimeProvider Time { get; }
+
+    public string SchemaName { get; }
+
+    public DocumentReader Documents { get; }
+
+    public IReadOnlyList<IProjection> InlineProjections => inline;
+
+    /// <summary>Raised (in this process) after every committed append, so a local daemon need not wait to poll.</summary>
+    public event Action? Appended;
+
+    public Task MigrateAsync(CancellationToken ct = default) => Schema.MigrateAsync(DataSource, SchemaName, ct);
+
+    /// <summary>An inline projection commits in the same transaction as the append: reads see their own writes.</summary>
+    public async Task AddInlineProjectionAsync(IProjection projection, CancellationToken ct = default)
+    {
+        await ProjectionCheckpoints.EnsureAsync(DataSource, s, projection.Name, ct);
+        inline.Add(projection);
+    }
+
+    public async Task<AppendResult> AppendAsync(string streamId, string streamType, ExpectedVersion expected, IReadOnlyList<object> events, EventMetadata metadata, CancellationToken ct = default) =>
+        (await AppendCoreAsync([new StreamAppend(streamId, streamType, expected, events)], metadata, ct))[0];
+
+    /// <summary>Appends to several streams atomically: all or nothing.</summary>
+    public Task<IReadOnlyList<AppendResult>> AppendAsync(IReadOnlyList<StreamAppend> appends, EventMetadata metadata, CancellationToken ct = default) =>
+        AppendCoreAsync(appends, metadata, ct);
+
+    private async Task<IReadOnlyList<AppendResult>> AppendCoreAsync(IReadOnlyList<StreamAppend> appends, EventMetadata metadata, CancellationToken ct)
+    {
+        if (appends.Count == 0 || appends.Any(a => a.Events.Count == 0))
+        {
+            throw new ArgumentException("An append carries at least one event per stream.", nameof(appends));
+        }
+
+        var recordedAt = Time.GetUtcNow();
+        var metadataJson = JsonSerializer.Serialize(metadata, Types.JsonOptions);
+        var single = appends.Count == 1 && inline.Count == 0;
+        var eventIds = appends.Select(a => a.Events.Select(_ => Guid.CreateVersion7(recordedAt)).ToArray()).ToArray();
+        await using var connection = await DataSource.OpenConnectionAsync(ct);
+        // One statement in autocommit is its own transaction: a single-stream append is one round trip.
+        await using var tx = single ? null : await connection.BeginTransactionAsync(ct);
+        var results = new List<AppendResult>(appends.Count);
+        try
+        {
+            await using var batch = new NpgsqlBatch(connection, tx);
+            if (appends.Count > 1)
+            {
+                var lockAll = new NpgsqlBatchCommand($"SELECT {s}.lock_streams($1)");
+                lockAll.Parameters.Add(new NpgsqlParameter { Value = appends.Select(a => a.StreamId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                batch.BatchCommands.Add(lockAll);
+            }
+
+            for (var i = 0; i < appends.Count; i++)
+            {
+                batch.BatchCommands.Add(AppendCommand(appends[i], eventIds[i], appends.Count > 1, metadataJson, recordedAt));
+            }
+
+            await using (var reader = await batch.ExecuteReaderAsync(ct))
+            {
+                if (appends.Count > 1)
+                {
+                    await reader.NextResultAsync(ct);
+                }
+
+                for (var i = 0; i < appends.Count; i++)
+                {
+                    var append = appends[i];
+                    var stored = new List<StoredEvent>(append.Events.Count);
+                    var k = 0;
+                    while (await reader.ReadAsync(ct))
+                    {
+                        var @event = append.Events[k];
+                        stored.Add(new StoredEvent(reader.GetInt64(0), reader.GetInt64(1), append.StreamId, reader.GetInt64(2), eventIds[i][k], Types.NameOf(@event.GetType()), @event, metadata, recordedAt));
+                        k++;
+                    }
+
+                    results.Add(new AppendResult(append.StreamId, stored[^1].StreamVersion, stored));
+                    await reader.NextResultAsync(ct);
+                }
+            }
+
+            if (tx is not null)
+            {
+                var all = results.SelectMany(r => r.Events).ToList();
+                foreach (var projection in inline)
+                {
+                    await using var session = new DocumentSession(connection, tx, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration);
+                    await projection.ApplyAsync(all, session, ct);
+                    await session.FlushAsync(ct);
+                }
+
+                await tx.CommitAsync(ct);
+            }
+        }
+        catch (PostgresException e) when (e.SqlState == ConcurrencySqlState)
+        {
+            var failed = appends.First(a => a.StreamId == e.TableName);
+            throw new ConcurrencyException(failed.StreamId, failed.Expected, long.Parse(e.ColumnName!, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Only reachable if a writer bypassed the stream locks; still a concurrency failure, never a raw 23505.
+            var failed = appends[0];
+            throw new ConcurrencyException(failed.StreamId, failed.Expected, await StreamVersionAsync(failed.StreamId, ct) ?? 0);
+        }
+
+        Appended?.Invoke();
+        return results;
+    }
+
+    private NpgsqlBatchCommand AppendCommand(StreamAppend append, Guid[] ids, bool locked, string metadataJson, DateTimeOffset recordedAt)
+    {
+        var command = new NpgsqlBatchCommand($"SELECT out_position, out_tx_id, out_version FROM {s}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+        command.Parameters.Add(new NpgsqlParameter { Value = append.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = append.StreamType, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = append.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = locked, NpgsqlDbType = NpgsqlDbType.Boolean });
+        command.Parameters.Add(new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = append.Events.Select(e => Types.NameOf(e.GetType())).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = append.Events.Select(Types.Serialize).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = append.Events.Select(_ => metadataJson).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = recordedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        return command;
+    }
+
+    /// <summary>The stream's current version, or null when it does not exist.</summary>
+    public async Task<long?> StreamVersionAsync(string streamId, CancellationToken ct = default)
+    {
+        await using var cmd = DataSource.CreateCommand($"SELECT version FROM {s}.streams WHERE id = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = streamId });
+        return await cmd.ExecuteScalarAsync(ct) is long version ? version : null;
+    }
+
+    /// <summary>Reads a stream in version order, optionally only up to a version or as it stood at an instant.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long? upToVersion = null, DateTimeOffset? asOf = null, CancellationToken ct = default)
+    {
+        await using var cmd = DataSource.CreateCommand(
+            $"SELECT {Columns} FROM {s}.events WHERE stream_id = $1 AND stream_version <= $2 AND ($3::timestamptz IS NULL OR recorded_at <= $3) ORDER BY stream_version");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = streamId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = upToVersion ?? long.MaxValue });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = asOf.HasValue ? asOf.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        return await ReadEventsAsync(cmd, ct);
+    }
+
+    /// <summary>Reads several streams at once, each in version order, interleaved in global position order.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadStreamsAsync(IReadOnlyCollection<string> streamIds, DateTimeOffset? asOf = null, CancellationToken ct = default)
+    {
+        await using var cmd = DataSource.CreateCommand(
+            $"SELECT {Columns} FROM {s}.events WHERE stream_id = ANY($1) AND ($2::timestamptz IS NULL OR recorded_at <= $2) ORDER BY position");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = streamIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = asOf.HasValue ? asOf.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        return await ReadEventsAsync(cmd, ct);
+    }
+
+    /// <summary>Folds a stream with a pure evolve function; returns the state and the stream's version (0 when empty).</summary>
+    public async Task<(TState State, long Version)> AggregateAsync<TState>(string streamId, TState initial, Func<TState, object, TState> evolve, long? upToVersion = null, DateTimeOffset? asOf = null, CancellationToken ct = default)
+    {
+        var events = await ReadStreamAsync(streamId, upToVersion, asOf, ct);
+        var state = initial;
+        foreach (var e in events)
+        {
+            state = evolve(state, e.Data);
+        }
+
+        return (state, events.Count == 0 ? 0 : events[^1].StreamVersion);
+    }
+
+    /// <summary>
+    /// Committed events after <paramref name="after"/> in the global commit order. Only transactions older than
+    /// the oldest one still running are read, so an event committed late by a slow transaction is never skipped.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadAllAsync(GlobalCheckpoint after, int limit, CancellationToken ct = default)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync(ct);
+        return await ReadAllAsync(connection, after, limit, ct);
+    }
+
+    internal async Task<IReadOnlyList<StoredEvent>> ReadAllAsync(NpgsqlConnection connection, GlobalCheckpoint after, int limit, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            SELECT {Columns} FROM {s}.events
+            WHERE (tx_id, position) > ($1, $2)
+              AND tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint)
+            ORDER BY tx_id, position
+            LIMIT $3
+            """, connection);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = after.TransactionId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = after.Position });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = limit });
+        return await ReadEventsAsync(cmd, ct);
+    }
+
+    /// <summary>The newest point of the global commit order that the daemon may read now.</summary>
+    public async Task<GlobalCheckpoint> HeadAsync(CancellationToken ct = default)
+    {
+        await using var cmd = DataSource.CreateCommand(
+            $"""
+            SELECT tx_id, position FROM {s}.events
+            WHERE tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint)
+            ORDER BY tx_id DESC, position DESC LIMIT 1
+            """);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? new GlobalCheckpoint(reader.GetInt64(0), reader.GetInt64(1)) : GlobalCheckpoint.Start;
+    }
+
+    private const string Columns = "position, tx_id, stream_id, stream_version, event_id, type, data::text, metadata::text, recorded_at";
+
+    private async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        var events = new List<StoredEvent>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var (name, data) = Types.Deserialize(reader.GetString(5), reader.GetString(6));
+            var metadata = JsonSerializer.Deserialize<EventMetadata>(reader.GetString(7), Types.JsonOptions)!;
+            events.Add(new StoredEvent(
+                reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3), reader.GetGuid(4),
+                name, data, metadata, reader.GetFieldValue<DateTimeOffset>(8)));
+        }
+
+        return events;
+    }
+}

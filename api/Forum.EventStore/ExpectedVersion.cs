@@ -1,0 +1,24 @@
+namespace Forum.EventStore;
+
+/// <summary>What the writer believes the stream's version to be before it appends.</summary>
+public readonly record struct ExpectedVersion
+{
+    private ExpectedVersion(long value) => Value = value;
+
+    /// <summary>-1 for <see cref="Any"/>, 0 for <see cref="NoStream"/>, otherwise the exact version.</summary>
+    public long Value { get; }
+
+    public static ExpectedVersion Any { get; } = new(-1);
+
+    public static ExpectedVersion NoStream { get; } = new(0);
+
+    public static ExpectedVersion Exactly(long version) =>
+        version >= 0 ? new(version) : throw new ArgumentOutOfRangeException(nameof(version), "A stream version is never negative.");
+
+    public override string ToString() => Value switch
+    {
+        -1 => "any",
+        0 => "no stream",
+        _ => Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}

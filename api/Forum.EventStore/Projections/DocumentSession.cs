@@ -1,0 +1,173 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Forum.EventStore.Projections;
+
+/// <summary>
+/// A projection's documents within one transaction: loads are cached, writes are buffered and flushed in
+/// one statement each for upserts and deletes, so a batch of thousands of events costs a few round trips.
+/// </summary>
+public sealed class DocumentSession : IAsyncDisposable
+{
+    private readonly NpgsqlConnection connection;
+    private readonly NpgsqlTransaction transaction;
+    private readonly JsonSerializerOptions json;
+    private readonly string s;
+    private readonly Dictionary<string, object?> loaded = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, object?> pending = new(StringComparer.Ordinal);
+
+    internal DocumentSession(NpgsqlConnection connection, NpgsqlTransaction transaction, JsonSerializerOptions json, string quotedSchema, string projection, int generation)
+    {
+        this.connection = connection;
+        this.transaction = transaction;
+        this.json = json;
+        s = quotedSchema;
+        Projection = projection;
+        Generation = generation;
+    }
+
+    public string Projection { get; }
+
+    public int Generation { get; }
+
+    /// <summary>The transaction the projection's writes and checkpoint commit in, for projections with tables of their own.</summary>
+    public NpgsqlConnection Connection => connection;
+
+    public NpgsqlTransaction Transaction => transaction;
+
+    public async Task<T?> LoadAsync<T>(string id, CancellationToken ct = default)
+        where T : class
+    {
+        if (pending.TryGetValue(id, out var p) || loaded.TryGetValue(id, out p))
+        {
+            return (T?)p;
+        }
+
+        await using var cmd = new NpgsqlCommand($"SELECT data::text FROM {s}.projection_documents WHERE projection = $1 AND generation = $2 AND id = $3", connection, transaction);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Projection });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Generation });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+        var text = await cmd.ExecuteScalarAsync(ct) as string;
+        var doc = text is null ? null : JsonSerializer.Deserialize<T>(text, json);
+        loaded[id] = doc;
+        return doc;
+    }
+
+    /// <summary>Loads many documents in one round trip (ids without a document are simply absent).</summary>
+    public async Task<IReadOnlyDictionary<string, T>> LoadManyAsync<T>(IEnumerable<string> ids, CancellationToken ct = default)
+        where T : class
+    {
+        var result = new Dictionary<string, T>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        foreach (var id in ids.Distinct(StringComparer.Ordinal))
+        {
+            if (pending.TryGetValue(id, out var p) || loaded.TryGetValue(id, out p))
+            {
+                if (p is T doc)
+                {
+                    result[id] = doc;
+                }
+            }
+            else
+            {
+                missing.Add(id);
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return result;
+        }
+
+        await using var cmd = new NpgsqlCommand($"SELECT id, data::text FROM {s}.projection_documents WHERE projection = $1 AND generation = $2 AND id = ANY($3)", connection, transaction);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Projection });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Generation });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = missing.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var doc = JsonSerializer.Deserialize<T>(reader.GetString(1), json)!;
+                result[reader.GetString(0)] = doc;
+            }
+        }
+
+        foreach (var id in missing)
+        {
+            loaded[id] = result.GetValueOrDefault(id);
+        }
+
+        return result;
+    }
+
+    /// <summary>All documents of this projection (for small sets, such as a list of conferences).</summary>
+    public async Task<IReadOnlyList<T>> LoadAllAsync<T>(CancellationToken ct = default)
+        where T : class
+    {
+        await FlushAsync(ct);
+        await using var cmd = new NpgsqlCommand($"SELECT id, data::text FROM {s}.projection_documents WHERE projection = $1 AND generation = $2 ORDER BY id", connection, transaction);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Projection });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Generation });
+        var all = new List<T>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var doc = JsonSerializer.Deserialize<T>(reader.GetString(1), json)!;
+            loaded[reader.GetString(0)] = doc;
+            all.Add(doc);
+        }
+
+        return all;
+    }
+
+    public void Store<T>(string id, T document)
+        where T : class => pending[id] = document;
+
+    public void Delete(string id) => pending[id] = null;
+
+    public async Task FlushAsync(CancellationToken ct = default)
+    {
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        var upserts = pending.Where(p => p.Value is not null).ToList();
+        var deletes = pending.Where(p => p.Value is null).Select(p => p.Key).ToArray();
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (upserts.Count > 0)
+        {
+            var upsert = new NpgsqlBatchCommand(
+                $"""
+                INSERT INTO {s}.projection_documents (projection, generation, id, data)
+                SELECT $1, $2, id, data FROM unnest($3::text[], $4::jsonb[]) AS d(id, data)
+                ON CONFLICT (projection, generation, id) DO UPDATE SET data = excluded.data
+                """);
+            upsert.Parameters.Add(new NpgsqlParameter { Value = Projection });
+            upsert.Parameters.Add(new NpgsqlParameter { Value = Generation });
+            upsert.Parameters.Add(new NpgsqlParameter { Value = upserts.Select(u => u.Key).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            upsert.Parameters.Add(new NpgsqlParameter { Value = upserts.Select(u => JsonSerializer.Serialize(u.Value, u.Value!.GetType(), json)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+            batch.BatchCommands.Add(upsert);
+        }
+
+        if (deletes.Length > 0)
+        {
+            var delete = new NpgsqlBatchCommand($"DELETE FROM {s}.projection_documents WHERE projection = $1 AND generation = $2 AND id = ANY($3)");
+            delete.Parameters.Add(new NpgsqlParameter { Value = Projection });
+            delete.Parameters.Add(new NpgsqlParameter { Value = Generation });
+            delete.Parameters.Add(new NpgsqlParameter { Value = deletes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            batch.BatchCommands.Add(delete);
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+        foreach (var (id, doc) in pending)
+        {
+            loaded[id] = doc;
+        }
+
+        pending.Clear();
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

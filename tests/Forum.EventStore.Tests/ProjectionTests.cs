@@ -1,0 +1,207 @@
+using System.Collections.Concurrent;
+using Forum.EventStore.Projections;
+
+namespace Forum.EventStore.Tests;
+
+public sealed class ProjectionTests
+{
+    private static readonly EventMetadata Meta = EventMetadata.For("tester");
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    /// <summary>Holds the append's transaction open for a random while, and sometimes fails it (a rollback).</summary>
+    private sealed class Chaos : IProjection
+    {
+        public string Name => "chaos";
+
+        public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
+        {
+            await Task.Delay(Random.Shared.Next(0, 40), ct);
+            if (events.Any(e => e.Data is ThingHappened { Thing: "doomed" }))
+            {
+                throw new InvalidOperationException("rolled back on purpose");
+            }
+        }
+    }
+
+    private sealed class ThingCount : IProjection
+    {
+        public string Name => "thing-count";
+
+        public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
+        {
+            foreach (var e in events)
+            {
+                var doc = await session.LoadAsync<CountDocument>(e.StreamId, ct) ?? new CountDocument(0);
+                session.Store(e.StreamId, doc with { Count = doc.Count + 1 });
+            }
+        }
+    }
+
+    private sealed record CountDocument(int Count);
+
+    [Fact]
+    public async Task An_inline_projection_is_readable_as_soon_as_the_append_returns()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AddInlineProjectionAsync(new ThingCount());
+        await t.Store.AppendAsync("a", "thing", ExpectedVersion.Any, [new ThingHappened("1"), new ThingHappened("2")], Meta);
+        Assert.Equal(2, (await t.Store.Documents.LoadAsync<CountDocument>("thing-count", "a"))!.Count);
+    }
+
+    [Fact]
+    public async Task A_failing_inline_projection_rolls_the_append_back()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AddInlineProjectionAsync(new Chaos());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => t.Store.AppendAsync("a", "thing", ExpectedVersion.Any, [new ThingHappened("doomed")], Meta));
+        Assert.Equal(0, await t.ScalarAsync("SELECT count(*) FROM {s}.events"));
+        Assert.Null(await t.Store.StreamVersionAsync("a"));
+    }
+
+    [Fact]
+    public async Task The_daemon_hands_every_committed_event_exactly_once_in_stream_order_even_when_commits_arrive_out_of_order()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AddInlineProjectionAsync(new Chaos());
+        var daemon = new ProjectionDaemon(t.Store, [new DeliveryLog()], new() { BatchSize = 50, IdlePollInterval = TimeSpan.FromMilliseconds(20) });
+        using var stop = new CancellationTokenSource();
+        var running = daemon.RunAsync(stop.Token);
+
+        var committed = new ConcurrentBag<Guid>();
+        var doomed = 0;
+        await Task.WhenAll(Enumerable.Range(0, 12).Select(w => Task.Run(async () =>
+        {
+            var random = new Random(w);
+            for (var i = 0; i < 30; i++)
+            {
+                var fail = random.Next(10) == 0;
+                var events = Enumerable.Range(0, random.Next(1, 4)).Select(_ => (object)new ThingHappened(fail ? "doomed" : "ok", w, i)).ToList();
+                var streams = random.Next(4) == 0
+                    ? new[] { $"s-{random.Next(6)}", $"s-{random.Next(6, 12)}" }
+                    : new[] { $"s-{random.Next(12)}" };
+                try
+                {
+                    var results = await t.Store.AppendAsync(streams.Select(s => new StreamAppend(s, "thing", ExpectedVersion.Any, events)).ToList(), Meta);
+                    foreach (var e in results.SelectMany(r => r.Events))
+                    {
+                        committed.Add(e.EventId);
+                    }
+                }
+                catch (InvalidOperationException) when (fail)
+                {
+                    Interlocked.Increment(ref doomed);
+                }
+
+                await Task.Delay(random.Next(0, 10));
+            }
+        })));
+
+        await Eventually.TrueAsync(async () => (await DeliveryLog.ReadAsync(t.Store)).Count >= committed.Count, Deadline, "the log holds every committed event");
+        await stop.CancelAsync();
+        await running;
+
+        var log = await DeliveryLog.ReadAsync(t.Store);
+        Assert.True(doomed > 0, "some transactions were rolled back");
+        Assert.Equal(committed.Order(), log.Select(e => e.EventId).Order());
+        Assert.Equal(log.Count, log.Select(e => e.EventId).Distinct().Count());
+        foreach (var stream in log.GroupBy(e => e.StreamId))
+        {
+            Assert.Equal(Enumerable.Range(1, stream.Count()).Select(v => (long)v), stream.Select(e => e.StreamVersion));
+        }
+
+        Assert.Equal(log.Select(e => e.Position), log.OrderBy(e => e.TransactionId).ThenBy(e => e.Position).Select(e => e.Position));
+        Assert.True(log.Zip(log.Skip(1)).Any(p => p.First.Position > p.Second.Position), "some commits landed out of position order, and none was skipped");
+        Assert.Equal(0, await t.ScalarAsync("SELECT count(*) FROM {s}.events WHERE data->>'thing' = 'doomed'"));
+    }
+
+    [Fact]
+    public async Task When_the_leading_process_dies_another_takes_over_from_the_checkpoint()
+    {
+        await using var t = await TestStore.CreateAsync();
+        var a = await t.OpenAnotherAsync("daemon-a");
+        await using var b = await t.OpenAnotherAsync("daemon-b");
+        var options = new ProjectionDaemonOptions { BatchSize = 20, IdlePollInterval = TimeSpan.FromMilliseconds(20), LeadershipInterval = TimeSpan.FromMilliseconds(300) };
+        var daemonA = new ProjectionDaemon(a.Store, [new DeliveryLog()], options);
+        var daemonB = new ProjectionDaemon(b.Store, [new DeliveryLog()], options);
+        using var stopA = new CancellationTokenSource();
+        using var stopB = new CancellationTokenSource();
+        var runA = daemonA.RunAsync(stopA.Token);
+        await Eventually.TrueAsync(() => Task.FromResult(daemonA.IsLeading("delivery-log")), Deadline, "A leads");
+        var runB = daemonB.RunAsync(stopB.Token);
+
+        var written = 0;
+        using var stopWriting = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            while (!stopWriting.IsCancellationRequested)
+            {
+                await t.Store.AppendAsync($"s-{w}", "thing", ExpectedVersion.Any, [new ThingHappened("x", w)], Meta);
+                Interlocked.Increment(ref written);
+            }
+        })).ToArray();
+
+        await Eventually.TrueAsync(async () => (await DeliveryLog.ReadAsync(t.Store)).Count > 100, Deadline, "A has applied events");
+        Assert.False(daemonB.IsLeading("delivery-log"));
+
+        // A dies: its pool is gone and the server drops its connections, lease included.
+        await a.DataSource.DisposeAsync();
+        await t.ScalarAsync("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'daemon-a'");
+        await Eventually.TrueAsync(() => Task.FromResult(daemonB.IsLeading("delivery-log")), TimeSpan.FromSeconds(10), "B takes the lead within seconds");
+        var atTakeover = (await DeliveryLog.ReadAsync(t.Store)).Count;
+        await Eventually.TrueAsync(async () => (await DeliveryLog.ReadAsync(t.Store)).Count > atTakeover + 100, Deadline, "B applies new events");
+
+        await stopWriting.CancelAsync();
+        await Task.WhenAll(writers);
+        await Eventually.TrueAsync(async () => (await DeliveryLog.ReadAsync(t.Store)).Count >= written, Deadline, "B catches up");
+        await stopA.CancelAsync();
+        await stopB.CancelAsync();
+        await Task.WhenAll(runA, runB);
+
+        var log = await DeliveryLog.ReadAsync(t.Store);
+        Assert.Equal(written, log.Count);
+        Assert.Equal(written, log.Select(e => e.EventId).Distinct().Count());
+        foreach (var stream in log.GroupBy(e => e.StreamId))
+        {
+            Assert.Equal(Enumerable.Range(1, stream.Count()).Select(v => (long)v), stream.Select(e => e.StreamVersion));
+        }
+    }
+
+    [Fact]
+    public async Task A_rebuild_runs_beside_the_serving_generation_and_readers_switch_when_it_has_caught_up()
+    {
+        await using var t = await TestStore.CreateAsync();
+        for (var i = 0; i < 300; i++)
+        {
+            await t.Store.AppendAsync($"s-{i % 3}", "thing", ExpectedVersion.Any, [new ThingHappened("x")], Meta);
+        }
+
+        var daemon = new ProjectionDaemon(t.Store, [new ThingCount()], new() { BatchSize = 10, IdlePollInterval = TimeSpan.FromMilliseconds(20) });
+        using var stop = new CancellationTokenSource();
+        var running = daemon.RunAsync(stop.Token);
+        async Task<int> Count() => (await t.Store.Documents.LoadAsync<CountDocument>("thing-count", "s-0"))?.Count ?? 0;
+        await Eventually.TrueAsync(async () => await Count() == 100, Deadline, "first build done");
+
+        var generation = await daemon.RequestRebuildAsync("thing-count");
+        Assert.Equal(2, generation);
+        var seen = new List<int>();
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                seen.Add(await Count());
+                return (await daemon.StatusAsync()).Single(s => s.Active).Generation == 2;
+            },
+            Deadline,
+            "the rebuilt generation becomes the active one");
+
+        Assert.All(seen, c => Assert.Equal(100, c));
+        Assert.Equal(100, await Count());
+        await t.Store.AppendAsync("s-0", "thing", ExpectedVersion.Any, [new ThingHappened("after")], Meta);
+        await Eventually.TrueAsync(async () => await Count() == 101, Deadline, "the new generation keeps projecting");
+        Assert.Equal(3, await t.ScalarAsync("SELECT count(*) FROM {s}.projection_documents WHERE generation = 2"));
+        Assert.Equal(0, await t.ScalarAsync("SELECT count(*) FROM {s}.projection_documents WHERE generation = 1"));
+        var status = (await daemon.StatusAsync()).Single();
+        Assert.Equal(0, status.EventsBehind);
+        await stop.CancelAsync();
+        await running;
+    }
+}
