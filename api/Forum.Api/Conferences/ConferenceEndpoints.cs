@@ -1,0 +1,101 @@
+using System.Security.Claims;
+using Forum.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Forum.Api.Conferences;
+
+public static class ConferenceEndpoints
+{
+    public static IEndpointRouteBuilder MapConferenceEndpoints(this IEndpointRouteBuilder app)
+    {
+        var series = app.MapGroup("/api/series").WithTags("Series");
+        series.MapPost("/", CreateSeries).RequireAuthorization(Roles.Organiser).WithSummary("Create a series of conferences");
+        series.MapGet("/{slug}", GetSeries).WithSummary("A series with its editions");
+
+        var conferences = app.MapGroup("/api/conferences").WithTags("Conferences");
+        conferences.MapPost("/", Schedule).RequireAuthorization(Roles.Organiser).WithSummary("Create a conference (as a draft)");
+        conferences.MapGet("/", List).WithSummary("Published conferences; organisers see all");
+        conferences.MapGet("/{slug}", Get).WithSummary("One conference");
+
+        var lifecycle = conferences.MapGroup("/{slug}").RequireAuthorization(Roles.Organiser);
+        lifecycle.MapPost("/publish", (string slug, HttpContext http, ConferenceService service, CancellationToken ct) =>
+            Change(slug, new ConferenceCommand.Publish(), http, service, ct)).WithSummary("Publish a draft conference");
+        lifecycle.MapPost("/registration/open", (string slug, HttpContext http, ConferenceService service, CancellationToken ct) =>
+            Change(slug, new ConferenceCommand.OpenRegistration(), http, service, ct)).WithSummary("Open registration");
+        lifecycle.MapPost("/registration/close", (string slug, HttpContext http, ConferenceService service, CancellationToken ct) =>
+            Change(slug, new ConferenceCommand.CloseRegistration(), http, service, ct)).WithSummary("Close registration");
+        lifecycle.MapPost("/conclude", (string slug, HttpContext http, ConferenceService service, CancellationToken ct) =>
+            Change(slug, new ConferenceCommand.Conclude(), http, service, ct)).WithSummary("Mark the conference concluded");
+        lifecycle.MapPost("/cancel", (string slug, CancelConferenceRequest request, HttpContext http, ConferenceService service, CancellationToken ct) =>
+            Change(slug, new ConferenceCommand.Cancel(request.Reason?.Trim() ?? ""), http, service, ct)).WithSummary("Cancel the conference, with a reason");
+        lifecycle.MapGet("/history", History).WithSummary("Every event of the conference and its sessions: type, time, actor, data");
+        return app;
+    }
+
+    private static async Task<Created<SeriesView>> CreateSeries(CreateSeriesRequest request, ClaimsPrincipal user, ConferenceService service, CancellationToken ct)
+    {
+        var created = await service.CreateSeriesAsync(request, user.Actor(), ct);
+        return TypedResults.Created($"/api/series/{created.Slug}", created);
+    }
+
+    private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> GetSeries(string slug, ClaimsPrincipal user, ConferenceService service, CancellationToken ct)
+    {
+        var found = await service.GetSeriesAsync(slug, ct);
+        if (found is null)
+        {
+            return ProblemResults.NotFound($"series '{slug}'");
+        }
+
+        return TypedResults.Ok(user.IsOrganiser() ? found : found with { Editions = found.Editions.Where(e => e.WasPublished).ToList() });
+    }
+
+    private static async Task<Created<ConferenceSummary>> Schedule(ScheduleConferenceRequest request, ClaimsPrincipal user, HttpContext http, ConferenceService service, CancellationToken ct)
+    {
+        var created = await service.ScheduleAsync(request, user.Actor(), ct);
+        ETags.Set(http, created.Version);
+        return TypedResults.Created($"/api/conferences/{created.Slug}", created);
+    }
+
+    private static async Task<Ok<IReadOnlyList<ConferenceSummary>>> List(ClaimsPrincipal user, ConferenceService service, CancellationToken ct)
+    {
+        var all = await service.ListAsync(ct);
+        return TypedResults.Ok(user.IsOrganiser() ? all : all.Where(c => c.IsPublic).ToList());
+    }
+
+    private static async Task<Results<Ok<ConferenceSummary>, ProblemHttpResult>> Get(string slug, ClaimsPrincipal user, HttpContext http, ConferenceService service, CancellationToken ct)
+    {
+        var found = await service.GetAsync(slug, ct);
+        if (found is null || !(found.IsPublic || user.IsOrganiser()))
+        {
+            return ProblemResults.NotFound($"conference '{slug}'");
+        }
+
+        ETags.Set(http, found.Version);
+        return TypedResults.Ok(found);
+    }
+
+    private static async Task<Ok<ConferenceSummary>> Change(string slug, ConferenceCommand command, HttpContext http, ConferenceService service, CancellationToken ct)
+    {
+        var changed = await service.ChangeAsync(slug, command, http.User.Actor(), ETags.IfMatch(http.Request), ct);
+        ETags.Set(http, changed.Version);
+        return TypedResults.Ok(changed);
+    }
+
+    private static async Task<Ok<IReadOnlyList<HistoryEntry>>> History(string slug, ConferenceService service, IEnumerable<IConferenceStreams> sources, CancellationToken ct)
+    {
+        await service.LoadAsync(slug, ct);
+        var streams = new List<string> { Conference.StreamId(slug) };
+        foreach (var source in sources)
+        {
+            streams.AddRange(await source.StreamsOfAsync(slug, ct));
+        }
+
+        return TypedResults.Ok(await service.HistoryAsync(streams, ct));
+    }
+}
+
+/// <summary>Streams other features keep for a conference (its sessions, ...), so its history can include them.</summary>
+public interface IConferenceStreams
+{
+    Task<IReadOnlyList<string>> StreamsOfAsync(string conferenceSlug, CancellationToken ct);
+}

@@ -1,0 +1,37 @@
+using Forum.EventStore.Projections;
+using Npgsql;
+
+namespace Forum.Api.Infrastructure;
+
+public sealed record HealthReport(string Status, string Database, IReadOnlyList<ProjectionHealth> Projections);
+
+public sealed record ProjectionHealth(string Name, int Generation, bool Active, long EventsBehind, double LagSeconds);
+
+public static class HealthEndpoints
+{
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", async Task<Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<HealthReport>> (NpgsqlDataSource db, ProjectionDaemon daemon, CancellationToken ct) =>
+        {
+            try
+            {
+                await using var cmd = db.CreateCommand("SELECT 1");
+                await cmd.ExecuteScalarAsync(ct);
+                var projections = (await daemon.StatusAsync(ct))
+                    .Select(p => new ProjectionHealth(p.Name, p.Generation, p.Active, p.EventsBehind, Math.Round(p.Lag.TotalSeconds, 3)))
+                    .ToList();
+                // Far behind still serves (reads are stale, not wrong), so it is "degraded", not down.
+                var status = projections.Any(p => p.LagSeconds > 60) ? "degraded" : "healthy";
+                return TypedResults.Json(new HealthReport(status, "ok", projections));
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                return TypedResults.Json(new HealthReport("unhealthy", "unreachable", []), statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+        })
+        .WithName("Health")
+        .WithSummary("Liveness and readiness: database reachable, projection lag")
+        .AllowAnonymous();
+        return app;
+    }
+}

@@ -1,0 +1,31 @@
+using Forum.Api.Conferences;
+using Forum.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.Json;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.Configure<JsonOptions>(o => Json.ConfigureStrict(o.SerializerOptions));
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemExceptionHandler.AddCode);
+builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.AddOpenApi();
+builder.Services.AddForumAuth(builder.Configuration);
+builder.Services.AddEventSourcing(builder.Configuration);
+builder.Services.AddForumFeatures();
+
+var app = builder.Build();
+await app.Services.InitializeEventStoreAsync();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapOpenApi();
+app.MapHealthEndpoints();
+app.MapConferenceEndpoints();
+
+await app.RunAsync();
+
+/// <summary>The entry point, visible to the API tests' WebApplicationFactory.</summary>
+public partial class Program;

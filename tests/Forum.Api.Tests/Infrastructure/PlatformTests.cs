@@ -1,0 +1,32 @@
+namespace Forum.Api.Tests.Infrastructure;
+
+[Collection(ApiCollection.Name)]
+public sealed class PlatformTests(ApiFixture api)
+{
+    [Fact]
+    public async Task Health_reports_the_database_and_projections()
+    {
+        var health = await (await api.Anonymous().GetAsync("/health")).OkJsonAsync();
+        Assert.Equal("healthy", health.GetProperty("status").GetString());
+        Assert.Equal("ok", health.GetProperty("database").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, health.GetProperty("projections").ValueKind);
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_lists_the_public_contract()
+    {
+        var doc = await (await api.Anonymous().GetAsync("/openapi/v1.json")).OkJsonAsync();
+        var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
+        foreach (var route in new[] { "/health", "/api/series", "/api/series/{slug}", "/api/conferences", "/api/conferences/{slug}", "/api/conferences/{slug}/publish", "/api/conferences/{slug}/registration/open", "/api/conferences/{slug}/registration/close", "/api/conferences/{slug}/cancel", "/api/conferences/{slug}/history" })
+        {
+            Assert.Contains(route, paths);
+        }
+    }
+
+    [Fact]
+    public async Task Unknown_routes_and_methods_answer_with_problems()
+    {
+        await (await api.Anonymous().GetAsync("/api/nowhere")).ProblemAsync(404, "not_found");
+        await (await api.Anonymous().DeleteAsync("/api/conferences")).ProblemAsync(405, "method_not_allowed");
+    }
+}
