@@ -1,3 +1,4 @@
+using Forum.Api.Agenda;
 using Forum.Api.Conferences;
 using Forum.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.Json;
@@ -24,6 +25,7 @@ app.UseAuthorization();
 app.MapOpenApi();
 app.MapHealthEndpoints();
 app.MapConferenceEndpoints();
+app.MapAgendaEndpoints();
 
 await app.RunAsync();
 

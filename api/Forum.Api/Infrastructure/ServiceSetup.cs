@@ -1,3 +1,4 @@
+using Forum.Api.Agenda;
 using Forum.Api.Conferences;
 using Microsoft.AspNetCore.Authentication;
 
@@ -24,6 +25,10 @@ public static class ServiceSetup
         services.AddSingleton<EventStreamWriter>();
         services.AddSingleton<IEventSourcedFeature, ConferencesFeature>();
         services.AddSingleton<ConferenceService>();
+        services.AddSingleton<AgendaFeature>();
+        services.AddSingleton<IEventSourcedFeature>(sp => sp.GetRequiredService<AgendaFeature>());
+        services.AddSingleton<IConferenceStreams>(sp => sp.GetRequiredService<AgendaFeature>());
+        services.AddSingleton<AgendaService>();
         return services;
     }
 }

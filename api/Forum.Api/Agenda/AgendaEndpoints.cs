@@ -1,0 +1,145 @@
+using System.Security.Claims;
+using Forum.Api.Conferences;
+using Forum.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Forum.Api.Agenda;
+
+public static class AgendaEndpoints
+{
+    public static IEndpointRouteBuilder MapAgendaEndpoints(this IEndpointRouteBuilder app)
+    {
+        var conference = app.MapGroup("/api/conferences/{slug}").WithTags("Agenda");
+        var organiser = conference.MapGroup("").RequireAuthorization(Roles.Organiser);
+
+        organiser.MapPost("/rooms", async (string slug, RoomRequest request, ClaimsPrincipal user, AgendaService agenda, CancellationToken ct) =>
+        {
+            var room = await agenda.AddRoomAsync(slug, request, user.Actor(), ct);
+            return TypedResults.Created($"/api/conferences/{slug}/agenda", room);
+        }).WithSummary("Add a room (capacity, interpretation languages)");
+
+        organiser.MapPost("/sessions", async (string slug, SessionRequest request, HttpContext http, AgendaService agenda, CancellationToken ct) =>
+        {
+            var session = await agenda.ScheduleAsync(slug, request, http.User.Actor(), ct);
+            ETags.Set(http, session.Revision);
+            return TypedResults.Created($"/api/conferences/{slug}/sessions/{session.Id}", session);
+        }).WithSummary("Schedule a session");
+
+        organiser.MapGet("/sessions/{id:guid}", async (string slug, Guid id, HttpContext http, AgendaService agenda, CancellationToken ct) =>
+        {
+            var session = await agenda.GetSessionAsync(slug, id, ct);
+            ETags.Set(http, session.Revision);
+            return TypedResults.Ok(session);
+        }).WithSummary("One session as it stands in the working agenda, with its ETag");
+
+        organiser.MapPut("/sessions/{id:guid}", async (string slug, Guid id, SessionRequest request, HttpContext http, AgendaService agenda, CancellationToken ct) =>
+        {
+            var session = await agenda.ChangeAsync(slug, id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct);
+            ETags.Set(http, session.Revision);
+            return TypedResults.Ok(session);
+        }).WithSummary("Move, re-room, rename or otherwise change a session (If-Match: its ETag)");
+
+        organiser.MapPost("/sessions/{id:guid}/cancel", async (string slug, Guid id, CancelSessionRequest request, HttpContext http, AgendaService agenda, CancellationToken ct) =>
+        {
+            var session = await agenda.CancelAsync(slug, id, request.Reason, ETags.IfMatch(http.Request), http.User.Actor(), ct);
+            ETags.Set(http, session.Revision);
+            return TypedResults.Ok(session);
+        }).WithSummary("Cancel a session, with a reason");
+
+        organiser.MapPost("/agenda/publish", async (string slug, ClaimsPrincipal user, AgendaService agenda, CancellationToken ct) =>
+            TypedResults.Ok(await agenda.PublishAsync(slug, user.Actor(), ct)))
+            .WithSummary("Publish the next agenda version");
+
+        conference.MapGet("/agenda", GetAgenda)
+            .WithSummary("Sessions by day and room: the latest published version; ?version=N, ?asOf=<instant>; organisers: ?draft=true for the working agenda");
+        conference.MapGet("/agenda/changes", GetChanges).WithSummary("What changed between two published versions: added, moved, re-roomed, renamed, cancelled");
+        conference.MapGet("/schedule.xml", (string slug, HttpContext http, AgendaService agenda, ConferenceService conferences, CancellationToken ct) =>
+            Export(slug, AgendaProjection.FrabXml, "application/xml; charset=utf-8", http, agenda, conferences, ct)).WithSummary("frab schedule XML of the published agenda");
+        conference.MapGet("/schedule.json", (string slug, HttpContext http, AgendaService agenda, ConferenceService conferences, CancellationToken ct) =>
+            Export(slug, AgendaProjection.FrabJson, "application/json; charset=utf-8", http, agenda, conferences, ct)).WithSummary("frab schedule JSON of the published agenda");
+        return app;
+    }
+
+    private static async Task<IResult> GetAgenda(string slug, int? version, string? asOf, bool? draft, HttpContext http, AgendaService agenda, ConferenceService conferences, CancellationToken ct)
+    {
+        await VisibleConferenceAsync(slug, http.User, conferences, ct);
+        var variant = http.User.IsOrganiser() ? AgendaVariant.Full : AgendaVariant.Public;
+        Instant? instant = null;
+        if (asOf is not null)
+        {
+            var parsed = InstantPattern.ExtendedIso.Parse(asOf);
+            if (!parsed.Success)
+            {
+                throw new ValidationException(new Dictionary<string, string[]> { ["asOf"] = ["An instant is written in UTC, such as 2012-12-05T09:30:00Z."] });
+            }
+
+            instant = parsed.Value;
+        }
+
+        if (draft == true)
+        {
+            if (!http.User.IsOrganiser())
+            {
+                throw ProblemException.NotFound("working agenda for you");
+            }
+
+            var (state, conference) = await agenda.WorkingAsync(slug, instant, ct);
+            return TypedResults.Ok(AgendaRenderer.Render(conference, state, AgendaVariant.Full, null, null));
+        }
+
+        var wanted = version ?? (instant is { } at ? await agenda.VersionAtAsync(slug, at, ct) : (await agenda.LatestAsync(slug, ct))?.Version ?? 0);
+        if (wanted == 0)
+        {
+            throw ProblemException.NotFound(instant is null ? "published agenda yet" : "agenda published at that instant");
+        }
+
+        return await Rendered(slug, wanted, AgendaProjection.AgendaRendering(variant), "application/json; charset=utf-8", http, agenda, ct);
+    }
+
+    private static async Task<Ok<AgendaChanges>> GetChanges(string slug, int? from, int? to, HttpContext http, AgendaService agenda, ConferenceService conferences, CancellationToken ct)
+    {
+        await VisibleConferenceAsync(slug, http.User, conferences, ct);
+        var v = new Validator();
+        v.Require(from is >= 1, "from", "from is a published version (1, 2, ...).");
+        v.Require(to is >= 1, "to", "to is a published version (1, 2, ...).");
+        v.Require(from is null || to is null || from < to, "to", "to comes after from.");
+        v.ThrowIfInvalid();
+        var variant = http.User.IsOrganiser() ? AgendaVariant.Full : AgendaVariant.Public;
+        var before = await agenda.PublishedViewAsync(slug, from!.Value, variant, ct) ?? throw ProblemException.NotFound($"published version {from}");
+        var after = await agenda.PublishedViewAsync(slug, to!.Value, variant, ct) ?? throw ProblemException.NotFound($"published version {to}");
+        return TypedResults.Ok(AgendaDiff.Between(before, after));
+    }
+
+    private static async Task<IResult> Export(string slug, string rendering, string contentType, HttpContext http, AgendaService agenda, ConferenceService conferences, CancellationToken ct)
+    {
+        await VisibleConferenceAsync(slug, http.User, conferences, ct);
+        var latest = await agenda.LatestAsync(slug, ct) ?? throw ProblemException.NotFound("published agenda yet");
+        return await Rendered(slug, latest.Version, rendering, contentType, http, agenda, ct);
+    }
+
+    /// <summary>Serves stored bytes of a published version; a published version never changes, so its ETag is its number.</summary>
+    private static async Task<IResult> Rendered(string slug, int version, string rendering, string contentType, HttpContext http, AgendaService agenda, CancellationToken ct)
+    {
+        var etag = $"\"v{version}-{rendering}\"";
+        http.Response.Headers.ETag = etag;
+        http.Response.Headers.CacheControl = "public, max-age=60";
+        if (http.Request.Headers.IfNoneMatch.Contains(etag))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        var bytes = await agenda.RenderingAsync(slug, version, rendering, ct) ?? throw ProblemException.NotFound($"published version {version}");
+        return TypedResults.Bytes(bytes, contentType);
+    }
+
+    private static async Task VisibleConferenceAsync(string slug, ClaimsPrincipal user, ConferenceService conferences, CancellationToken ct)
+    {
+        var conference = await conferences.GetAsync(slug, ct);
+        if (conference is null || !(conference.IsPublic || user.IsOrganiser()))
+        {
+            throw ProblemException.NotFound($"conference '{slug}'");
+        }
+    }
+}

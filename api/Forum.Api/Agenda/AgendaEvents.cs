@@ -1,0 +1,39 @@
+using NodaTime;
+
+namespace Forum.Api.Agenda;
+
+public sealed record RoomAdded(Guid RoomId, string Name, int Capacity, IReadOnlyList<string> Interpretation);
+
+/// <summary>Start and End are local times in the conference's zone: what the organiser meant, whatever the zone rules become.</summary>
+public sealed record SessionScheduled(
+    Guid SessionId,
+    int Number,
+    SessionKind Kind,
+    string Title,
+    string? Description,
+    Guid RoomId,
+    LocalDateTime Start,
+    LocalDateTime End,
+    string? Chair,
+    IReadOnlyList<string> Speakers,
+    bool IsPublic,
+    int? ExpectedAttendance);
+
+public sealed record SessionMoved(Guid SessionId, LocalDateTime Start, LocalDateTime End);
+
+public sealed record SessionRoomChanged(Guid SessionId, Guid RoomId);
+
+public sealed record SessionRenamed(Guid SessionId, string Title);
+
+public sealed record SessionDetailsChanged(
+    Guid SessionId,
+    SessionKind Kind,
+    string? Description,
+    string? Chair,
+    IReadOnlyList<string> Speakers,
+    bool IsPublic,
+    int? ExpectedAttendance);
+
+public sealed record SessionCancelled(Guid SessionId, string Reason);
+
+public sealed record AgendaPublished(int Version, Instant PublishedAt);

@@ -1,0 +1,24 @@
+using Forum.Api.Conferences;
+using Forum.Api.Infrastructure;
+using Forum.EventStore;
+using Forum.EventStore.Projections;
+
+namespace Forum.Api.Agenda;
+
+public sealed class AgendaFeature : IEventSourcedFeature, IConferenceStreams
+{
+    public void RegisterEvents(EventTypeRegistry registry) => registry
+        .Register<RoomAdded>("room-added")
+        .Register<SessionScheduled>("session-scheduled")
+        .Register<SessionMoved>("session-moved")
+        .Register<SessionRoomChanged>("session-room-changed")
+        .Register<SessionRenamed>("session-renamed")
+        .Register<SessionDetailsChanged>("session-details-changed")
+        .Register<SessionCancelled>("session-cancelled")
+        .Register<AgendaPublished>("agenda-published");
+
+    public IEnumerable<IProjection> InlineProjections => [new AgendaProjection()];
+
+    public Task<IReadOnlyList<string>> StreamsOfAsync(string conferenceSlug, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<string>>([AgendaState.StreamId(conferenceSlug)]);
+}

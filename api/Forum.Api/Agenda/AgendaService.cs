@@ -1,0 +1,209 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Forum.Api.Conferences;
+using Forum.Api.Infrastructure;
+using Forum.EventStore;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Forum.Api.Agenda;
+
+public sealed record RoomRequest(string? Name, int? Capacity, IReadOnlyList<string>? Interpretation);
+
+public sealed record SessionRequest(
+    string? Kind,
+    string? Title,
+    string? Description,
+    Guid? RoomId,
+    string? Start,
+    string? End,
+    string? Chair,
+    IReadOnlyList<string>? Speakers,
+    bool? IsPublic,
+    int? ExpectedAttendance);
+
+public sealed record CancelSessionRequest(string? Reason);
+
+/// <summary>The agenda commands and reads, used alike by the endpoints and the demo seeding.</summary>
+public sealed class AgendaService(EventStreamWriter writer, ConferenceService conferences, TimeProvider time)
+{
+    private static readonly LocalDateTimePattern Minutes = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm");
+    private static readonly JsonSerializerOptions JsonOptions = Json.CreateOptions();
+
+    // Published renderings never change: keep their bytes, keyed by store schema, conference, version and rendering.
+    private readonly ConcurrentDictionary<string, byte[]> published = new(StringComparer.Ordinal);
+
+    private EventStore.EventStore Store => writer.Store;
+
+    public async Task<RoomView> AddRoomAsync(string slug, RoomRequest request, string actor, CancellationToken ct)
+    {
+        var v = new Validator();
+        v.Require(!string.IsNullOrWhiteSpace(request.Name), "name", "A room has a name.");
+        v.Require(request.Capacity is > 0, "capacity", "A room holds at least one person.");
+        v.Require(request.Interpretation is null || request.Interpretation.All(l => l is { Length: 2 or 3 } && l.All(char.IsAsciiLetterLower)), "interpretation", "Interpretation languages are ISO 639 codes, such as en or fr.");
+        v.ThrowIfInvalid();
+        var id = Guid.CreateVersion7();
+        var (state, _) = await HandleAsync(slug, c => new AgendaCommand.AddRoom(c, id, request.Name!.Trim(), request.Capacity!.Value, request.Interpretation?.Distinct().ToList() ?? []), actor, null, ct);
+        var room = state.Rooms.Single(r => r.Id == id);
+        return new RoomView(room.Id, room.Name, room.Capacity, room.Interpretation);
+    }
+
+    public async Task<SessionView> ScheduleAsync(string slug, SessionRequest request, string actor, CancellationToken ct)
+    {
+        var plan = Validate(request);
+        var id = Guid.CreateVersion7();
+        return await SessionAfterAsync(slug, id, c => new AgendaCommand.ScheduleSession(c, id, plan), actor, null, ct);
+    }
+
+    public Task<SessionView> ChangeAsync(string slug, Guid id, SessionRequest request, long? ifMatch, string actor, CancellationToken ct)
+    {
+        var plan = Validate(request);
+        return SessionAfterAsync(slug, id, c => new AgendaCommand.ChangeSession(c, id, plan, ifMatch), actor, null, ct);
+    }
+
+    public Task<SessionView> CancelAsync(string slug, Guid id, string? reason, long? ifMatch, string actor, CancellationToken ct)
+    {
+        new Validator().Require(!string.IsNullOrWhiteSpace(reason), "reason", "Say why the session is cancelled.").ThrowIfInvalid();
+        return SessionAfterAsync(slug, id, c => new AgendaCommand.CancelSession(c, id, reason!.Trim(), ifMatch), actor, reason!.Trim(), ct);
+    }
+
+    public async Task<PublishedVersion> PublishAsync(string slug, string actor, CancellationToken ct)
+    {
+        var now = Instant.FromDateTimeOffset(time.GetUtcNow());
+        var (state, _) = await HandleAsync(slug, c => new AgendaCommand.PublishAgenda(c, now), actor, null, ct);
+        return new PublishedVersion(state.PublishedVersion, state.PublishedAt!.Value);
+    }
+
+    /// <summary>The working agenda (what organisers are editing), now or as it stood at an instant.</summary>
+    public async Task<(AgendaState State, ConferenceScheduled Conference)> WorkingAsync(string slug, Instant? asOf, CancellationToken ct)
+    {
+        var conference = await Store.Documents.LoadAsync<ConferenceScheduled>(AgendaProjection.ProjectionName, AgendaProjection.ConferenceId(slug), ct)
+            ?? throw ProblemException.NotFound($"conference '{slug}'");
+        if (asOf is null)
+        {
+            var current = await Store.Documents.LoadAsync<AgendaState>(AgendaProjection.ProjectionName, AgendaProjection.StateId(slug), ct);
+            return (current ?? AgendaState.Empty, conference);
+        }
+
+        var (state, _) = await Store.AggregateAsync(AgendaState.StreamId(slug), AgendaState.Empty, AgendaDecider.Instance.Evolve, asOf: asOf.Value.ToDateTimeOffset(), ct: ct);
+        return (state, conference);
+    }
+
+    public async Task<SessionView> GetSessionAsync(string slug, Guid id, CancellationToken ct)
+    {
+        var (state, conference) = await WorkingAsync(slug, null, ct);
+        return SessionView(state, conference, id);
+    }
+
+    public Task<PublishedVersion?> LatestAsync(string slug, CancellationToken ct) =>
+        Store.Documents.LoadAsync<PublishedVersion>(AgendaProjection.ProjectionName, AgendaProjection.LatestId(slug), ct);
+
+    /// <summary>The published version in force at an instant (0 when none was yet).</summary>
+    public async Task<int> VersionAtAsync(string slug, Instant instant, CancellationToken ct)
+    {
+        var (state, _) = await Store.AggregateAsync(AgendaState.StreamId(slug), AgendaState.Empty, AgendaDecider.Instance.Evolve, asOf: instant.ToDateTimeOffset(), ct: ct);
+        return state.PublishedVersion;
+    }
+
+    /// <summary>A stored rendering of a published version, as the bytes to send; null when that version does not exist.</summary>
+    public async Task<byte[]?> RenderingAsync(string slug, int version, string rendering, CancellationToken ct)
+    {
+        var key = $"{Store.SchemaName}/{slug}/{version}/{rendering}";
+        if (published.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var document = await Store.Documents.LoadAsync<RenderedDocument>(AgendaProjection.ProjectionName, AgendaProjection.RenderingId(slug, version, rendering), ct);
+        if (document is null)
+        {
+            return null;
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(document.Body);
+        if (published.Count > 512)
+        {
+            published.Clear();
+        }
+
+        published[key] = bytes;
+        return bytes;
+    }
+
+    public async Task<AgendaView?> PublishedViewAsync(string slug, int version, AgendaVariant variant, CancellationToken ct)
+    {
+        var bytes = await RenderingAsync(slug, version, AgendaProjection.AgendaRendering(variant), ct);
+        return bytes is null ? null : JsonSerializer.Deserialize<AgendaView>(bytes, JsonOptions);
+    }
+
+    private async Task<SessionView> SessionAfterAsync(string slug, Guid id, Func<Conference, AgendaCommand> command, string actor, string? reason, CancellationToken ct)
+    {
+        var (state, _) = await HandleAsync(slug, command, actor, reason, ct);
+        var (conference, _) = await conferences.LoadAsync(slug, ct);
+        var session = state.Sessions[id];
+        return AgendaRenderer.View(session, state.Rooms.Single(r => r.Id == session.RoomId).Name, conference.Zone);
+    }
+
+    /// <summary>
+    /// Agenda writes share one stream per conference, so that its rules hold together. Two organisers editing
+    /// different sessions at once are not a conflict: the loser decides again on the fresh agenda (its
+    /// session's If-Match is checked again too) and only a real conflict is refused.
+    /// </summary>
+    private async Task<(AgendaState State, long Version)> HandleAsync(string slug, Func<Conference, AgendaCommand> command, string actor, string? reason, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (conference, _) = await conferences.LoadAsync(slug, ct);
+            try
+            {
+                return await writer.HandleAsync(AgendaDecider.Instance, AgendaState.StreamId(slug), command(conference), actor, ifMatch: null, reason, ct);
+            }
+            catch (ConcurrencyException) when (attempt < 5)
+            {
+            }
+        }
+    }
+
+    private static SessionView SessionView(AgendaState state, ConferenceScheduled conference, Guid id)
+    {
+        if (!state.Sessions.TryGetValue(id, out var session))
+        {
+            throw ProblemException.NotFound("such session");
+        }
+
+        return AgendaRenderer.View(session, state.Rooms.Single(r => r.Id == session.RoomId).Name, DateTimeZoneProviders.Tzdb[conference.TimeZone]);
+    }
+
+    private static SessionPlan Validate(SessionRequest r)
+    {
+        var v = new Validator();
+        var kindOk = Enum.TryParse<SessionKind>(r.Kind, ignoreCase: false, out var kind) && Enum.IsDefined(kind);
+        v.Require(kindOk, "kind", $"The kind is one of {string.Join(", ", Enum.GetNames<SessionKind>())}.");
+        v.Require(!string.IsNullOrWhiteSpace(r.Title), "title", "A session has a title.");
+        v.Require(r.RoomId is not null, "roomId", "A session takes place in a room.");
+        var start = ParseLocal(v, "start", r.Start);
+        var end = ParseLocal(v, "end", r.End);
+        if (start is { } s && end is { } e)
+        {
+            v.Require(e > s, "end", "A session ends after it starts.");
+        }
+
+        v.Require(r.Speakers is null || r.Speakers.All(x => !string.IsNullOrWhiteSpace(x)), "speakers", "A speaker has a name.");
+        v.Require(r.ExpectedAttendance is null or > 0, "expectedAttendance", "Expected attendance is a positive number.");
+        v.Require(r.IsPublic is not null, "isPublic", "Say whether the session is public or closed.");
+        v.Require(!(kind == SessionKind.Ministerial && r.IsPublic == true), "isPublic", "Ministerial sessions are closed.");
+        v.ThrowIfInvalid();
+        return new SessionPlan(
+            kind, r.Title!.Trim(), string.IsNullOrWhiteSpace(r.Description) ? null : r.Description.Trim(), r.RoomId!.Value, start!.Value, end!.Value,
+            string.IsNullOrWhiteSpace(r.Chair) ? null : r.Chair.Trim(), r.Speakers?.Select(x => x.Trim()).Distinct().ToList() ?? [], r.IsPublic!.Value, r.ExpectedAttendance);
+    }
+
+    private static LocalDateTime? ParseLocal(Validator v, string field, string? text)
+    {
+        var minutes = Minutes.Parse(text ?? "");
+        var parsed = minutes.Success ? minutes : LocalDateTimePattern.ExtendedIso.Parse(text ?? "");
+        v.Require(parsed.Success, field, "A local time is written yyyy-MM-ddTHH:mm, in the conference's time zone.");
+        return parsed.Success ? parsed.Value : null;
+    }
+}
