@@ -1,5 +1,6 @@
 using Forum.Api.Agenda;
 using Forum.Api.Conferences;
+using Forum.Api.Demo;
 using Forum.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.Json;
 
@@ -17,6 +18,10 @@ builder.Services.AddForumFeatures();
 
 var app = builder.Build();
 await app.Services.InitializeEventStoreAsync();
+if (app.Configuration.GetValue<bool>("Demo:Seed"))
+{
+    await app.Services.GetRequiredService<DemoSeeder>().SeedAsync();
+}
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -29,6 +29,7 @@ public static class ServiceSetup
         services.AddSingleton<IEventSourcedFeature>(sp => sp.GetRequiredService<AgendaFeature>());
         services.AddSingleton<IConferenceStreams>(sp => sp.GetRequiredService<AgendaFeature>());
         services.AddSingleton<AgendaService>();
+        services.AddSingleton<Demo.DemoSeeder>();
         return services;
     }
 }

@@ -1,0 +1,40 @@
+using Forum.Api.Demo;
+using Forum.Api.Tests.Agenda;
+using Forum.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Forum.Api.Tests.Demo;
+
+[Collection(ApiCollection.Name)]
+public sealed class DemoSeedingTests(ApiFixture api)
+{
+    [Fact]
+    public async Task Seeding_twice_gives_the_demo_conference_its_published_agenda_and_the_series_its_editions_once()
+    {
+        var seeder = api.Services.GetRequiredService<DemoSeeder>();
+        await seeder.SeedAsync();
+        var organiser = api.Organiser();
+        var historyAfterFirst = (await (await organiser.GetAsync("/api/conferences/global-alliance-2012/history")).OkJsonAsync()).GetArrayLength();
+        await seeder.SeedAsync();
+        Assert.Equal(historyAfterFirst, (await (await organiser.GetAsync("/api/conferences/global-alliance-2012/history")).OkJsonAsync()).GetArrayLength());
+
+        var anonymous = api.Anonymous();
+        var conference = await (await anonymous.GetAsync("/api/conferences/global-alliance-2012")).OkJsonAsync();
+        Assert.Equal("Brussels", conference.GetProperty("venue").GetProperty("city").GetString());
+        Assert.Equal("Published", conference.GetProperty("status").GetString());
+
+        var full = await (await organiser.GetAsync("/api/conferences/global-alliance-2012/agenda")).OkJsonAsync();
+        Assert.Equal(1, full.GetProperty("version").GetInt32());
+        var sessions = AgendaKit.Sessions(full).ToList();
+        Assert.Equal(9, sessions.Count);
+        Assert.Equal(4, full.GetProperty("rooms").GetArrayLength());
+        var ministerial = sessions.Single(s => s.GetProperty("kind").GetString() == "Ministerial");
+        Assert.False(ministerial.GetProperty("isPublic").GetBoolean());
+        Assert.Equal("Cecilia Malmström", ministerial.GetProperty("chair").GetString());
+        Assert.Equal("2012-12-05T09:30:00Z", ministerial.GetProperty("startUtc").GetString());
+        Assert.Equal(8, AgendaKit.Sessions(await (await anonymous.GetAsync("/api/conferences/global-alliance-2012/agenda")).OkJsonAsync()).Count());
+
+        var series = await (await anonymous.GetAsync("/api/series/tech-coalition-forum")).OkJsonAsync();
+        Assert.Equal(["tech-coalition-forum-2020", "tech-coalition-forum-2021"], series.GetProperty("editions").EnumerateArray().Select(e => e.GetProperty("slug").GetString()));
+    }
+}
