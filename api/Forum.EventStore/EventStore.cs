@@ -40,9 +40,37 @@ public sealed class EventStore
     public Task MigrateAsync(CancellationToken ct = default) => Schema.MigrateAsync(DataSource, SchemaName, ct);
 
     /// <summary>An inline projection commits in the same transaction as the append: reads see their own writes.</summary>
+    /// <remarks>
+    /// A projection new to this database first catches up with the events already stored, so that a deployment
+    /// adding a read model serves it complete. (Appends made meanwhile by processes that do not know the
+    /// projection yet are not covered: add projections before rolling out writers that depend on them.)
+    /// </remarks>
     public async Task AddInlineProjectionAsync(IProjection projection, CancellationToken ct = default)
     {
-        await ProjectionCheckpoints.EnsureAsync(DataSource, s, projection.Name, ct);
+        if (await ProjectionCheckpoints.EnsureAsync(DataSource, s, projection.Name, ct))
+        {
+            var from = GlobalCheckpoint.Start;
+            await using var connection = await DataSource.OpenConnectionAsync(ct);
+            while (true)
+            {
+                var events = await ReadAllAsync(connection, from, 5000, ct);
+                if (events.Count == 0)
+                {
+                    break;
+                }
+
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                await using (var session = new DocumentSession(connection, tx, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration))
+                {
+                    await projection.ApplyAsync(events, session, ct);
+                    await session.FlushAsync(ct);
+                }
+
+                await tx.CommitAsync(ct);
+                from = events[^1].Checkpoint;
+            }
+        }
+
         inline.Add(projection);
     }
 

@@ -49,6 +49,23 @@ public sealed class ProjectionTests
     }
 
     [Fact]
+    public async Task An_inline_projection_new_to_a_database_first_catches_up_with_stored_events()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AppendAsync("a", "thing", ExpectedVersion.Any, [new ThingHappened("1"), new ThingHappened("2")], Meta);
+        await Eventually.TrueAsync(async () => (await t.Store.ReadAllAsync(GlobalCheckpoint.Start, 10)).Count == 2, Deadline, "the events are visible");
+
+        await using var restarted = await t.OpenAnotherAsync("restarted");
+        await restarted.Store.AddInlineProjectionAsync(new ThingCount());
+        await restarted.Store.AppendAsync("a", "thing", ExpectedVersion.Any, [new ThingHappened("3")], Meta);
+        Assert.Equal(3, (await restarted.Store.Documents.LoadAsync<CountDocument>("thing-count", "a"))!.Count);
+
+        await using var again = await t.OpenAnotherAsync("restarted-again");
+        await again.Store.AddInlineProjectionAsync(new ThingCount());
+        Assert.Equal(3, (await again.Store.Documents.LoadAsync<CountDocument>("thing-count", "a"))!.Count);
+    }
+
+    [Fact]
     public async Task A_failing_inline_projection_rolls_the_append_back()
     {
         await using var t = await TestStore.CreateAsync();

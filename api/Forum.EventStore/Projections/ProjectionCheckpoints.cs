@@ -6,8 +6,8 @@ internal static class ProjectionCheckpoints
 {
     public const int InlineGeneration = 1;
 
-    /// <summary>Registers a projection's first generation as the active one, if it has none yet.</summary>
-    public static async Task EnsureAsync(NpgsqlDataSource dataSource, string s, string name, CancellationToken ct)
+    /// <summary>Registers a projection's first generation as the active one, if it has none yet; true when it was new.</summary>
+    public static async Task<bool> EnsureAsync(NpgsqlDataSource dataSource, string s, string name, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
             $"""
@@ -16,6 +16,6 @@ internal static class ProjectionCheckpoints
             ON CONFLICT DO NOTHING
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = name });
-        await cmd.ExecuteNonQueryAsync(ct);
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 }
