@@ -64,6 +64,15 @@ public static class AgendaEndpoints
 
     private static async Task<IResult> GetAgenda(string slug, int? version, string? asOf, bool? draft, HttpContext http, AgendaService agenda, ConferenceService conferences, CancellationToken ct)
     {
+        if (version is null && asOf is null && draft is null && !http.User.IsOrganiser())
+        {
+            // The hot path (calendar apps and attendees polling): no database work once the head is known.
+            var (visible, latest) = await agenda.PublicHeadAsync(slug, ct);
+            return visible && latest is not null
+                ? await Rendered(slug, latest.Version, AgendaProjection.AgendaRendering(AgendaVariant.Public), "application/json; charset=utf-8", http, agenda, ct)
+                : throw ProblemException.NotFound(visible ? "published agenda yet" : $"conference '{slug}'");
+        }
+
         await VisibleConferenceAsync(slug, http.User, conferences, ct);
         var variant = http.User.IsOrganiser() ? AgendaVariant.Full : AgendaVariant.Public;
         Instant? instant = null;
@@ -114,9 +123,22 @@ public static class AgendaEndpoints
 
     private static async Task<IResult> Export(string slug, string rendering, string contentType, HttpContext http, AgendaService agenda, ConferenceService conferences, CancellationToken ct)
     {
-        await VisibleConferenceAsync(slug, http.User, conferences, ct);
-        var latest = await agenda.LatestAsync(slug, ct) ?? throw ProblemException.NotFound("published agenda yet");
-        return await Rendered(slug, latest.Version, rendering, contentType, http, agenda, ct);
+        PublishedVersion? latest;
+        if (http.User.IsOrganiser())
+        {
+            await VisibleConferenceAsync(slug, http.User, conferences, ct);
+            latest = await agenda.LatestAsync(slug, ct);
+        }
+        else
+        {
+            (var visible, latest) = await agenda.PublicHeadAsync(slug, ct);
+            if (!visible)
+            {
+                throw ProblemException.NotFound($"conference '{slug}'");
+            }
+        }
+
+        return await Rendered(slug, (latest ?? throw ProblemException.NotFound("published agenda yet")).Version, rendering, contentType, http, agenda, ct);
     }
 
     /// <summary>Serves stored bytes of a published version; a published version never changes, so its ETag is its number.</summary>

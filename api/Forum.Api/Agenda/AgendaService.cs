@@ -26,13 +26,47 @@ public sealed record SessionRequest(
 public sealed record CancelSessionRequest(string? Reason);
 
 /// <summary>The agenda commands and reads, used alike by the endpoints and the demo seeding.</summary>
-public sealed class AgendaService(EventStreamWriter writer, ConferenceService conferences, TimeProvider time)
+public sealed class AgendaService
 {
+    /// <summary>How long a public read may trust what it learnt of a conference written by another process.</summary>
+    private static readonly TimeSpan HeadTimeToLive = TimeSpan.FromSeconds(1);
+
     private static readonly LocalDateTimePattern Minutes = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm");
     private static readonly JsonSerializerOptions JsonOptions = Json.CreateOptions();
 
     // Published renderings never change: keep their bytes, keyed by store schema, conference, version and rendering.
     private readonly ConcurrentDictionary<string, byte[]> published = new(StringComparer.Ordinal);
+
+    // What public reads need before the bytes: is the conference public, which version is the latest.
+    private readonly ConcurrentDictionary<string, (bool Visible, PublishedVersion? Latest, long Until)> heads = new(StringComparer.Ordinal);
+    private readonly EventStreamWriter writer;
+    private readonly ConferenceService conferences;
+    private readonly TimeProvider time;
+
+    public AgendaService(EventStreamWriter writer, ConferenceService conferences, TimeProvider time)
+    {
+        this.writer = writer;
+        this.conferences = conferences;
+        this.time = time;
+
+        // A write in this process is seen at once by its next read; other processes' writes within a second.
+        writer.Store.Appended += heads.Clear;
+    }
+
+    /// <summary>For anonymous reads: whether the conference is public and its latest published version (cached briefly).</summary>
+    public async Task<(bool Visible, PublishedVersion? Latest)> PublicHeadAsync(string slug, CancellationToken ct)
+    {
+        if (heads.TryGetValue(slug, out var head) && time.GetTimestamp() < head.Until)
+        {
+            return (head.Visible, head.Latest);
+        }
+
+        var conference = await conferences.GetAsync(slug, ct);
+        var latest = conference is { IsPublic: true } ? await LatestAsync(slug, ct) : null;
+        var until = time.GetTimestamp() + (long)(HeadTimeToLive.TotalSeconds * time.TimestampFrequency);
+        heads[slug] = (conference is { IsPublic: true }, latest, until);
+        return (conference is { IsPublic: true }, latest);
+    }
 
     private EventStore.EventStore Store => writer.Store;
 
