@@ -13,26 +13,21 @@ public enum ConferenceStatus
     Cancelled,
 }
 
-public sealed record Conference(
-    string Slug,
-    string Title,
-    string? SeriesSlug,
-    Venue Venue,
-    string TimeZone,
-    LocalDate FirstDay,
-    LocalDate LastDay,
-    IReadOnlyList<string> Languages,
-    int Capacity,
-    int DelegationQuota,
-    ConferenceStatus Status,
-    string? CancellationReason = null)
+/// <summary>A conference as its decisions need it: what was scheduled, and where it stands in its lifecycle.</summary>
+public sealed record Conference(ConferenceScheduled Details, ConferenceStatus Status, string? CancellationReason = null)
 {
-    public static string StreamId(string slug) => $"conference-{slug}";
+    public string Slug => Details.Slug;
 
-    public DateTimeZone Zone => DateTimeZoneProviders.Tzdb[TimeZone];
+    public LocalDate FirstDay => Details.FirstDay;
+
+    public LocalDate LastDay => Details.LastDay;
+
+    public DateTimeZone Zone => DateTimeZoneProviders.Tzdb[Details.TimeZone];
 
     /// <summary>Sessions may still be planned and changed.</summary>
     public bool AcceptsAgendaChanges => Status is not (ConferenceStatus.Cancelled or ConferenceStatus.Concluded);
+
+    public static string StreamId(string slug) => $"conference-{slug}";
 }
 
 public abstract record ConferenceCommand
@@ -81,7 +76,7 @@ public sealed class ConferenceDecider : IDecider<Conference?, ConferenceCommand>
 
     public Conference? Evolve(Conference? state, object change) => change switch
     {
-        ConferenceScheduled s => new Conference(s.Slug, s.Title, s.SeriesSlug, s.Venue, s.TimeZone, s.FirstDay, s.LastDay, s.Languages, s.Capacity, s.DelegationQuota, ConferenceStatus.Draft),
+        ConferenceScheduled s => new Conference(s, ConferenceStatus.Draft),
         ConferencePublished => state! with { Status = ConferenceStatus.Published },
         RegistrationOpened => state! with { Status = ConferenceStatus.RegistrationOpen },
         RegistrationClosed => state! with { Status = ConferenceStatus.RegistrationClosed },
