@@ -8,10 +8,13 @@ namespace Forum.EventStore;
 /// <summary>An event store on PostgreSQL: streams with optimistic concurrency, a global commit order, projections.</summary>
 public sealed class EventStore
 {
-    private const string ConcurrencySqlState = "FX001";
     private readonly string s;
     private readonly List<IProjection> inline = [];
 
+    /// <remarks>
+    /// Give the data source <c>Max Auto Prepare</c> (the API sets 64): appends and reads are then prepared once
+    /// per connection and survive the pool's reset, which otherwise throws their plans away on every use.
+    /// </remarks>
     public EventStore(NpgsqlDataSource dataSource, EventTypeRegistry types, TimeProvider time, string schema = "forum")
     {
         DataSource = dataSource;
@@ -90,48 +93,52 @@ public sealed class EventStore
 
         var recordedAt = Time.GetUtcNow();
         var metadataJson = JsonSerializer.Serialize(metadata, Types.JsonOptions);
-        var single = appends.Count == 1 && inline.Count == 0;
         var eventIds = appends.Select(a => a.Events.Select(_ => Guid.CreateVersion7(recordedAt)).ToArray()).ToArray();
         await using var connection = await DataSource.OpenConnectionAsync(ct);
-        // One statement in autocommit is its own transaction: a single-stream append is one round trip.
+
+        // A single-stream append is one batch, one round trip, one implicit transaction: lock the stream,
+        // then (in a statement whose snapshot is taken after the lock) check the version and write.
+        var single = appends.Count == 1 && inline.Count == 0;
         await using var tx = single ? null : await connection.BeginTransactionAsync(ct);
         var results = new List<AppendResult>(appends.Count);
         try
         {
             await using var batch = new NpgsqlBatch(connection, tx);
-            if (appends.Count > 1)
-            {
-                var lockAll = new NpgsqlBatchCommand($"SELECT {s}.lock_streams($1)");
-                lockAll.Parameters.Add(new NpgsqlParameter { Value = appends.Select(a => a.StreamId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-                batch.BatchCommands.Add(lockAll);
-            }
-
+            var lockStreams = single
+                ? new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                : new NpgsqlBatchCommand($"SELECT {s}.lock_streams($1)");
+            lockStreams.Parameters.Add(single
+                ? new NpgsqlParameter { Value = appends[0].StreamId, NpgsqlDbType = NpgsqlDbType.Text }
+                : new NpgsqlParameter { Value = appends.Select(a => a.StreamId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            batch.BatchCommands.Add(lockStreams);
             for (var i = 0; i < appends.Count; i++)
             {
-                batch.BatchCommands.Add(AppendCommand(appends[i], eventIds[i], appends.Count > 1, metadataJson, recordedAt));
+                batch.BatchCommands.Add(AppendCommand(appends[i], eventIds[i], metadataJson, recordedAt));
             }
 
             await using (var reader = await batch.ExecuteReaderAsync(ct))
             {
-                if (appends.Count > 1)
-                {
-                    await reader.NextResultAsync(ct);
-                }
-
                 for (var i = 0; i < appends.Count; i++)
                 {
+                    await reader.NextResultAsync(ct);
                     var append = appends[i];
                     var stored = new List<StoredEvent>(append.Events.Count);
-                    var k = 0;
                     while (await reader.ReadAsync(ct))
                     {
+                        if (reader.IsDBNull(0))
+                        {
+                            // The stream was not at the expected version: nothing of this append was written.
+                            throw new ConcurrencyException(append.StreamId, append.Expected, reader.GetInt64(3));
+                        }
+
+                        var version = reader.GetInt64(2);
+                        var k = (int)(version - reader.GetInt64(3)) - 1;
                         var @event = append.Events[k];
-                        stored.Add(new StoredEvent(reader.GetInt64(0), reader.GetInt64(1), append.StreamId, reader.GetInt64(2), eventIds[i][k], Types.NameOf(@event.GetType()), @event, metadata, recordedAt));
-                        k++;
+                        stored.Add(new StoredEvent(reader.GetInt64(0), reader.GetInt64(1), append.StreamId, version, eventIds[i][k], Types.NameOf(@event.GetType()), @event, metadata, recordedAt));
                     }
 
+                    stored.Sort((a, b) => a.StreamVersion.CompareTo(b.StreamVersion));
                     results.Add(new AppendResult(append.StreamId, stored[^1].StreamVersion, stored));
-                    await reader.NextResultAsync(ct);
                 }
             }
 
@@ -148,11 +155,6 @@ public sealed class EventStore
                 await tx.CommitAsync(ct);
             }
         }
-        catch (PostgresException e) when (e.SqlState == ConcurrencySqlState)
-        {
-            var failed = appends.First(a => a.StreamId == e.TableName);
-            throw new ConcurrencyException(failed.StreamId, failed.Expected, long.Parse(e.ColumnName!, System.Globalization.CultureInfo.InvariantCulture));
-        }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             // Only reachable if a writer bypassed the stream locks; still a concurrency failure, never a raw 23505.
@@ -164,17 +166,39 @@ public sealed class EventStore
         return results;
     }
 
-    private NpgsqlBatchCommand AppendCommand(StreamAppend append, Guid[] ids, bool locked, string metadataJson, DateTimeOffset recordedAt)
+    /// <summary>
+    /// Checks the expected version and writes stream and events in one statement. Column 3 is the version the
+    /// stream was at: on a mismatch the statement writes nothing and answers one row with only that column.
+    /// </summary>
+    private NpgsqlBatchCommand AppendCommand(StreamAppend append, Guid[] ids, string metadataJson, DateTimeOffset recordedAt)
     {
-        var command = new NpgsqlBatchCommand($"SELECT out_position, out_tx_id, out_version FROM {s}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+        var command = new NpgsqlBatchCommand(
+            $"""
+            WITH current AS (
+                SELECT coalesce((SELECT version FROM {s}.streams WHERE id = $1), 0) AS version),
+            accepted AS (
+                SELECT version FROM current WHERE $3 < 0 OR version = $3),
+            stream AS (
+                INSERT INTO {s}.streams AS st (id, type, version, created_at, updated_at)
+                SELECT $1, $2, version + cardinality($4::uuid[]), $8, $8 FROM accepted
+                ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at),
+            appended AS (
+                INSERT INTO {s}.events (tx_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at)
+                SELECT pg_current_xact_id()::text::bigint, $1, a.version + e.n, e.id, e.type, e.data, $7::jsonb, $8
+                FROM accepted a, unnest($4::uuid[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS e(id, type, data, n)
+                ORDER BY e.n
+                RETURNING position, tx_id, stream_version)
+            SELECT position, tx_id, stream_version, (SELECT version FROM current) FROM appended
+            UNION ALL
+            SELECT NULL, NULL, NULL, version FROM current WHERE NOT EXISTS (SELECT 1 FROM accepted)
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = append.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = append.StreamType, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = append.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = locked, NpgsqlDbType = NpgsqlDbType.Boolean });
         command.Parameters.Add(new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
         command.Parameters.Add(new NpgsqlParameter { Value = append.Events.Select(e => Types.NameOf(e.GetType())).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = append.Events.Select(Types.Serialize).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter { Value = append.Events.Select(_ => metadataJson).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = metadataJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter { Value = recordedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         return command;
     }

@@ -21,7 +21,7 @@ public static class Schema
         );
 
         CREATE TABLE {s}.events (
-            position        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            position        bigint GENERATED ALWAYS AS IDENTITY,
             -- The writing transaction's id: the daemon reads only below the oldest running one.
             tx_id           bigint      NOT NULL,
             stream_id       text        NOT NULL,
@@ -31,9 +31,10 @@ public static class Schema
             data            jsonb       NOT NULL,
             metadata        jsonb       NOT NULL,
             recorded_at     timestamptz NOT NULL,
-            CONSTRAINT events_stream_version_unique UNIQUE (stream_id, stream_version)
+            PRIMARY KEY (stream_id, stream_version)
         );
-        CREATE INDEX events_commit_order ON {s}.events (tx_id, position);
+        -- The global commit order; it also makes positions unique, so no index of their own is needed.
+        CREATE UNIQUE INDEX events_commit_order ON {s}.events (tx_id, position);
 
         CREATE TABLE {s}.projection_checkpoints (
             name        text        NOT NULL,
@@ -66,41 +67,6 @@ public static class Schema
             FOR k IN SELECT DISTINCT hashtextextended(s, 0) FROM unnest(p_streams) s ORDER BY 1 LOOP
                 PERFORM pg_advisory_xact_lock(k);
             END LOOP;
-        END $$;
-
-        CREATE FUNCTION {s}.append_events(
-            p_stream text, p_type text, p_expected bigint, p_locked boolean,
-            p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[], p_recorded timestamptz)
-        RETURNS TABLE (out_position bigint, out_tx_id bigint, out_version bigint)
-        LANGUAGE plpgsql AS $$
-        DECLARE
-            v_version bigint;
-            v_count   integer := cardinality(p_ids);
-            v_tx      bigint;
-        BEGIN
-            IF NOT p_locked THEN
-                PERFORM {s}.lock_streams(ARRAY[p_stream]);
-            END IF;
-            v_tx := pg_current_xact_id()::text::bigint;
-            SELECT s.version INTO v_version FROM {s}.streams s WHERE s.id = p_stream;
-            IF p_expected >= 0 AND coalesce(v_version, 0) <> p_expected THEN
-                RAISE EXCEPTION 'stream % is at version %', p_stream, coalesce(v_version, 0)
-                    -- Table and column carry stream and version: unlike DETAIL, clients never redact them.
-                    USING ERRCODE = 'FX001', TABLE = p_stream, COLUMN = coalesce(v_version, 0)::text;
-            END IF;
-            IF v_version IS NULL THEN
-                v_version := 0;
-                INSERT INTO {s}.streams (id, type, version, created_at, updated_at)
-                VALUES (p_stream, p_type, v_count, p_recorded, p_recorded);
-            ELSE
-                UPDATE {s}.streams SET version = v_version + v_count, updated_at = p_recorded WHERE id = p_stream;
-            END IF;
-            RETURN QUERY
-            INSERT INTO {s}.events (tx_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at)
-            SELECT v_tx, p_stream, v_version + i, p_ids[i], p_types[i], p_data[i], p_metadata[i], p_recorded
-            FROM generate_series(1, v_count) AS i
-            ORDER BY i
-            RETURNING position, tx_id, stream_version;
         END $$;
         """,
     ];

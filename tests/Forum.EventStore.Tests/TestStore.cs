@@ -33,7 +33,7 @@ public sealed class TestStore : IAsyncDisposable
     public static async Task<TestStore> CreateAsync(string? schema = null, EventTypeRegistry? types = null, TimeProvider? time = null, string applicationName = "forum-tests", bool migrate = true)
     {
         schema ??= "t_" + Guid.NewGuid().ToString("N")[..16];
-        var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { ApplicationName = applicationName, MaxPoolSize = 60 };
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { ApplicationName = applicationName, MaxPoolSize = 60, MaxAutoPrepare = 64 };
         var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         var store = new EventStore(dataSource, types ?? NewRegistry(), time ?? TimeProvider.System, schema);
         if (migrate)

@@ -193,8 +193,10 @@ public sealed class AgendaService
             {
                 return await writer.HandleAsync(AgendaDecider.Instance, AgendaState.StreamId(slug), command(conference), actor, ifMatch: null, reason, ct);
             }
-            catch (ConcurrencyException) when (attempt < 5)
+            catch (ConcurrencyException) when (attempt < 16)
             {
+                // Spread the retries of writers that collided, so they do not collide again in step.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 5 * attempt)), time, ct);
             }
         }
     }

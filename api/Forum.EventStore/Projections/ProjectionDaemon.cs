@@ -93,16 +93,20 @@ public sealed class ProjectionDaemon
         return generation;
     }
 
+    /// <summary>Health counts the events a projection is behind up to this many: beyond, the lag in time says enough.</summary>
+    public const int StatusCountLimit = 10_000;
+
     public async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(CancellationToken ct = default)
     {
         await using var cmd = store.DataSource.CreateCommand(
             $"""
             SELECT c.name, c.generation, c.active, c.tx_id, c.position,
-                   (SELECT count(*) FROM (SELECT 1 FROM {s}.events e WHERE (e.tx_id, e.position) > (c.tx_id, c.position) LIMIT 1000000) behind),
+                   (SELECT count(*) FROM (SELECT 1 FROM {s}.events e WHERE (e.tx_id, e.position) > (c.tx_id, c.position) LIMIT $2) behind),
                    (SELECT e.recorded_at FROM {s}.events e WHERE (e.tx_id, e.position) > (c.tx_id, c.position) ORDER BY e.tx_id, e.position LIMIT 1)
             FROM {s}.projection_checkpoints c WHERE c.name = ANY($1) ORDER BY c.name, c.generation
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = projections.Select(p => p.Name).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = StatusCountLimit });
         var now = store.Time.GetUtcNow();
         var all = new List<ProjectionStatus>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -157,6 +161,7 @@ public sealed class ProjectionDaemon
                     finally
                     {
                         SetLeading(projection.Name, false);
+                        await ReleaseAsync(lease, projection.Name);
                     }
                 }
             }
@@ -180,6 +185,25 @@ public sealed class ProjectionDaemon
         cmd.Parameters.Add(new NpgsqlParameter { Value = store.SchemaName });
         cmd.Parameters.Add(new NpgsqlParameter { Value = projection });
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>
+    /// A pooled connection keeps its session lock until its next use resets it: release it now, so that another
+    /// process can lead at once. (If the connection is broken, the server has released it already.)
+    /// </summary>
+    private async Task ReleaseAsync(NpgsqlConnection lease, string projection)
+    {
+        try
+        {
+            await using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtext($1), hashtext($2))", lease);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = store.SchemaName });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = projection });
+            await cmd.ExecuteScalarAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or ObjectDisposedException)
+        {
+            Error?.Invoke(projection, e);
+        }
     }
 
     private async Task LeadAsync(IProjection projection, NpgsqlConnection lease, CancellationToken ct)

@@ -1,0 +1,78 @@
+namespace Forum.Benchmarks;
+
+/// <summary>Command line of the benchmark program, and the window lengths it implies.</summary>
+internal sealed record BenchOptions(string ConnectionString, string OutPath, bool Quick)
+{
+    public const string Usage =
+        "usage: Forum.Benchmarks --db \"<npgsql connection string>\" --out <path/bench.json> [--quick]\n" +
+        "  --quick  short windows and a 100,000-event catch-up, for smoke tests (figures are not comparable)";
+
+    /// <summary>Time before a window in which writers run unmeasured: fills the pool, JITs, warms caches.</summary>
+    public TimeSpan Warmup => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
+
+    /// <summary>Warm-up of the later rounds of a side, whose code and pool are warm already.</summary>
+    public TimeSpan RoundWarmup => Quick ? TimeSpan.FromSeconds(0.25) : TimeSpan.FromSeconds(0.5);
+
+    /// <summary>Total measurement window of each side of an append comparison (store and baseline alike).</summary>
+    public TimeSpan Window => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(10);
+
+    /// <summary>The window is split into this many rounds, alternating store and baseline.</summary>
+    public int Rounds => Quick ? 2 : 4;
+
+    public int CatchUpEvents => Quick ? 100_000 : 1_000_000;
+
+    public TimeSpan LagWindow => Quick ? TimeSpan.FromSeconds(4) : TimeSpan.FromSeconds(15);
+
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        string? db = null, output = null;
+        var quick = false;
+        for (var i = 0; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--db":
+                    db = Value(args, ref i);
+                    break;
+                case "--out":
+                    output = Value(args, ref i);
+                    break;
+                case "--quick":
+                    quick = true;
+                    break;
+                case "-h" or "--help":
+                    throw new UsageException(null);
+                default:
+                    throw new UsageException($"unknown argument '{args[i]}'");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(db))
+        {
+            throw new UsageException("--db is required");
+        }
+
+        if (string.IsNullOrWhiteSpace(output))
+        {
+            throw new UsageException("--out is required");
+        }
+
+        return new BenchOptions(db, Path.GetFullPath(output), quick);
+    }
+
+    private static string Value(IReadOnlyList<string> args, ref int i)
+    {
+        if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+        {
+            throw new UsageException($"{args[i]} needs a value");
+        }
+
+        return args[++i];
+    }
+}
+
+/// <summary>Bad command line: the message (if any) and the usage are printed, exit code 2.</summary>
+internal sealed class UsageException(string? message) : Exception(message ?? "help requested")
+{
+    public bool IsHelp { get; } = message is null;
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Text;
+using Forum.Benchmarks;
+using Npgsql;
+
+// Event-store benchmarks: every figure beside a raw-Npgsql baseline (or a goal) measured in the same run.
+// Run by `./forum bench` against a throwaway PostgreSQL with durable settings.
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (UsageException e)
+{
+    if (!e.IsHelp)
+    {
+        Console.Error.WriteLine($"bench: {e.Message}");
+    }
+
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return e.IsHelp ? 0 : 2;
+}
+
+try
+{
+    await BenchRun.RunAsync(options);
+    return 0;
+}
+catch (SetupException e)
+{
+    Console.Error.WriteLine($"bench: {e.Message}");
+    return 1;
+}
+catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
+{
+    // A benchmark failed mid-run: the whole exception says where.
+    Console.Error.WriteLine($"bench: failed: {e}");
+    return 1;
+}
+
+internal static class BenchRun
+{
+    public static async Task RunAsync(BenchOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            Report.EnsureWritable(options.OutPath); // fail now, not after minutes of measuring
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SetupException($"cannot write --out {options.OutPath}: {e.Message}", e);
+        }
+
+        NpgsqlConnectionStringBuilder connection;
+        try
+        {
+            connection = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SetupException($"--db is not a valid Npgsql connection string: {e.Message}", e);
+        }
+
+        // 16 writers plus the daemon's lease, batch and status connections, with room to spare: nobody waits on the pool.
+        connection.MaxPoolSize = Math.Max(connection.MaxPoolSize, 64);
+        connection.ApplicationName ??= "forum-bench";
+        // As Forum.Api configures its data source. Besides preparing statements, auto-prepare makes Npgsql reset pooled
+        // connections without DISCARD ALL, whose DISCARD PLANS would make PostgreSQL re-plan append_events' plpgsql
+        // statements on every append (measured: about 40% of an append's cost).
+        if (connection.MaxAutoPrepare == 0)
+        {
+            connection.MaxAutoPrepare = 64;
+        }
+
+        await using var dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
+        await DescribeServerAsync(dataSource);
+
+        await using var ctx = new BenchContext(dataSource, options);
+        var payload = Encoding.UTF8.GetByteCount(ctx.Types.Serialize(BenchEvents.Post(Guid.NewGuid(), 1, 1)));
+        BenchContext.Log($"Npgsql: Max Pool Size={connection.MaxPoolSize}, Max Auto Prepare={connection.MaxAutoPrepare} (both sides)");
+        BenchContext.Log($"payload: {payload} bytes of JSON per event; window {options.Window.TotalSeconds:N0} s after {options.Warmup.TotalSeconds:N0} s warm-up{(options.Quick ? " (--quick)" : "")}");
+
+        var figures = new List<Figure>();
+        figures.AddRange(await AppendBenchmarks.RunAsync(ctx));
+        figures.AddRange(await CatchUpBenchmark.RunAsync(ctx));
+        figures.AddRange(await LagBenchmark.RunAsync(ctx));
+
+        var goals = new Dictionary<string, string>
+        {
+            [AppendBenchmarks.Single16] = "ratio >= 0.8",
+            [CatchUpBenchmark.FigureName(options.CatchUpEvents, CatchUpBenchmark.DefaultBatchSize)] = ">= 50,000 events/s",
+            [CatchUpBenchmark.FigureName(options.CatchUpEvents, CatchUpBenchmark.LargeBatchSize)] = ">= 50,000 events/s",
+            [LagBenchmark.P50] = $"<= {LagBenchmark.GoalMs} ms",
+            [LagBenchmark.P99] = $"<= {LagBenchmark.GoalMs} ms",
+        };
+        await Report.WriteJsonAsync(options.OutPath, figures);
+        Console.WriteLine();
+        Console.Write(Report.Table(figures, goals));
+        Console.WriteLine();
+        Console.WriteLine($"Figures written to {options.OutPath}; total time {clock.Elapsed.TotalSeconds:N0} s.");
+    }
+
+    /// <summary>Prints what the figures were measured on; durability settings change them by an order of magnitude.</summary>
+    private static async Task DescribeServerAsync(NpgsqlDataSource dataSource)
+    {
+        try
+        {
+            await using var cmd = dataSource.CreateCommand(
+                "SELECT current_setting('server_version'), current_setting('fsync'), current_setting('synchronous_commit'), current_setting('full_page_writes'), current_setting('shared_buffers')");
+            await using var reader = await cmd.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            BenchContext.Log($"PostgreSQL {reader.GetString(0)}: fsync={reader.GetString(1)}, synchronous_commit={reader.GetString(2)}, full_page_writes={reader.GetString(3)}, shared_buffers={reader.GetString(4)}; {Environment.ProcessorCount} cores");
+            if (reader.GetString(1) != "on" || reader.GetString(2) == "off")
+            {
+                BenchContext.Log("warning: the server is not durable; append figures will not match production");
+            }
+        }
+        catch (NpgsqlException e)
+        {
+            throw new SetupException($"cannot reach PostgreSQL with --db: {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>The run cannot start (connection string, server, output path): reported without a stack trace.</summary>
+internal sealed class SetupException(string message, Exception inner) : Exception(message, inner);
