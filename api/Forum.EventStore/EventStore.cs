@@ -10,6 +10,8 @@ public sealed class EventStore
 {
     private readonly string s;
     private readonly List<IProjection> inline = [];
+    private readonly string appendSql;
+    private readonly string createSql;
 
     /// <remarks>
     /// Give the data source <c>Max Auto Prepare</c> (the API sets 64): appends and reads are then prepared once
@@ -23,7 +25,45 @@ public sealed class EventStore
         SchemaName = schema;
         s = Schema.Quote(schema);
         Documents = new DocumentReader(dataSource, types.JsonOptions, schema);
+        appendSql = AppendSql(s);
+        createSql = CreateSql(s);
     }
+
+    private static string AppendSql(string s) =>
+        $"""
+        WITH locked AS (
+            SELECT pg_advisory_xact_lock(hashtextextended($1, 0))),
+        stream AS (
+            INSERT INTO {s}.streams AS st (id, type, version, created_at, updated_at)
+            SELECT $1, $2, cardinality($4::uuid[]), $8, $8 FROM locked
+            WHERE $3 <= 0 OR EXISTS (SELECT 1 FROM {s}.streams WHERE id = $1)
+            ON CONFLICT (id) DO UPDATE SET version = st.version + cardinality($4::uuid[]), updated_at = excluded.updated_at
+            WHERE $3 < 0 OR st.version = $3
+            RETURNING st.version - cardinality($4::uuid[]) AS previous)
+        {InsertEventsSql(s)}
+        """;
+
+    /// <summary>
+    /// A new stream needs neither the lock nor the version check: it is a plain insert, and when the stream exists
+    /// the primary key refuses it (turned into a concurrency exception) before any event is written.
+    /// </summary>
+    private static string CreateSql(string s) =>
+        $"""
+        WITH stream AS (
+            INSERT INTO {s}.streams (id, type, version, created_at, updated_at)
+            VALUES ($1, $2, cardinality($4::uuid[]), $8, $8)
+            RETURNING 0::bigint AS previous, $3::bigint AS expected)
+        {InsertEventsSql(s)}
+        """;
+
+    private static string InsertEventsSql(string s) =>
+        $"""
+        INSERT INTO {s}.events (tx_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at)
+        SELECT pg_current_xact_id()::text::bigint, $1, stream.previous + e.n, e.id, e.type, e.data, $7::jsonb, $8
+        FROM stream, unnest($4::uuid[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS e(id, type, data, n)
+        ORDER BY e.n
+        RETURNING position, tx_id, stream_version, stream_version - (SELECT previous FROM stream) - 1
+        """;
 
     public NpgsqlDataSource DataSource { get; }
 
@@ -96,50 +136,66 @@ public sealed class EventStore
         var eventIds = appends.Select(a => a.Events.Select(_ => Guid.CreateVersion7(recordedAt)).ToArray()).ToArray();
         await using var connection = await DataSource.OpenConnectionAsync(ct);
 
-        // A single-stream append is one batch, one round trip, one implicit transaction: lock the stream,
-        // then (in a statement whose snapshot is taken after the lock) check the version and write.
+        // A single-stream append is one statement: one round trip, its own transaction.
         var single = appends.Count == 1 && inline.Count == 0;
         await using var tx = single ? null : await connection.BeginTransactionAsync(ct);
         var results = new List<AppendResult>(appends.Count);
         try
         {
             await using var batch = new NpgsqlBatch(connection, tx);
-            var lockStreams = single
-                ? new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                : new NpgsqlBatchCommand($"SELECT {s}.lock_streams($1)");
-            lockStreams.Parameters.Add(single
-                ? new NpgsqlParameter { Value = appends[0].StreamId, NpgsqlDbType = NpgsqlDbType.Text }
-                : new NpgsqlParameter { Value = appends.Select(a => a.StreamId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            batch.BatchCommands.Add(lockStreams);
+            if (!single)
+            {
+                var lockAll = new NpgsqlBatchCommand($"SELECT {s}.lock_streams($1)");
+                lockAll.Parameters.Add(new NpgsqlParameter { Value = appends.Select(a => a.StreamId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                batch.BatchCommands.Add(lockAll);
+            }
+
             for (var i = 0; i < appends.Count; i++)
             {
                 batch.BatchCommands.Add(AppendCommand(appends[i], eventIds[i], metadataJson, recordedAt));
             }
 
+            ConcurrencyException? conflict = null;
             await using (var reader = await batch.ExecuteReaderAsync(ct))
             {
-                for (var i = 0; i < appends.Count; i++)
+                if (!single)
                 {
                     await reader.NextResultAsync(ct);
+                }
+
+                for (var i = 0; i < appends.Count && conflict is null; i++)
+                {
                     var append = appends[i];
                     var stored = new List<StoredEvent>(append.Events.Count);
                     while (await reader.ReadAsync(ct))
                     {
-                        if (reader.IsDBNull(0))
-                        {
-                            // The stream was not at the expected version: nothing of this append was written.
-                            throw new ConcurrencyException(append.StreamId, append.Expected, reader.GetInt64(3));
-                        }
-
                         var version = reader.GetInt64(2);
-                        var k = (int)(version - reader.GetInt64(3)) - 1;
+                        var k = (int)reader.GetInt64(3);
                         var @event = append.Events[k];
                         stored.Add(new StoredEvent(reader.GetInt64(0), reader.GetInt64(1), append.StreamId, version, eventIds[i][k], Types.NameOf(@event.GetType()), @event, metadata, recordedAt));
                     }
 
+                    if (stored.Count == 0)
+                    {
+                        // The stream was not at the expected version: nothing of this append was written.
+                        conflict = new ConcurrencyException(append.StreamId, append.Expected, 0);
+                        break;
+                    }
+
                     stored.Sort((a, b) => a.StreamVersion.CompareTo(b.StreamVersion));
                     results.Add(new AppendResult(append.StreamId, stored[^1].StreamVersion, stored));
+                    await reader.NextResultAsync(ct);
                 }
+            }
+
+            if (conflict is not null)
+            {
+                if (tx is not null)
+                {
+                    await tx.RollbackAsync(ct);
+                }
+
+                throw new ConcurrencyException(conflict.StreamId, conflict.Expected, await StreamVersionAsync(conflict.StreamId, ct) ?? 0);
             }
 
             if (tx is not null)
@@ -157,8 +213,9 @@ public sealed class EventStore
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            // Only reachable if a writer bypassed the stream locks; still a concurrency failure, never a raw 23505.
-            var failed = appends[0];
+            // A stream created by another writer first (or, were the locks bypassed, a version taken twice):
+            // a concurrency failure like any other, never a raw 23505. Nothing of the append was written.
+            var failed = appends.FirstOrDefault(a => e.BatchCommand?.Parameters[0].Value as string == a.StreamId) ?? appends[0];
             throw new ConcurrencyException(failed.StreamId, failed.Expected, await StreamVersionAsync(failed.StreamId, ct) ?? 0);
         }
 
@@ -167,31 +224,19 @@ public sealed class EventStore
     }
 
     /// <summary>
-    /// Checks the expected version and writes stream and events in one statement. Column 3 is the version the
-    /// stream was at: on a mismatch the statement writes nothing and answers one row with only that column.
+    /// One statement: lock the stream (before anything is written, so before the transaction gets its id), then
+    /// move the stream's version if it is the expected one, and write the events after it. The version check
+    /// runs in ON CONFLICT DO UPDATE, which sees the latest committed row whatever the statement's snapshot.
+    /// No row back means the stream was not at the expected version, and nothing was written.
     /// </summary>
+    /// <remarks>
+    /// An append that expects no stream takes no advisory lock: it either creates the stream, whose row a later
+    /// writer must see (or wait for) first, so every later writer gets a larger transaction id; or the stream
+    /// exists and nothing is written.
+    /// </remarks>
     private NpgsqlBatchCommand AppendCommand(StreamAppend append, Guid[] ids, string metadataJson, DateTimeOffset recordedAt)
     {
-        var command = new NpgsqlBatchCommand(
-            $"""
-            WITH current AS (
-                SELECT coalesce((SELECT version FROM {s}.streams WHERE id = $1), 0) AS version),
-            accepted AS (
-                SELECT version FROM current WHERE $3 < 0 OR version = $3),
-            stream AS (
-                INSERT INTO {s}.streams AS st (id, type, version, created_at, updated_at)
-                SELECT $1, $2, version + cardinality($4::uuid[]), $8, $8 FROM accepted
-                ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at),
-            appended AS (
-                INSERT INTO {s}.events (tx_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at)
-                SELECT pg_current_xact_id()::text::bigint, $1, a.version + e.n, e.id, e.type, e.data, $7::jsonb, $8
-                FROM accepted a, unnest($4::uuid[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS e(id, type, data, n)
-                ORDER BY e.n
-                RETURNING position, tx_id, stream_version)
-            SELECT position, tx_id, stream_version, (SELECT version FROM current) FROM appended
-            UNION ALL
-            SELECT NULL, NULL, NULL, version FROM current WHERE NOT EXISTS (SELECT 1 FROM accepted)
-            """);
+        var command = new NpgsqlBatchCommand(append.Expected == ExpectedVersion.NoStream ? createSql : appendSql);
         command.Parameters.Add(new NpgsqlParameter { Value = append.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = append.StreamType, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = append.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });

@@ -33,8 +33,8 @@ public static class Schema
             recorded_at     timestamptz NOT NULL,
             PRIMARY KEY (stream_id, stream_version)
         );
-        -- The global commit order; it also makes positions unique, so no index of their own is needed.
-        CREATE UNIQUE INDEX events_commit_order ON {s}.events (tx_id, position);
+        -- The global commit order (positions are unique by their identity; no index of their own is needed).
+        CREATE INDEX events_commit_order ON {s}.events (tx_id, position);
 
         CREATE TABLE {s}.projection_checkpoints (
             name        text        NOT NULL,

@@ -34,14 +34,18 @@ internal static class AppendBenchmarks
     }
 
     /// <summary>
-    /// Splits the window into rounds that alternate raw, store, store, raw, ...: background load on a shared machine,
-    /// checkpoints and table growth then fall on both sides alike instead of on whichever ran second.
+    /// Splits the window into short rounds that alternate raw, store, store, raw, ...: background load on a shared
+    /// machine, checkpoints and table growth then fall on both sides alike. Each side's figure is the median of its
+    /// rounds, so that a burst of slow disk (seen here: one side's rate halving for a second) does not decide it.
     /// </summary>
-    private static async Task<Figure> CompareAsync(BenchContext ctx, string name, int writers, Func<int, Task<int>> raw, Func<int, Task<int>> store)
+    internal static async Task<Figure> CompareAsync(BenchContext ctx, string name, int writers, Func<int, Task<int>> raw, Func<int, Task<int>> store, string unit = "events/s")
     {
         BenchContext.Log($"{name}: {ctx.Options.Rounds} alternating rounds per side");
         var slice = ctx.Options.Window / ctx.Options.Rounds;
-        WindowResult? rawTotal = null, storeTotal = null;
+        var rawRounds = new List<double>();
+        var storeRounds = new List<double>();
+        var rawCpu = new List<double>();
+        var storeCpu = new List<double>();
         for (var round = 0; round < ctx.Options.Rounds; round++)
         {
             // The first round of each side warms up fully (JIT, pool); later rounds only refill the pipeline.
@@ -49,20 +53,24 @@ internal static class AppendBenchmarks
             foreach (var isRaw in round % 2 == 0 ? new[] { true, false } : [false, true])
             {
                 await ctx.CheckpointAsync();
+                var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
                 var result = await Harness.RunAsync(writers, warmup, slice, isRaw ? raw : store);
-                if (isRaw)
-                {
-                    rawTotal = rawTotal?.Add(result) ?? result;
-                }
-                else
-                {
-                    storeTotal = storeTotal?.Add(result) ?? result;
-                }
+                var used = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
+                (isRaw ? rawCpu : storeCpu).Add(used.TotalMicroseconds / Math.Max(1, result.Units));
+                (isRaw ? rawRounds : storeRounds).Add(result.PerSecond);
             }
         }
 
-        BenchContext.Log($"  store {storeTotal!.PerSecond:N0}/s ({storeTotal.Units:N0} events), raw {rawTotal!.PerSecond:N0}/s ({rawTotal.Units:N0} rows)");
-        return Figure.Throughput(name, storeTotal.PerSecond, rawTotal.PerSecond);
+        BenchContext.Log($"  measured per round {string.Join(" ", storeRounds.Select(r => r.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))}");
+        BenchContext.Log($"  baseline per round {string.Join(" ", rawRounds.Select(r => r.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))}");
+        BenchContext.Log($"  this process's CPU per unit (warm-up included): measured {Median(storeCpu):N0} µs, baseline {Median(rawCpu):N0} µs");
+        return Figure.Throughput(name, Median(storeRounds), Median(rawRounds), unit);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>The baseline table: bigint identity primary key plus one secondary index, the payload in a jsonb column.</summary>

@@ -1,23 +1,23 @@
 namespace Forum.Benchmarks;
 
 /// <summary>Command line of the benchmark program, and the window lengths it implies.</summary>
-internal sealed record BenchOptions(string ConnectionString, string OutPath, bool Quick)
+internal sealed record BenchOptions(string ConnectionString, string OutPath, bool Quick, string? Only = null)
 {
     public const string Usage =
-        "usage: Forum.Benchmarks --db \"<npgsql connection string>\" --out <path/bench.json> [--quick]\n" +
+        "usage: Forum.Benchmarks --db \"<npgsql connection string>\" --out <path/bench.json> [--quick] [--only append|catchup|lag|read]\n" +
         "  --quick  short windows and a 100,000-event catch-up, for smoke tests (figures are not comparable)";
 
     /// <summary>Time before a window in which writers run unmeasured: fills the pool, JITs, warms caches.</summary>
     public TimeSpan Warmup => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
 
     /// <summary>Warm-up of the later rounds of a side, whose code and pool are warm already.</summary>
-    public TimeSpan RoundWarmup => Quick ? TimeSpan.FromSeconds(0.25) : TimeSpan.FromSeconds(0.5);
+    public TimeSpan RoundWarmup => Quick ? TimeSpan.FromSeconds(0.25) : TimeSpan.FromSeconds(0.3);
 
     /// <summary>Total measurement window of each side of an append comparison (store and baseline alike).</summary>
     public TimeSpan Window => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(10);
 
     /// <summary>The window is split into this many rounds, alternating store and baseline.</summary>
-    public int Rounds => Quick ? 2 : 4;
+    public int Rounds => Quick ? 2 : 8;
 
     public int CatchUpEvents => Quick ? 100_000 : 1_000_000;
 
@@ -27,6 +27,7 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
     {
         string? db = null, output = null;
         var quick = false;
+        string? only = null;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -39,6 +40,14 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
                     break;
                 case "--quick":
                     quick = true;
+                    break;
+                case "--only":
+                    only = Value(args, ref i);
+                    if (only is not ("append" or "catchup" or "lag" or "read"))
+                    {
+                        throw new UsageException($"--only takes append, catchup, lag or read, not '{only}'");
+                    }
+
                     break;
                 case "-h" or "--help":
                     throw new UsageException(null);
@@ -57,8 +66,11 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
             throw new UsageException("--out is required");
         }
 
-        return new BenchOptions(db, Path.GetFullPath(output), quick);
+        return new BenchOptions(db, Path.GetFullPath(output), quick, only);
     }
+
+    /// <summary>Whether the benchmark group runs in this invocation (all of them unless --only names one).</summary>
+    public bool Runs(string group) => Only is null || Only == group;
 
     private static string Value(IReadOnlyList<string> args, ref int i)
     {

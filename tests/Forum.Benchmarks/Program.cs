@@ -65,9 +65,8 @@ internal static class BenchRun
         // 16 writers plus the daemon's lease, batch and status connections, with room to spare: nobody waits on the pool.
         connection.MaxPoolSize = Math.Max(connection.MaxPoolSize, 64);
         connection.ApplicationName ??= "forum-bench";
-        // As Forum.Api configures its data source. Besides preparing statements, auto-prepare makes Npgsql reset pooled
-        // connections without DISCARD ALL, whose DISCARD PLANS would make PostgreSQL re-plan append_events' plpgsql
-        // statements on every append (measured: about 40% of an append's cost).
+        // As Forum.Api configures its data source: appends and reads are prepared once per connection, and pooled
+        // connections are reset without DISCARD ALL, which would throw the prepared plans away on every use.
         if (connection.MaxAutoPrepare == 0)
         {
             connection.MaxAutoPrepare = 64;
@@ -82,9 +81,25 @@ internal static class BenchRun
         BenchContext.Log($"payload: {payload} bytes of JSON per event; window {options.Window.TotalSeconds:N0} s after {options.Warmup.TotalSeconds:N0} s warm-up{(options.Quick ? " (--quick)" : "")}");
 
         var figures = new List<Figure>();
-        figures.AddRange(await AppendBenchmarks.RunAsync(ctx));
-        figures.AddRange(await CatchUpBenchmark.RunAsync(ctx));
-        figures.AddRange(await LagBenchmark.RunAsync(ctx));
+        if (options.Runs("append"))
+        {
+            figures.AddRange(await AppendBenchmarks.RunAsync(ctx));
+        }
+
+        if (options.Runs("catchup"))
+        {
+            figures.AddRange(await CatchUpBenchmark.RunAsync(ctx));
+        }
+
+        if (options.Runs("lag"))
+        {
+            figures.AddRange(await LagBenchmark.RunAsync(ctx));
+        }
+
+        if (options.Runs("read"))
+        {
+            figures.AddRange(await ReadBenchmarks.RunAsync(ctx, connection.ConnectionString));
+        }
 
         var goals = new Dictionary<string, string>
         {
@@ -93,6 +108,8 @@ internal static class BenchRun
             [CatchUpBenchmark.FigureName(options.CatchUpEvents, CatchUpBenchmark.LargeBatchSize)] = ">= 50,000 events/s",
             [LagBenchmark.P50] = $"<= {LagBenchmark.GoalMs} ms",
             [LagBenchmark.P99] = $"<= {LagBenchmark.GoalMs} ms",
+            [ReadBenchmarks.AgendaJson] = "ratio >= 0.7",
+            [ReadBenchmarks.ScheduleXml] = "ratio >= 0.7",
         };
         await Report.WriteJsonAsync(options.OutPath, figures);
         Console.WriteLine();

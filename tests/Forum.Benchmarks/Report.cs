@@ -10,8 +10,8 @@ namespace Forum.Benchmarks;
 /// </summary>
 internal sealed record Figure(string Name, double Value, string Unit, double Baseline, double Ratio)
 {
-    public static Figure Throughput(string name, double store, double raw) =>
-        new(name, Math.Round(store, 1), "events/s", Math.Round(raw, 1), Math.Round(store / raw, 3));
+    public static Figure Throughput(string name, double store, double raw, string unit = "events/s") =>
+        new(name, Math.Round(store, 1), unit, Math.Round(raw, 1), Math.Round(store / raw, 3));
 
     public static Figure Latency(string name, double ms, double goalMs) =>
         new(name, Math.Round(ms, 1), "ms", goalMs, Math.Round(ms / goalMs, 3));
@@ -33,7 +33,7 @@ internal static class Report
             f.Unit,
             f.Baseline.ToString(f.LowerIsBetter ? "N1" : "N0", c),
             f.Ratio.ToString("0.000", c),
-            f.LowerIsBetter ? "value/goal, lower is better" : "store/raw, higher is better",
+            f.LowerIsBetter ? "value/goal, lower is better" : "value/baseline, higher is better",
             goals.GetValueOrDefault(f.Name, ""),
         }).ToList();
         string[] header = ["Benchmark", "Value", "Unit", "Baseline", "Ratio", "Ratio means", "Goal"];
