@@ -10,8 +10,7 @@ public sealed class EventStore
 {
     private readonly string s;
     private readonly List<IProjection> inline = [];
-    private readonly string appendSql;
-    private readonly string createSql;
+    private readonly string[] appendSql;
 
     /// <remarks>
     /// Give the data source <c>Max Auto Prepare</c> (the API sets 64): appends and reads are then prepared once
@@ -25,45 +24,52 @@ public sealed class EventStore
         SchemaName = schema;
         s = Schema.Quote(schema);
         Documents = new DocumentReader(dataSource, types.JsonOptions, schema);
-        appendSql = AppendSql(s);
-        createSql = CreateSql(s);
+        appendSql = [AppendSql(s, one: false), AppendSql(s, one: true), CreateSql(s, one: false), CreateSql(s, one: true)];
     }
 
-    private static string AppendSql(string s) =>
+    // Four shapes of one statement: new stream or existing, one event (scalar parameters, the common case) or many.
+    private static string AppendSql(string s, bool one) =>
         $"""
         WITH locked AS (
             SELECT pg_advisory_xact_lock(hashtextextended($1, 0))),
         stream AS (
             INSERT INTO {s}.streams AS st (id, type, version, created_at, updated_at)
-            SELECT $1, $2, cardinality($4::uuid[]), $8, $8 FROM locked
+            SELECT $1, $2, {Count(one)}, $8, $8 FROM locked
             WHERE $3 <= 0 OR EXISTS (SELECT 1 FROM {s}.streams WHERE id = $1)
-            ON CONFLICT (id) DO UPDATE SET version = st.version + cardinality($4::uuid[]), updated_at = excluded.updated_at
+            ON CONFLICT (id) DO UPDATE SET version = st.version + {Count(one)}, updated_at = excluded.updated_at
             WHERE $3 < 0 OR st.version = $3
-            RETURNING st.version - cardinality($4::uuid[]) AS previous)
-        {InsertEventsSql(s)}
+            RETURNING st.version - {Count(one)} AS previous)
+        {InsertEventsSql(s, one)}
         """;
 
     /// <summary>
     /// A new stream needs neither the lock nor the version check: it is a plain insert, and when the stream exists
     /// the primary key refuses it (turned into a concurrency exception) before any event is written.
     /// </summary>
-    private static string CreateSql(string s) =>
+    private static string CreateSql(string s, bool one) =>
         $"""
         WITH stream AS (
             INSERT INTO {s}.streams (id, type, version, created_at, updated_at)
-            VALUES ($1, $2, cardinality($4::uuid[]), $8, $8)
+            VALUES ($1, $2, {Count(one)}, $8, $8)
             RETURNING 0::bigint AS previous, $3::bigint AS expected)
-        {InsertEventsSql(s)}
+        {InsertEventsSql(s, one)}
         """;
 
-    private static string InsertEventsSql(string s) =>
-        $"""
-        INSERT INTO {s}.events (tx_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at)
-        SELECT pg_current_xact_id()::text::bigint, $1, stream.previous + e.n, e.id, e.type, e.data, $7::jsonb, $8
-        FROM stream, unnest($4::uuid[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS e(id, type, data, n)
-        ORDER BY e.n
-        RETURNING position, tx_id, stream_version, stream_version - (SELECT previous FROM stream) - 1
-        """;
+    private static string Count(bool one) => one ? "1" : "cardinality($4::uuid[])";
+
+    private static string InsertEventsSql(string s, bool one) => one
+        ? $"""
+          INSERT INTO {s}.events (tx_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at)
+          SELECT pg_current_xact_id()::text::bigint, $1, stream.previous + 1, $4, $5, $6, $7, $8 FROM stream
+          RETURNING position, tx_id, stream_version, 0::bigint
+          """
+        : $"""
+          INSERT INTO {s}.events (tx_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at)
+          SELECT pg_current_xact_id()::text::bigint, $1, stream.previous + e.n, e.id, e.type, e.data, $7::jsonb, $8
+          FROM stream, unnest($4::uuid[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS e(id, type, data, n)
+          ORDER BY e.n
+          RETURNING position, tx_id, stream_version, stream_version - (SELECT previous FROM stream) - 1
+          """;
 
     public NpgsqlDataSource DataSource { get; }
 
@@ -236,13 +242,24 @@ public sealed class EventStore
     /// </remarks>
     private NpgsqlBatchCommand AppendCommand(StreamAppend append, Guid[] ids, string metadataJson, DateTimeOffset recordedAt)
     {
-        var command = new NpgsqlBatchCommand(append.Expected == ExpectedVersion.NoStream ? createSql : appendSql);
+        var one = append.Events.Count == 1;
+        var command = new NpgsqlBatchCommand(appendSql[(append.Expected == ExpectedVersion.NoStream ? 2 : 0) + (one ? 1 : 0)]);
         command.Parameters.Add(new NpgsqlParameter { Value = append.StreamId, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = append.StreamType, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = append.Expected.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = append.Events.Select(e => Types.NameOf(e.GetType())).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = append.Events.Select(Types.Serialize).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        if (one)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = ids[0], NpgsqlDbType = NpgsqlDbType.Uuid });
+            command.Parameters.Add(new NpgsqlParameter { Value = Types.NameOf(append.Events[0].GetType()), NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = Types.Serialize(append.Events[0]), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        }
+        else
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+            command.Parameters.Add(new NpgsqlParameter { Value = append.Events.Select(e => Types.NameOf(e.GetType())).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = append.Events.Select(Types.Serialize).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        }
+
         command.Parameters.Add(new NpgsqlParameter { Value = metadataJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
         command.Parameters.Add(new NpgsqlParameter { Value = recordedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         return command;
