@@ -129,6 +129,8 @@ internal static class ReadBenchmarks
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
+            // The factory looks for the API's folder beside the solution by assembly name; it lives in api/.
+            builder.UseContentRoot(ApiFolder());
             builder.UseEnvironment("Production");
             builder.UseSetting("ConnectionStrings:Forum", connectionString);
             builder.UseSetting("EventStore:Schema", schema);
@@ -136,6 +138,17 @@ internal static class ReadBenchmarks
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
             builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new MemoryRoutes(memory)));
         }
+    }
+
+    private static string ApiFolder()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Forum.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Forum.sln not found above the benchmark binaries."), "api", "Forum.Api");
     }
 
     /// <summary>Placed where the API's own pipeline starts, so both sides pay the same server, connection and HTTP costs.</summary>
