@@ -10,23 +10,12 @@ public sealed record Room(Guid Id, string Name, int Capacity, IReadOnlyList<stri
 public sealed record Session(
     Guid Id,
     int Number,
-    SessionKind Kind,
-    string Title,
-    string? Description,
-    Guid RoomId,
-    LocalDateTime Start,
-    LocalDateTime End,
-    string? Chair,
-    IReadOnlyList<string> Speakers,
-    bool IsPublic,
-    int? ExpectedAttendance,
+    SessionPlan Plan,
     SessionStatus Status = SessionStatus.Scheduled,
     string? CancellationReason = null,
     long Revision = 1,
     IReadOnlyList<Guid>? SpeakingOrder = null)
 {
-    public IEnumerable<string> People => (Chair is null ? Speakers : Speakers.Prepend(Chair)).Select(NormalizePerson).Distinct();
-
     public static string NormalizePerson(string name) => string.Join(' ', name.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToUpperInvariant();
 }
 
@@ -54,7 +43,14 @@ public sealed record SessionPlan(
     string? Chair,
     IReadOnlyList<string> Speakers,
     bool IsPublic,
-    int? ExpectedAttendance);
+    int? ExpectedAttendance)
+{
+    /// <summary>Chair and speakers, each once, as compared for double booking.</summary>
+    public IEnumerable<string> People => (Chair is null ? Speakers : Speakers.Prepend(Chair)).Select(Session.NormalizePerson).Distinct();
+
+    /// <summary>The name as written of a person compared as <paramref name="normalized"/>.</summary>
+    public string NameOf(string normalized) => (Chair is null ? Speakers : Speakers.Prepend(Chair)).First(p => Session.NormalizePerson(p) == normalized);
+}
 
 public abstract record AgendaCommand(Conference Conference)
 {
@@ -129,34 +125,33 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
     private static IReadOnlyList<object> Schedule(AgendaCommand.ScheduleSession c, AgendaState state)
     {
         Check(c.Conference, state, c.SessionId, c.Plan);
-        var p = c.Plan;
         var number = state.Sessions.Count == 0 ? 1 : state.Sessions.Values.Max(s => s.Number) + 1;
-        return [new SessionScheduled(c.SessionId, number, p.Kind, p.Title, p.Description, p.RoomId, p.Start, p.End, p.Chair, p.Speakers, p.IsPublic, p.ExpectedAttendance)];
+        return [new SessionScheduled(c.SessionId, number, c.Plan)];
     }
 
     private static List<object> Change(AgendaCommand.ChangeSession c, AgendaState state)
     {
         var session = Existing(state, c.SessionId, c.IfMatch);
         Check(c.Conference, state, c.SessionId, c.Plan);
-        var p = c.Plan;
+        var (p, was) = (c.Plan, session.Plan);
         var events = new List<object>();
-        if (p.Start != session.Start || p.End != session.End)
+        if (p.Start != was.Start || p.End != was.End)
         {
             events.Add(new SessionMoved(session.Id, p.Start, p.End));
         }
 
-        if (p.RoomId != session.RoomId)
+        if (p.RoomId != was.RoomId)
         {
             events.Add(new SessionRoomChanged(session.Id, p.RoomId));
         }
 
-        if (p.Title != session.Title)
+        if (p.Title != was.Title)
         {
             events.Add(new SessionRenamed(session.Id, p.Title));
         }
 
-        if (p.Kind != session.Kind || p.Description != session.Description || p.Chair != session.Chair || !p.Speakers.SequenceEqual(session.Speakers)
-            || p.IsPublic != session.IsPublic || p.ExpectedAttendance != session.ExpectedAttendance)
+        if (p.Kind != was.Kind || p.Description != was.Description || p.Chair != was.Chair || !p.Speakers.SequenceEqual(was.Speakers)
+            || p.IsPublic != was.IsPublic || p.ExpectedAttendance != was.ExpectedAttendance)
         {
             events.Add(new SessionDetailsChanged(session.Id, p.Kind, p.Description, p.Chair, p.Speakers, p.IsPublic, p.ExpectedAttendance));
         }
@@ -186,7 +181,7 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
 
         if (session.Status == SessionStatus.Cancelled)
         {
-            throw ProblemException.Conflict("session_cancelled", $"'{session.Title}' was cancelled; schedule a new session instead.");
+            throw ProblemException.Conflict("session_cancelled", $"'{session.Plan.Title}' was cancelled; schedule a new session instead.");
         }
 
         return session;
@@ -220,25 +215,25 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
                 new Dictionary<string, object?> { ["roomCapacity"] = room.Capacity });
         }
 
-        var people = (plan.Chair is null ? plan.Speakers : plan.Speakers.Prepend(plan.Chair)).Select(Session.NormalizePerson).ToHashSet();
-        foreach (var other in state.Sessions.Values.Where(s => s.Id != sessionId && s.Status == SessionStatus.Scheduled).OrderBy(s => s.Start))
+        var people = plan.People.ToHashSet();
+        foreach (var other in state.Sessions.Values.Where(s => s.Id != sessionId && s.Status == SessionStatus.Scheduled).OrderBy(s => s.Plan.Start))
         {
-            var overlaps = ToInstant(other.Start, zone) < end && start < ToInstant(other.End, zone);
+            var overlaps = ToInstant(other.Plan.Start, zone) < end && start < ToInstant(other.Plan.End, zone);
             if (!overlaps)
             {
                 continue;
             }
 
-            if (other.RoomId == plan.RoomId)
+            if (other.Plan.RoomId == plan.RoomId)
             {
-                throw ProblemException.Conflict("room_double_booked", $"{room.Name} is taken by '{other.Title}' at that time.", Conflicting(other));
+                throw ProblemException.Conflict("room_double_booked", $"{room.Name} is taken by '{other.Plan.Title}' at that time.", Conflicting(other));
             }
 
-            var shared = other.People.FirstOrDefault(people.Contains);
+            var shared = other.Plan.People.FirstOrDefault(people.Contains);
             if (shared is not null)
             {
-                var name = (other.Chair is not null && Session.NormalizePerson(other.Chair) == shared ? other.Chair : other.Speakers.First(s => Session.NormalizePerson(s) == shared));
-                throw ProblemException.Conflict("person_double_booked", $"{name} is already in '{other.Title}' at that time.", Conflicting(other, name));
+                var name = other.Plan.NameOf(shared);
+                throw ProblemException.Conflict("person_double_booked", $"{name} is already in '{other.Plan.Title}' at that time.", Conflicting(other, name));
             }
         }
     }
@@ -247,7 +242,7 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
     {
         var extensions = new Dictionary<string, object?>
         {
-            ["conflictingSession"] = new { id = other.Id, title = other.Title, start = other.Start.ToString("uuuu'-'MM'-'dd'T'HH':'mm", null), end = other.End.ToString("uuuu'-'MM'-'dd'T'HH':'mm", null) },
+            ["conflictingSession"] = new { id = other.Id, title = other.Plan.Title, start = other.Plan.Start.ToString("uuuu'-'MM'-'dd'T'HH':'mm", null), end = other.Plan.End.ToString("uuuu'-'MM'-'dd'T'HH':'mm", null) },
         };
         if (person is not null)
         {
@@ -260,11 +255,14 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
     public AgendaState Evolve(AgendaState state, object change) => change switch
     {
         RoomAdded r => state with { Rooms = [.. state.Rooms, new Room(r.RoomId, r.Name, r.Capacity, r.Interpretation)] },
-        SessionScheduled s => WithSession(state, new Session(s.SessionId, s.Number, s.Kind, s.Title, s.Description, s.RoomId, s.Start, s.End, s.Chair, s.Speakers, s.IsPublic, s.ExpectedAttendance, SpeakingOrder: [])),
-        SessionMoved m => Revise(state, m.SessionId, s => s with { Start = m.Start, End = m.End }),
-        SessionRoomChanged r => Revise(state, r.SessionId, s => s with { RoomId = r.RoomId }),
-        SessionRenamed r => Revise(state, r.SessionId, s => s with { Title = r.Title }),
-        SessionDetailsChanged d => Revise(state, d.SessionId, s => s with { Kind = d.Kind, Description = d.Description, Chair = d.Chair, Speakers = d.Speakers, IsPublic = d.IsPublic, ExpectedAttendance = d.ExpectedAttendance }),
+        SessionScheduled s => WithSession(state, new Session(s.SessionId, s.Number, s.Plan, SpeakingOrder: [])),
+        SessionMoved m => Revise(state, m.SessionId, s => s with { Plan = s.Plan with { Start = m.Start, End = m.End } }),
+        SessionRoomChanged r => Revise(state, r.SessionId, s => s with { Plan = s.Plan with { RoomId = r.RoomId } }),
+        SessionRenamed r => Revise(state, r.SessionId, s => s with { Plan = s.Plan with { Title = r.Title } }),
+        SessionDetailsChanged d => Revise(state, d.SessionId, s => s with
+        {
+            Plan = s.Plan with { Kind = d.Kind, Description = d.Description, Chair = d.Chair, Speakers = d.Speakers, IsPublic = d.IsPublic, ExpectedAttendance = d.ExpectedAttendance },
+        }),
         SessionCancelled c => Revise(state, c.SessionId, s => s with { Status = SessionStatus.Cancelled, CancellationReason = c.Reason }),
         AgendaPublished p => state with { PublishedVersion = p.Version, PublishedAt = p.PublishedAt, ChangedSincePublished = false },
         _ => state,

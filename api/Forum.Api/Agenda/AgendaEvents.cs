@@ -4,20 +4,8 @@ namespace Forum.Api.Agenda;
 
 public sealed record RoomAdded(Guid RoomId, string Name, int Capacity, IReadOnlyList<string> Interpretation);
 
-/// <summary>Start and End are local times in the conference's zone: what the organiser meant, whatever the zone rules become.</summary>
-public sealed record SessionScheduled(
-    Guid SessionId,
-    int Number,
-    SessionKind Kind,
-    string Title,
-    string? Description,
-    Guid RoomId,
-    LocalDateTime Start,
-    LocalDateTime End,
-    string? Chair,
-    IReadOnlyList<string> Speakers,
-    bool IsPublic,
-    int? ExpectedAttendance);
+/// <summary>The plan's Start and End are local times in the conference's zone: what the organiser meant, whatever the zone rules become.</summary>
+public sealed record SessionScheduled(Guid SessionId, int Number, SessionPlan Plan);
 
 public sealed record SessionMoved(Guid SessionId, LocalDateTime Start, LocalDateTime End);
 

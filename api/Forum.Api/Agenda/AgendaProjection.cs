@@ -94,8 +94,8 @@ public static class AgendaRenderer
         var zone = DateTimeZoneProviders.Tzdb[conference.TimeZone];
         var rooms = state.Rooms.ToDictionary(r => r.Id);
         var sessions = state.Sessions.Values
-            .Where(s => variant == AgendaVariant.Full || s.IsPublic)
-            .Select(s => View(s, rooms[s.RoomId].Name, zone))
+            .Where(s => variant == AgendaVariant.Full || s.Plan.IsPublic)
+            .Select(s => View(s, rooms[s.Plan.RoomId].Name, zone))
             .ToList();
         var days = new List<AgendaDay>();
         for (var day = conference.FirstDay; day <= conference.LastDay; day = day.PlusDays(1))
@@ -112,10 +112,14 @@ public static class AgendaRenderer
             days);
     }
 
-    public static SessionView View(Session s, string roomName, DateTimeZone zone) => new(
-        s.Id, s.Number, s.Kind, s.Title, s.Description, s.RoomId, roomName, s.Start, s.End,
-        AgendaDecider.ToInstant(s.Start, zone), AgendaDecider.ToInstant(s.End, zone),
-        s.Chair, s.Speakers, s.IsPublic, s.ExpectedAttendance, s.Status, s.CancellationReason, s.Revision, s.SpeakingOrder ?? []);
+    public static SessionView View(Session s, string roomName, DateTimeZone zone)
+    {
+        var p = s.Plan;
+        return new(
+            s.Id, s.Number, p.Kind, p.Title, p.Description, p.RoomId, roomName, p.Start, p.End,
+            AgendaDecider.ToInstant(p.Start, zone), AgendaDecider.ToInstant(p.End, zone),
+            p.Chair, p.Speakers, p.IsPublic, p.ExpectedAttendance, s.Status, s.CancellationReason, s.Revision, s.SpeakingOrder ?? []);
+    }
 
     public static ConferenceSummary Summary(ConferenceScheduled c) =>
         new(c.Slug, c.Title, c.SeriesSlug, c.Venue, c.TimeZone, c.FirstDay, c.LastDay, c.Languages, c.Capacity, c.DelegationQuota, ConferenceStatus.Published, true, null, 0);

@@ -127,7 +127,7 @@ public sealed class AgendaService
     public async Task<SessionView> GetSessionAsync(string slug, Guid id, CancellationToken ct)
     {
         var (state, conference) = await WorkingAsync(slug, null, ct);
-        return SessionView(state, conference, id);
+        return SessionView(state, DateTimeZoneProviders.Tzdb[conference.TimeZone], id);
     }
 
     public Task<PublishedVersion?> LatestAsync(string slug, CancellationToken ct) =>
@@ -173,10 +173,8 @@ public sealed class AgendaService
 
     private async Task<SessionView> SessionAfterAsync(string slug, Guid id, Func<Conference, AgendaCommand> command, string actor, string? reason, CancellationToken ct)
     {
-        var (state, _) = await HandleAsync(slug, command, actor, reason, ct);
-        var (conference, _) = await conferences.LoadAsync(slug, ct);
-        var session = state.Sessions[id];
-        return AgendaRenderer.View(session, state.Rooms.Single(r => r.Id == session.RoomId).Name, conference.Zone);
+        var (state, conference) = await HandleAsync(slug, command, actor, reason, ct);
+        return SessionView(state, conference.Zone, id);
     }
 
     /// <summary>
@@ -184,14 +182,15 @@ public sealed class AgendaService
     /// different sessions at once are not a conflict: the loser decides again on the fresh agenda (its
     /// session's If-Match is checked again too) and only a real conflict is refused.
     /// </summary>
-    private async Task<(AgendaState State, long Version)> HandleAsync(string slug, Func<Conference, AgendaCommand> command, string actor, string? reason, CancellationToken ct)
+    private async Task<(AgendaState State, Conference Conference)> HandleAsync(string slug, Func<Conference, AgendaCommand> command, string actor, string? reason, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             var (conference, _) = await conferences.LoadAsync(slug, ct);
             try
             {
-                return await writer.HandleAsync(AgendaDecider.Instance, AgendaState.StreamId(slug), command(conference), actor, ifMatch: null, reason, ct);
+                var (state, _) = await writer.HandleAsync(AgendaDecider.Instance, AgendaState.StreamId(slug), command(conference), actor, ifMatch: null, reason, ct);
+                return (state, conference);
             }
             catch (ConcurrencyException) when (attempt < 16)
             {
@@ -201,14 +200,14 @@ public sealed class AgendaService
         }
     }
 
-    private static SessionView SessionView(AgendaState state, ConferenceScheduled conference, Guid id)
+    private static SessionView SessionView(AgendaState state, DateTimeZone zone, Guid id)
     {
         if (!state.Sessions.TryGetValue(id, out var session))
         {
             throw ProblemException.NotFound("such session");
         }
 
-        return AgendaRenderer.View(session, state.Rooms.Single(r => r.Id == session.RoomId).Name, DateTimeZoneProviders.Tzdb[conference.TimeZone]);
+        return AgendaRenderer.View(session, state.Rooms.Single(r => r.Id == session.Plan.RoomId).Name, zone);
     }
 
     private static SessionPlan Validate(SessionRequest r)

@@ -40,7 +40,7 @@ public sealed class DemoSeeder(ConferenceService conferences, AgendaService agen
             }
         }
 
-        var titles = state.Sessions.Values.Select(s => s.Title).ToHashSet(StringComparer.Ordinal);
+        var titles = state.Sessions.Values.Select(s => s.Plan.Title).ToHashSet(StringComparer.Ordinal);
         foreach (var session in demo.RootElement.GetProperty("sessions").EnumerateArray())
         {
             var title = session.GetProperty("title").GetString()!;
