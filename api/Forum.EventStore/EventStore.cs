@@ -59,13 +59,13 @@ public sealed class EventStore
 
     private static string InsertEventsSql(string s, bool one) => one
         ? $"""
-          INSERT INTO {s}.events (tx_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at)
-          SELECT pg_current_xact_id()::text::bigint, $1, stream.previous + 1, $4, $5, $6, $7, $8 FROM stream
+          INSERT INTO {s}.events (tx_id, stream_id, stream_version, event_id, type, data, recorded_at, actor, correlation_id, causation_id, reason)
+          SELECT pg_current_xact_id()::text::bigint, $1, stream.previous + 1, $4, $5, $6, $8, $7, $9, $10, $11 FROM stream
           RETURNING position, tx_id, stream_version, 0::bigint
           """
         : $"""
-          INSERT INTO {s}.events (tx_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at)
-          SELECT pg_current_xact_id()::text::bigint, $1, stream.previous + e.n, e.id, e.type, e.data, $7::jsonb, $8
+          INSERT INTO {s}.events (tx_id, stream_id, stream_version, event_id, type, data, recorded_at, actor, correlation_id, causation_id, reason)
+          SELECT pg_current_xact_id()::text::bigint, $1, stream.previous + e.n, e.id, e.type, e.data, $8, $7, $9, $10, $11
           FROM stream, unnest($4::uuid[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS e(id, type, data, n)
           ORDER BY e.n
           RETURNING position, tx_id, stream_version, stream_version - (SELECT previous FROM stream) - 1
@@ -138,7 +138,6 @@ public sealed class EventStore
         }
 
         var recordedAt = Time.GetUtcNow();
-        var metadataJson = JsonSerializer.Serialize(metadata, Types.JsonOptions);
         var eventIds = appends.Select(a => a.Events.Select(_ => Guid.CreateVersion7(recordedAt)).ToArray()).ToArray();
         await using var connection = await DataSource.OpenConnectionAsync(ct);
 
@@ -158,7 +157,7 @@ public sealed class EventStore
 
             for (var i = 0; i < appends.Count; i++)
             {
-                batch.BatchCommands.Add(AppendCommand(appends[i], eventIds[i], metadataJson, recordedAt));
+                batch.BatchCommands.Add(AppendCommand(appends[i], eventIds[i], metadata, recordedAt));
             }
 
             ConcurrencyException? conflict = null;
@@ -240,7 +239,7 @@ public sealed class EventStore
     /// writer must see (or wait for) first, so every later writer gets a larger transaction id; or the stream
     /// exists and nothing is written.
     /// </remarks>
-    private NpgsqlBatchCommand AppendCommand(StreamAppend append, Guid[] ids, string metadataJson, DateTimeOffset recordedAt)
+    private NpgsqlBatchCommand AppendCommand(StreamAppend append, Guid[] ids, EventMetadata metadata, DateTimeOffset recordedAt)
     {
         var one = append.Events.Count == 1;
         var command = new NpgsqlBatchCommand(appendSql[(append.Expected == ExpectedVersion.NoStream ? 2 : 0) + (one ? 1 : 0)]);
@@ -260,8 +259,11 @@ public sealed class EventStore
             command.Parameters.Add(new NpgsqlParameter { Value = append.Events.Select(Types.Serialize).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
         }
 
-        command.Parameters.Add(new NpgsqlParameter { Value = metadataJson, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)metadata.Actor ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = recordedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = metadata.CorrelationId, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = metadata.CausationId is { } causation ? causation : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)metadata.Reason ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         return command;
     }
 
@@ -346,7 +348,7 @@ public sealed class EventStore
         return await reader.ReadAsync(ct) ? new GlobalCheckpoint(reader.GetInt64(0), reader.GetInt64(1)) : GlobalCheckpoint.Start;
     }
 
-    private const string Columns = "position, tx_id, stream_id, stream_version, event_id, type, data::text, metadata::text, recorded_at";
+    private const string Columns = "position, tx_id, stream_id, stream_version, event_id, type, data::text, recorded_at, actor, correlation_id, causation_id, reason";
 
     private async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(NpgsqlCommand cmd, CancellationToken ct)
     {
@@ -355,10 +357,11 @@ public sealed class EventStore
         while (await reader.ReadAsync(ct))
         {
             var (name, data) = Types.Deserialize(reader.GetString(5), reader.GetString(6));
-            var metadata = JsonSerializer.Deserialize<EventMetadata>(reader.GetString(7), Types.JsonOptions)!;
+            var metadata = new EventMetadata(
+                reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetGuid(9), reader.IsDBNull(10) ? null : reader.GetGuid(10), reader.IsDBNull(11) ? null : reader.GetString(11));
             events.Add(new StoredEvent(
                 reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3), reader.GetGuid(4),
-                name, data, metadata, reader.GetFieldValue<DateTimeOffset>(8)));
+                name, data, metadata, reader.GetFieldValue<DateTimeOffset>(7)));
         }
 
         return events;

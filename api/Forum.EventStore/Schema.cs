@@ -29,8 +29,12 @@ public static class Schema
             event_id        uuid        NOT NULL,
             type            text        NOT NULL,
             data            jsonb       NOT NULL,
-            metadata        jsonb       NOT NULL,
             recorded_at     timestamptz NOT NULL,
+            -- Metadata as columns: cheaper to write than a second jsonb document per event.
+            actor           text,
+            correlation_id  uuid        NOT NULL,
+            causation_id    uuid,
+            reason          text,
             PRIMARY KEY (stream_id, stream_version)
         );
         -- The global commit order (positions are unique by their identity; no index of their own is needed).

@@ -78,7 +78,7 @@ internal static class CatchUpBenchmark
         }
 
         await using var eventRows = await connection.BeginBinaryImportAsync(
-            $"COPY {s}.events (tx_id, stream_id, stream_version, event_id, type, data, metadata, recorded_at) FROM STDIN (FORMAT BINARY)");
+            $"COPY {s}.events (tx_id, stream_id, stream_version, event_id, type, data, recorded_at, actor, correlation_id, causation_id, reason) FROM STDIN (FORMAT BINARY)");
         eventRows.Timeout = TimeSpan.FromMinutes(10);
         for (var p = 0; p < total; p++)
         {
@@ -93,8 +93,12 @@ internal static class CatchUpBenchmark
             await eventRows.WriteAsync(Guid.CreateVersion7(at), NpgsqlDbType.Uuid);
             await eventRows.WriteAsync(ctx.Types.NameOf(@event.GetType()), NpgsqlDbType.Text);
             await eventRows.WriteAsync(ctx.Types.Serialize(@event), NpgsqlDbType.Jsonb);
-            await eventRows.WriteAsync(System.Text.Json.JsonSerializer.Serialize(BenchEvents.Metadata(stream % 1000), ctx.Types.JsonOptions), NpgsqlDbType.Jsonb);
+            var metadata = BenchEvents.Metadata(stream % 1000);
             await eventRows.WriteAsync(at, NpgsqlDbType.TimestampTz);
+            await eventRows.WriteAsync(metadata.Actor, NpgsqlDbType.Text);
+            await eventRows.WriteAsync(metadata.CorrelationId, NpgsqlDbType.Uuid);
+            await eventRows.WriteNullAsync();
+            await eventRows.WriteAsync(metadata.Reason, NpgsqlDbType.Text);
         }
 
         await eventRows.CompleteAsync();
@@ -107,7 +111,7 @@ internal static class CatchUpBenchmark
         await ctx.CheckpointAsync();
         var clock = Stopwatch.StartNew();
         await using var cmd = ctx.DataSource.CreateCommand(
-            $"SELECT position, tx_id, stream_id, stream_version, event_id, type, data::text, metadata::text, recorded_at FROM {s}.events ORDER BY tx_id, position");
+            $"SELECT position, tx_id, stream_id, stream_version, event_id, type, data::text, recorded_at, actor, correlation_id, causation_id, reason FROM {s}.events ORDER BY tx_id, position");
         cmd.CommandTimeout = 0;
         long rows = 0, chars = 0;
         await using (var reader = await cmd.ExecuteReaderAsync())
@@ -116,8 +120,10 @@ internal static class CatchUpBenchmark
             {
                 _ = reader.GetInt64(0) + reader.GetInt64(1) + reader.GetInt64(3);
                 _ = reader.GetGuid(4);
-                _ = reader.GetFieldValue<DateTimeOffset>(8);
-                chars += reader.GetString(2).Length + reader.GetString(5).Length + reader.GetString(6).Length + reader.GetString(7).Length;
+                _ = reader.GetFieldValue<DateTimeOffset>(7);
+                _ = reader.GetGuid(9);
+                _ = reader.IsDBNull(10);
+                chars += reader.GetString(2).Length + reader.GetString(5).Length + reader.GetString(6).Length + reader.GetString(8).Length + reader.GetString(11).Length;
                 rows++;
             }
         }
