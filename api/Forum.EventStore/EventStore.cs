@@ -43,14 +43,17 @@ public sealed class EventStore
         """;
 
     /// <summary>
-    /// A new stream needs neither the lock nor the version check: it is a plain insert, and when the stream exists
-    /// the primary key refuses it (turned into a concurrency exception) before any event is written.
+    /// A new stream needs no version check: it is a plain insert, and when the stream exists the primary key
+    /// refuses it (turned into a concurrency exception) before any event is written. It still takes the lock
+    /// first: a writer that found no row and inserted one concurrently must not get the smaller transaction id.
     /// </summary>
     private static string CreateSql(string s, bool one) =>
         $"""
-        WITH stream AS (
+        WITH locked AS (
+            SELECT pg_advisory_xact_lock(hashtextextended($1, 0))),
+        stream AS (
             INSERT INTO {s}.streams (id, type, version, created_at, updated_at)
-            VALUES ($1, $2, {Count(one)}, $8, $8)
+            SELECT $1, $2, {Count(one)}, $8, $8 FROM locked
             RETURNING 0::bigint AS previous, $3::bigint AS expected)
         {InsertEventsSql(s, one)}
         """;
@@ -234,11 +237,6 @@ public sealed class EventStore
     /// runs in ON CONFLICT DO UPDATE, which sees the latest committed row whatever the statement's snapshot.
     /// No row back means the stream was not at the expected version, and nothing was written.
     /// </summary>
-    /// <remarks>
-    /// An append that expects no stream takes no advisory lock: it either creates the stream, whose row a later
-    /// writer must see (or wait for) first, so every later writer gets a larger transaction id; or the stream
-    /// exists and nothing is written.
-    /// </remarks>
     private NpgsqlBatchCommand AppendCommand(StreamAppend append, Guid[] ids, EventMetadata metadata, DateTimeOffset recordedAt)
     {
         var one = append.Events.Count == 1;
