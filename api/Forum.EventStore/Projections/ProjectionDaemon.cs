@@ -4,8 +4,8 @@ namespace Forum.EventStore.Projections;
 
 public sealed record ProjectionDaemonOptions
 {
-    /// <summary>Events handed to a projection per transaction.</summary>
-    public int BatchSize { get; init; } = 2000;
+    /// <summary>Events handed to a projection per transaction at most (catching up; live, batches are as small as what arrived).</summary>
+    public int BatchSize { get; init; } = 5000;
 
     /// <summary>How long an idle leader waits before looking again when no local append woke it.</summary>
     public TimeSpan IdlePollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
