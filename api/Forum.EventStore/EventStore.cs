@@ -163,7 +163,7 @@ public sealed class EventStore
                 batch.BatchCommands.Add(AppendCommand(appends[i], eventIds[i], metadata, recordedAt));
             }
 
-            ConcurrencyException? conflict = null;
+            StreamAppend? conflicted = null;
             await using (var reader = await batch.ExecuteReaderAsync(ct))
             {
                 if (!single)
@@ -171,7 +171,7 @@ public sealed class EventStore
                     await reader.NextResultAsync(ct);
                 }
 
-                for (var i = 0; i < appends.Count && conflict is null; i++)
+                for (var i = 0; i < appends.Count && conflicted is null; i++)
                 {
                     var append = appends[i];
                     var stored = new List<StoredEvent>(append.Events.Count);
@@ -186,7 +186,7 @@ public sealed class EventStore
                     if (stored.Count == 0)
                     {
                         // The stream was not at the expected version: nothing of this append was written.
-                        conflict = new ConcurrencyException(append.StreamId, append.Expected, 0);
+                        conflicted = append;
                         break;
                     }
 
@@ -196,14 +196,15 @@ public sealed class EventStore
                 }
             }
 
-            if (conflict is not null)
+            if (conflicted is not null)
             {
                 if (tx is not null)
                 {
                     await tx.RollbackAsync(ct);
                 }
 
-                throw new ConcurrencyException(conflict.StreamId, conflict.Expected, await StreamVersionAsync(conflict.StreamId, ct) ?? 0);
+                // The version it is at now: the statement that found the mismatch does not report it.
+                throw new ConcurrencyException(conflicted.StreamId, conflicted.Expected, await StreamVersionAsync(conflicted.StreamId, ct) ?? 0);
             }
 
             if (tx is not null)
