@@ -47,8 +47,6 @@ public sealed class EventTypeRegistry
     public string NameOf(Type type) =>
         byType.TryGetValue(type, out var name) ? name : throw new UnknownEventTypeException(type.FullName ?? type.Name);
 
-    public bool IsKnown(string name) => byName.ContainsKey(name) || upcasters.ContainsKey(name);
-
     public string Serialize(object @event) => JsonSerializer.Serialize(@event, @event.GetType(), JsonOptions);
 
     /// <summary>Upcasts (as often as chained upcasters say) and deserializes a stored event.</summary>

@@ -74,9 +74,8 @@ public sealed class AgendaProjection : IProjection
                     session.Store(RenderingId(slug, published.Version, AgendaRendering(variant)), new RenderedDocument(JsonSerializer.Serialize(view, JsonOptions)));
                     if (variant == AgendaVariant.Public)
                     {
-                        var summary = AgendaRenderer.Summary(conference);
-                        session.Store(RenderingId(slug, published.Version, FrabXml), new RenderedDocument(FrabSchedule.ToXml(summary, view)));
-                        session.Store(RenderingId(slug, published.Version, FrabJson), new RenderedDocument(FrabSchedule.ToJson(summary, view)));
+                        session.Store(RenderingId(slug, published.Version, FrabXml), new RenderedDocument(FrabSchedule.ToXml(conference, view)));
+                        session.Store(RenderingId(slug, published.Version, FrabJson), new RenderedDocument(FrabSchedule.ToJson(conference, view)));
                     }
                 }
 
@@ -120,7 +119,4 @@ public static class AgendaRenderer
             AgendaDecider.ToInstant(p.Start, zone), AgendaDecider.ToInstant(p.End, zone),
             p.Chair, p.Speakers, p.IsPublic, p.ExpectedAttendance, s.Status, s.CancellationReason, s.Revision, s.SpeakingOrder ?? []);
     }
-
-    public static ConferenceSummary Summary(ConferenceScheduled c) =>
-        new(c.Slug, c.Title, c.SeriesSlug, c.Venue, c.TimeZone, c.FirstDay, c.LastDay, c.Languages, c.Capacity, c.DelegationQuota, ConferenceStatus.Published, true, null, 0);
 }

@@ -45,7 +45,7 @@ public static class FrabSchedule
 
     private static readonly LocalTimePattern TimePattern = LocalTimePattern.CreateWithInvariantCulture("HH':'mm");
 
-    public static string ToXml(ConferenceSummary conference, AgendaView agenda, string? baseUrl = null)
+    public static string ToXml(ConferenceScheduled conference, AgendaView agenda, string? baseUrl = null)
     {
         var schedule = Build(conference, agenda, baseUrl);
         var settings = new XmlWriterSettings
@@ -98,7 +98,7 @@ public static class FrabSchedule
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    public static string ToJson(ConferenceSummary conference, AgendaView agenda, string? baseUrl = null)
+    public static string ToJson(ConferenceScheduled conference, AgendaView agenda, string? baseUrl = null)
     {
         var schedule = Build(conference, agenda, baseUrl);
         // Relaxed escaping keeps names such as "Malmström" readable; the document is served as JSON, never embedded in HTML.
@@ -235,7 +235,7 @@ public static class FrabSchedule
     }
 
     /// <summary>The one model both formats write, so that they always carry the same events, ids and persons.</summary>
-    private static Schedule Build(ConferenceSummary conference, AgendaView agenda, string? baseUrl)
+    private static Schedule Build(ConferenceScheduled conference, AgendaView agenda, string? baseUrl)
     {
         ArgumentNullException.ThrowIfNull(conference);
         ArgumentNullException.ThrowIfNull(agenda);

@@ -101,26 +101,6 @@ public sealed class DocumentSession : IAsyncDisposable
         return result;
     }
 
-    /// <summary>All documents of this projection (for small sets, such as a list of conferences).</summary>
-    public async Task<IReadOnlyList<T>> LoadAllAsync<T>(CancellationToken ct = default)
-        where T : class
-    {
-        await FlushAsync(ct);
-        await using var cmd = new NpgsqlCommand($"SELECT id, data::text FROM {s}.projection_documents WHERE projection = $1 AND generation = $2 ORDER BY id", connection, transaction);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Projection });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Generation });
-        var all = new List<T>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            var doc = JsonSerializer.Deserialize<T>(reader.GetString(1), json)!;
-            loaded[reader.GetString(0)] = doc;
-            all.Add(doc);
-        }
-
-        return all;
-    }
-
     public void Store<T>(string id, T document)
         where T : class => pending[id] = document;
 

@@ -15,7 +15,7 @@ public sealed class FrabScheduleTests
     private static readonly Guid Spaak = Guid.Parse("0b9d3f7e-46a8-4f0e-9a55-6b0f2d1c0a02");
     private static readonly Guid Press = Guid.Parse("0b9d3f7e-46a8-4f0e-9a55-6b0f2d1c0a03");
 
-    private static readonly ConferenceSummary Conference = new(
+    private static readonly ConferenceScheduled Conference = new(
         "energy-forum-2026",
         "Forum on Energy & Security <2026> in Brussels",
         null,
@@ -25,11 +25,7 @@ public sealed class FrabScheduleTests
         new LocalDate(2026, 10, 26),
         ["en", "fr"],
         500,
-        10,
-        ConferenceStatus.Published,
-        true,
-        null,
-        7);
+        10);
 
     private static readonly SessionView NightOpening = Session(
         1, SessionKind.Plenary, "Opening night: energy & security <Europe>", Plenary, "Plenary hall",
