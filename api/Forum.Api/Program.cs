@@ -1,5 +1,6 @@
 using Forum.Api.Agenda;
 using Forum.Api.Conferences;
+using Forum.Api.Delegations;
 using Forum.Api.Demo;
 using Forum.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.Json;
@@ -31,6 +32,7 @@ app.MapOpenApi();
 app.MapHealthEndpoints();
 app.MapConferenceEndpoints();
 app.MapAgendaEndpoints();
+app.MapDelegationEndpoints();
 
 await app.RunAsync();
 

@@ -135,6 +135,69 @@ public sealed class EventStore
 
     private async Task<IReadOnlyList<AppendResult>> AppendCoreAsync(IReadOnlyList<StreamAppend> appends, EventMetadata metadata, CancellationToken ct)
     {
+        await using var connection = await DataSource.OpenConnectionAsync(ct);
+
+        // A single-stream append is one statement: one round trip, its own transaction.
+        var single = appends.Count == 1 && inline.Count == 0;
+        await using var tx = single ? null : await connection.BeginTransactionAsync(ct);
+        var results = await WriteAsync(connection, tx, appends, metadata, ct);
+        if (tx is not null)
+        {
+            await ApplyInlineAsync(connection, tx, results.SelectMany(r => r.Events).ToList(), ct);
+            await tx.CommitAsync(ct);
+        }
+
+        Appended?.Invoke();
+        return results;
+    }
+
+    /// <summary>
+    /// Opens a transaction that first takes the locks of <paramref name="lockStreams"/> (the same locks their appends
+    /// take), so that what it reads stays true until it commits: a decision that spans streams (a conference's
+    /// capacity, say) is made by one writer at a time, in commit order.
+    /// </summary>
+    public async Task<StoreTransaction> BeginAsync(IReadOnlyCollection<string> lockStreams, CancellationToken ct = default)
+    {
+        var connection = await DataSource.OpenConnectionAsync(ct);
+        try
+        {
+            var tx = await connection.BeginTransactionAsync(ct);
+            await LockAsync(connection, tx, lockStreams, ct);
+            return new StoreTransaction(this, connection, tx);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    internal async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyCollection<string> streams, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"SELECT {s}.lock_streams($1)", connection, tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = streams.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    internal async Task ApplyInlineAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    {
+        foreach (var projection in inline)
+        {
+            await using var session = new DocumentSession(connection, tx, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration);
+            await projection.ApplyAsync(events, session, ct);
+            await session.FlushAsync(ct);
+        }
+    }
+
+    internal void RaiseAppended() => Appended?.Invoke();
+
+    /// <summary>
+    /// Writes the events of <paramref name="appends"/> (in <paramref name="tx"/> when given, after locking all their
+    /// streams; otherwise as one statement). A stream not at its expected version is a <see cref="ConcurrencyException"/>
+    /// and nothing of the append is written (the caller's transaction must then be rolled back).
+    /// </summary>
+    internal async Task<IReadOnlyList<AppendResult>> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyList<StreamAppend> appends, EventMetadata metadata, CancellationToken ct)
+    {
         if (appends.Count == 0 || appends.Any(a => a.Events.Count == 0))
         {
             throw new ArgumentException("An append carries at least one event per stream.", nameof(appends));
@@ -142,16 +205,11 @@ public sealed class EventStore
 
         var recordedAt = Time.GetUtcNow();
         var eventIds = appends.Select(a => a.Events.Select(_ => Guid.CreateVersion7(recordedAt)).ToArray()).ToArray();
-        await using var connection = await DataSource.OpenConnectionAsync(ct);
-
-        // A single-stream append is one statement: one round trip, its own transaction.
-        var single = appends.Count == 1 && inline.Count == 0;
-        await using var tx = single ? null : await connection.BeginTransactionAsync(ct);
         var results = new List<AppendResult>(appends.Count);
         try
         {
             await using var batch = new NpgsqlBatch(connection, tx);
-            if (!single)
+            if (tx is not null)
             {
                 var lockAll = new NpgsqlBatchCommand($"SELECT {s}.lock_streams($1)");
                 lockAll.Parameters.Add(new NpgsqlParameter { Value = appends.Select(a => a.StreamId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
@@ -166,7 +224,7 @@ public sealed class EventStore
             StreamAppend? conflicted = null;
             await using (var reader = await batch.ExecuteReaderAsync(ct))
             {
-                if (!single)
+                if (tx is not null)
                 {
                     await reader.NextResultAsync(ct);
                 }
@@ -206,19 +264,6 @@ public sealed class EventStore
                 // The version it is at now: the statement that found the mismatch does not report it.
                 throw new ConcurrencyException(conflicted.StreamId, conflicted.Expected, await StreamVersionAsync(conflicted.StreamId, ct) ?? 0);
             }
-
-            if (tx is not null)
-            {
-                var all = results.SelectMany(r => r.Events).ToList();
-                foreach (var projection in inline)
-                {
-                    await using var session = new DocumentSession(connection, tx, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration);
-                    await projection.ApplyAsync(all, session, ct);
-                    await session.FlushAsync(ct);
-                }
-
-                await tx.CommitAsync(ct);
-            }
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -228,7 +273,6 @@ public sealed class EventStore
             throw new ConcurrencyException(failed.StreamId, failed.Expected, await StreamVersionAsync(failed.StreamId, ct) ?? 0);
         }
 
-        Appended?.Invoke();
         return results;
     }
 
@@ -277,12 +321,63 @@ public sealed class EventStore
     /// <summary>Reads a stream in version order, optionally only up to a version or as it stood at an instant.</summary>
     public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long? upToVersion = null, DateTimeOffset? asOf = null, CancellationToken ct = default)
     {
-        await using var cmd = DataSource.CreateCommand(
-            $"SELECT {Columns} FROM {s}.events WHERE stream_id = $1 AND stream_version <= $2 AND ($3::timestamptz IS NULL OR recorded_at <= $3) ORDER BY stream_version");
+        await using var cmd = DataSource.CreateCommand(ReadStreamSql);
         cmd.Parameters.Add(new NpgsqlParameter { Value = streamId });
         cmd.Parameters.Add(new NpgsqlParameter { Value = upToVersion ?? long.MaxValue });
         cmd.Parameters.Add(new NpgsqlParameter { Value = asOf.HasValue ? asOf.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         return await ReadEventsAsync(cmd, ct);
+    }
+
+    private string ReadStreamSql =>
+        $"SELECT {Columns} FROM {s}.events WHERE stream_id = $1 AND stream_version <= $2 AND ($3::timestamptz IS NULL OR recorded_at <= $3) ORDER BY stream_version";
+
+    internal async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string streamId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(ReadStreamSql, connection, tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = streamId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = long.MaxValue });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        return await ReadEventsAsync(cmd, ct);
+    }
+
+    /// <summary>
+    /// Rebuilds every inline projection from position 0. Appends wait meanwhile (the events table is locked against
+    /// writes, not reads), and readers see the old documents until the new ones commit, all at once.
+    /// </summary>
+    public async Task RebuildInlineProjectionsAsync(CancellationToken ct = default)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var cmd = new NpgsqlCommand($"LOCK TABLE {s}.events IN EXCLUSIVE MODE", connection, tx))
+        {
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var cmd = new NpgsqlCommand($"DELETE FROM {s}.projection_documents WHERE projection = ANY($1) AND generation = $2", connection, tx))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = inline.Select(p => p.Name).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = ProjectionCheckpoints.InlineGeneration });
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+
+        // With writes locked out every stored event is committed: read them all, in commit order.
+        var from = GlobalCheckpoint.Start;
+        while (true)
+        {
+            await using var cmd = new NpgsqlCommand($"SELECT {Columns} FROM {s}.events WHERE (tx_id, position) > ($1, $2) ORDER BY tx_id, position LIMIT 5000", connection, tx);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = from.TransactionId });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = from.Position });
+            var events = await ReadEventsAsync(cmd, ct);
+            if (events.Count == 0)
+            {
+                break;
+            }
+
+            await ApplyInlineAsync(connection, tx, events, ct);
+            from = events[^1].Checkpoint;
+        }
+
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>Reads several streams at once, each in version order, interleaved in global position order.</summary>

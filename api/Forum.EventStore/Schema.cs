@@ -99,7 +99,37 @@ public static class Schema
         await tx.CommitAsync(ct);
     }
 
-    internal static string Quote(string identifier)
+    /// <summary>
+    /// Migrates the tables of a component built on the store (an API's own tables, say) the same way: versioned,
+    /// each migration once, under an advisory lock, in one transaction. <c>{s}</c> in the SQL is the quoted schema.
+    /// </summary>
+    public static async Task MigrateComponentAsync(NpgsqlDataSource dataSource, string schema, string component, IReadOnlyList<string> migrations, CancellationToken ct = default)
+    {
+        var s = Quote(schema);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await Execute(connection, tx, $"SELECT pg_advisory_xact_lock(hashtextextended('forum-schema:' || @schema, 0))", ct, schema);
+        await Execute(connection, tx, $"CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE IF NOT EXISTS {s}.component_migrations (component text NOT NULL, version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))", ct);
+        long current;
+        await using (var cmd = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {s}.component_migrations WHERE component = $1", connection, tx))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = component });
+            current = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        for (var version = (int)current + 1; version <= migrations.Count; version++)
+        {
+            await Execute(connection, tx, migrations[version - 1].Replace("{s}", s, StringComparison.Ordinal), ct);
+            await using var record = new NpgsqlCommand($"INSERT INTO {s}.component_migrations (component, version) VALUES ($1, $2)", connection, tx);
+            record.Parameters.Add(new NpgsqlParameter { Value = component });
+            record.Parameters.Add(new NpgsqlParameter { Value = version });
+            await record.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    public static string Quote(string identifier)
     {
         if (string.IsNullOrEmpty(identifier) || !identifier.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
         {

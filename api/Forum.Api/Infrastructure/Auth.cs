@@ -12,6 +12,12 @@ public static class Roles
 {
     public const string Organiser = "organiser";
     public const string Protocol = "protocol";
+
+    /// <summary>A delegation's focal point, by its access token.</summary>
+    public const string FocalPoint = "focal-point";
+
+    /// <summary>The policy of routes for organisers and protocol officers alike.</summary>
+    public const string Staff = "staff";
 }
 
 public sealed class StaffTokenOptions : AuthenticationSchemeOptions

@@ -60,6 +60,8 @@ public static class EventSourcingSetup
     {
         var store = services.GetRequiredService<EventStore.EventStore>();
         await store.MigrateAsync(ct);
+        await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, "personal-data", PersonalDataVault.Migrations, ct);
+        await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, "idempotency", IdempotencyKeys.Migrations, ct);
         foreach (var projection in services.GetServices<IEventSourcedFeature>().SelectMany(f => f.InlineProjections))
         {
             await store.AddInlineProjectionAsync(projection, ct);

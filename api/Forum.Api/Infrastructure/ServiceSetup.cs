@@ -1,14 +1,27 @@
 using Forum.Api.Agenda;
 using Forum.Api.Conferences;
+using Forum.Api.Delegations;
 using Microsoft.AspNetCore.Authentication;
 
 namespace Forum.Api.Infrastructure;
 
 public static class ServiceSetup
 {
+    private const string BearerScheme = "Bearer";
+
     public static IServiceCollection AddForumAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddAuthentication(StaffTokenHandler.SchemeName)
+        // One bearer scheme: a JWT is a staff token, anything else may be a delegation's access token.
+        services.AddAuthentication(BearerScheme)
+            .AddPolicyScheme(BearerScheme, "Staff token or delegation access token", o =>
+            {
+                o.ForwardDefaultSelector = http => http.Request.Headers.Authorization.ToString().Contains('.', StringComparison.Ordinal)
+                    ? StaffTokenHandler.SchemeName
+                    : FocalPointTokenHandler.SchemeName;
+                o.ForwardChallenge = StaffTokenHandler.SchemeName;
+                o.ForwardForbid = StaffTokenHandler.SchemeName;
+            })
+            .AddScheme<AuthenticationSchemeOptions, FocalPointTokenHandler>(FocalPointTokenHandler.SchemeName, null)
             .AddScheme<StaffTokenOptions, StaffTokenHandler>(StaffTokenHandler.SchemeName, o =>
             {
                 o.SigningKey = configuration["Auth:SigningKey"]
@@ -16,7 +29,8 @@ public static class ServiceSetup
             });
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Organiser, p => p.RequireRole(Roles.Organiser))
-            .AddPolicy(Roles.Protocol, p => p.RequireRole(Roles.Protocol));
+            .AddPolicy(Roles.Protocol, p => p.RequireRole(Roles.Protocol))
+            .AddPolicy(Roles.Staff, p => p.RequireRole(Roles.Organiser, Roles.Protocol));
         return services;
     }
 
@@ -29,6 +43,11 @@ public static class ServiceSetup
         services.AddSingleton<IEventSourcedFeature>(sp => sp.GetRequiredService<AgendaFeature>());
         services.AddSingleton<IConferenceStreams>(sp => sp.GetRequiredService<AgendaFeature>());
         services.AddSingleton<AgendaService>();
+        services.AddSingleton<IEventSourcedFeature, DelegationsFeature>();
+        services.AddSingleton<DelegationService>();
+        services.AddSingleton<PersonalDataVault>();
+        services.AddSingleton<IdempotencyKeys>();
+        services.AddHostedService<IdempotencyKeyCleanup>();
         services.AddSingleton<Demo.DemoSeeder>();
         return services;
     }

@@ -29,6 +29,21 @@ public sealed class DocumentReader(NpgsqlDataSource dataSource, JsonSerializerOp
         return await cmd.ExecuteScalarAsync(ct) as string;
     }
 
+    /// <summary>How many documents have an id in [<paramref name="fromId"/>, <paramref name="toId"/>) (a position in an ordered list).</summary>
+    public async Task<long> CountRangeAsync(string projection, string fromId, string toId, CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            $"""
+            SELECT count(*) FROM {s}.projection_documents d
+            JOIN {s}.projection_checkpoints c ON c.name = d.projection AND c.generation = d.generation AND c.active
+            WHERE d.projection = $1 AND d.id >= $2 AND d.id < $3
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = projection });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = fromId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = toId });
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
     /// <summary>Documents whose id starts with <paramref name="idPrefix"/>, in id order.</summary>
     public async Task<IReadOnlyList<T>> ListAsync<T>(string projection, string idPrefix = "", CancellationToken ct = default)
     {

@@ -13,6 +13,8 @@ public sealed class ApiFixture : WebApplicationFactory<Program>
 {
     public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
 
+    public string MasterKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
     public string Schema { get; } = "api_" + Guid.NewGuid().ToString("N")[..16];
 
     public static JsonSerializerOptions JsonOptions { get; } = Json.CreateOptions();
@@ -25,6 +27,7 @@ public sealed class ApiFixture : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Forum", db);
         builder.UseSetting("EventStore:Schema", Schema);
         builder.UseSetting("Auth:SigningKey", SigningKey);
+        builder.UseSetting("PersonalData:MasterKey", MasterKey);
     }
 
     public string Token(string role, TimeSpan? lifetime = null, string? key = null) =>

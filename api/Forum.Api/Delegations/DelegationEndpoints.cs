@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using Forum.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Forum.Api.Delegations;
+
+public static class DelegationEndpoints
+{
+    private static readonly DelegationAccess FocalPointOnly = new(FocalPoint: true);
+    private static readonly DelegationAccess Everyone = new(true, Roles.Organiser, Roles.Protocol);
+
+    public static IEndpointRouteBuilder MapDelegationEndpoints(this IEndpointRouteBuilder app)
+    {
+        var conference = app.MapGroup("/api/conferences/{slug}").WithTags("Delegations");
+        conference.MapPost("/delegations", Register)
+            .WithSummary("Register a delegation (public, while registration is open); Idempotency-Key makes retries safe; the answer carries the access token, once");
+        var staff = conference.MapGroup("").RequireAuthorization(Roles.Staff);
+        staff.MapGet("/delegations", async (string slug, DelegationService delegations, CancellationToken ct) => TypedResults.Ok(await delegations.ListAsync(slug, ct)))
+            .WithSummary("Every delegation with its members' accreditation, place and waiting position");
+        staff.MapGet("/waiting-list", async (string slug, DelegationService delegations, CancellationToken ct) => TypedResults.Ok(await delegations.WaitingListAsync(slug, ct)))
+            .WithSummary("Members waiting for a place, in order");
+
+        var delegation = app.MapGroup("/api/delegations/{id:guid}").WithTags("Delegations").AddEndpointFilter(DelegationAccess.Filter);
+        delegation.MapGet("", async (Guid id, HttpContext http, DelegationService delegations, CancellationToken ct) =>
+            Answer(http, await delegations.GetAsync(id, ct) ?? throw ProblemException.NotFound("such delegation")))
+            .WithMetadata(Everyone).WithSummary("The delegation, its members, their accreditation and places (ETag: its version)");
+        delegation.MapGet("/history", async (Guid id, DelegationService delegations, CancellationToken ct) => TypedResults.Ok(await delegations.HistoryAsync(id, ct)))
+            .WithMetadata(Everyone).WithSummary("Every event of the delegation: type, time, actor, reason, data (erased personal data shown as erased)");
+        delegation.MapPost("/members", async (Guid id, MemberRequest request, HttpContext http, DelegationService delegations, CancellationToken ct) =>
+        {
+            var view = await delegations.AddMemberAsync(id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct);
+            ETags.Set(http, view.Version);
+            return TypedResults.Created($"/api/delegations/{id}/members/{view.Members[^1].Id}", view);
+        }).WithMetadata(FocalPointOnly).WithSummary("Add a member (quota and capacity apply; starts unaccredited)");
+        delegation.MapPut("/members/{memberId:guid}", async (Guid id, Guid memberId, MemberRequest request, HttpContext http, DelegationService delegations, CancellationToken ct) =>
+            Answer(http, await delegations.ReplaceMemberAsync(id, memberId, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithMetadata(FocalPointOnly).WithSummary("Replace a member: the new one takes its place (or its place in line) and starts unaccredited");
+        delegation.MapDelete("/members/{memberId:guid}", async (Guid id, Guid memberId, HttpContext http, DelegationService delegations, CancellationToken ct) =>
+            Answer(http, await delegations.WithdrawMemberAsync(id, memberId, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithMetadata(FocalPointOnly).WithSummary("Withdraw a member; its place goes to the first in line");
+        delegation.MapPut("/focal-point", async (Guid id, ContactRequest request, HttpContext http, DelegationService delegations, CancellationToken ct) =>
+            Answer(http, await delegations.ChangeFocalPointAsync(id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithMetadata(FocalPointOnly).WithSummary("Change the focal point's name and e-mail");
+        delegation.MapPost("/withdraw", async (Guid id, WithdrawDelegationRequest? request, HttpContext http, DelegationService delegations, CancellationToken ct) =>
+            Answer(http, await delegations.WithdrawAsync(id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithMetadata(FocalPointOnly).WithSummary("Withdraw the delegation (possible after registration closed); its places go to the first in line");
+        delegation.MapPost("/token/rotate", async (Guid id, HttpContext http, DelegationService delegations, CancellationToken ct) =>
+            TypedResults.Ok(await delegations.RotateTokenAsync(id, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithMetadata(FocalPointOnly).WithSummary("A new access token; the old one stops working at once");
+        delegation.MapPost("/members/{memberId:guid}/accreditation", async (Guid id, Guid memberId, AccreditationRequest request, HttpContext http, DelegationService delegations, CancellationToken ct) =>
+            Answer(http, await delegations.DecideAccreditationAsync(id, memberId, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithMetadata(new DelegationAccess(false, Roles.Protocol)).WithSummary("Accredit or reject a member (a rejection needs a reason); a later decision revises it");
+        delegation.MapDelete("/members/{memberId:guid}/personal-data", async (Guid id, Guid memberId, HttpContext http, DelegationService delegations, CancellationToken ct) =>
+            Answer(http, await delegations.ErasePersonalDataAsync(id, memberId, http.User.IsInRole(Roles.FocalPoint), http.User.Actor(), ct)))
+            .WithMetadata(new DelegationAccess(true, Roles.Protocol)).WithSummary("Erase a member's name, function and e-mail everywhere (protocol; the focal point once the member is withdrawn)");
+        return app;
+    }
+
+    private static async Task<Created<DelegationView>> Register(string slug, RegisterDelegationRequest request, HttpContext http, ClaimsPrincipal user, DelegationService delegations, CancellationToken ct)
+    {
+        var view = await delegations.RegisterAsync(slug, request, IdempotencyKeys.KeyOf(http.Request), user.Actor(), ct);
+        ETags.Set(http, view.Version);
+        return TypedResults.Created($"/api/delegations/{view.Id}", view);
+    }
+
+    private static Ok<DelegationView> Answer(HttpContext http, DelegationView view)
+    {
+        ETags.Set(http, view.Version);
+        return TypedResults.Ok(view);
+    }
+}

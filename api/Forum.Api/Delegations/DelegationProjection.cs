@@ -1,0 +1,112 @@
+using Forum.Api.Conferences;
+using Forum.EventStore;
+using Forum.EventStore.Projections;
+
+namespace Forum.Api.Delegations;
+
+/// <summary>A delegation as stored for reads: its state (personal data still sealed) and its stream version.</summary>
+public sealed record DelegationDocument(Delegation State, long Version)
+{
+    public static string Prefix(string slug) => $"delegations/{slug}/";
+
+    public static string DocumentId(string slug, Guid id) => $"{Prefix(slug)}{id}";
+}
+
+/// <summary>Which conference a delegation belongs to (its documents are kept per conference).</summary>
+public sealed record DelegationLocation(string ConferenceSlug)
+{
+    public static string DocumentId(Guid id) => $"where/{id}";
+}
+
+/// <summary>What an access token (by its hash) reaches.</summary>
+public sealed record AccessGrant(Guid DelegationId, string ConferenceSlug)
+{
+    public static string DocumentId(string tokenHash) => $"token/{tokenHash}";
+}
+
+/// <summary>The delegation that registered a party at a conference (until it withdraws).</summary>
+public sealed record PartyRegistration(Guid DelegationId)
+{
+    public static string DocumentId(string slug, Party party) => $"party/{slug}/{party.Key}";
+}
+
+/// <summary>
+/// Inline, so that it commits with every delegation write: delegations, the conference's places and waiting list,
+/// the access-token and party indexes. Decisions on places read it under the conference's lock, where it is exact.
+/// </summary>
+public sealed class DelegationProjection : IProjection
+{
+    public const string ProjectionName = "delegations";
+
+    public string Name => ProjectionName;
+
+    public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
+    {
+        foreach (var e in events)
+        {
+            if (e.Data is ConferenceScheduled scheduled)
+            {
+                session.Store(Places.DocumentId(scheduled.Slug), new Places(scheduled.Slug, scheduled.Capacity, 0, 0, 1));
+                continue;
+            }
+
+            if (!e.StreamId.StartsWith("delegation-", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var id = Guid.Parse(e.StreamId.AsSpan("delegation-".Length));
+            string slug;
+            if (e.Data is DelegationRegistered registered)
+            {
+                slug = registered.ConferenceSlug;
+                session.Store(DelegationLocation.DocumentId(id), new DelegationLocation(slug));
+                session.Store(AccessGrant.DocumentId(registered.AccessTokenHash), new AccessGrant(id, slug));
+                session.Store(PartyRegistration.DocumentId(slug, registered.Party), new PartyRegistration(id));
+            }
+            else
+            {
+                slug = (await session.LoadAsync<DelegationLocation>(DelegationLocation.DocumentId(id), ct))!.ConferenceSlug;
+            }
+
+            var before = (await session.LoadAsync<DelegationDocument>(DelegationDocument.DocumentId(slug, id), ct))?.State;
+            var after = DelegationDecider.Instance.Evolve(before, e.Data)!;
+            session.Store(DelegationDocument.DocumentId(slug, id), new DelegationDocument(after, e.StreamVersion));
+            switch (e.Data)
+            {
+                case AccessTokenRotated:
+                    session.Delete(AccessGrant.DocumentId(before!.AccessTokenHash));
+                    session.Store(AccessGrant.DocumentId(after.AccessTokenHash), new AccessGrant(id, slug));
+                    break;
+                case DelegationWithdrawn:
+                    session.Delete(PartyRegistration.DocumentId(slug, after.Party));
+                    break;
+                case MemberAdmitted:
+                    await ChangePlacesAsync(session, slug, p => p with { Admitted = p.Admitted + 1 }, ct);
+                    break;
+                case PlaceReleased:
+                    await ChangePlacesAsync(session, slug, p => p with { Admitted = p.Admitted - 1 }, ct);
+                    break;
+                case MemberWaitlisted w:
+                    session.Store(WaitingEntry.DocumentId(slug, w.Ticket), new WaitingEntry(w.Ticket, id, w.MemberId));
+                    await ChangePlacesAsync(session, slug, p => p with { Waiting = p.Waiting + 1, NextTicket = Math.Max(p.NextTicket, w.Ticket + 1) }, ct);
+                    break;
+                case WaitingListLeft l:
+                    session.Delete(WaitingEntry.DocumentId(slug, l.Ticket));
+                    await ChangePlacesAsync(session, slug, p => p with { Waiting = p.Waiting - 1 }, ct);
+                    break;
+                case MemberMovedUp u:
+                    session.Delete(WaitingEntry.DocumentId(slug, u.Ticket));
+                    await ChangePlacesAsync(session, slug, p => p with { Admitted = p.Admitted + 1, Waiting = p.Waiting - 1 }, ct);
+                    break;
+            }
+        }
+    }
+
+    private static async Task ChangePlacesAsync(DocumentSession session, string slug, Func<Places, Places> change, CancellationToken ct)
+    {
+        var places = await session.LoadAsync<Places>(Places.DocumentId(slug), ct)
+            ?? throw new InvalidOperationException($"The places of conference '{slug}' are not known.");
+        session.Store(Places.DocumentId(slug), change(places));
+    }
+}

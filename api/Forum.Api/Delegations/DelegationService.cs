@@ -1,0 +1,407 @@
+using System.Net.Mail;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Forum.Api.Conferences;
+using Forum.Api.Infrastructure;
+using Forum.EventStore;
+using NodaTime;
+
+namespace Forum.Api.Delegations;
+
+public sealed record PartyRequest(string? Kind, string? Code, string? Name);
+
+public sealed record ContactRequest(string? Name, string? Email);
+
+public sealed record MemberRequest(string? Name, string? Function, string? Rank, string? Email, bool? IsHead, bool? HasFullPowers);
+
+public sealed record RegisterDelegationRequest(PartyRequest? Party, ContactRequest? FocalPoint, IReadOnlyList<MemberRequest?>? Members);
+
+public sealed record WithdrawDelegationRequest(string? Reason);
+
+public sealed record AccreditationRequest(string? Decision, string? Reason);
+
+/// <summary>A registration's first answer as kept for its Idempotency-Key: personal data and token still sealed.</summary>
+public sealed record StoredRegistration(DelegationDocument Document, Dictionary<long, long> Positions, Sealed AccessToken);
+
+/// <summary>
+/// The delegation commands and reads, used alike by the endpoints and the demo seeding. Every write takes the
+/// conference's lock (the conference stream's own), so that places, the waiting list and the one-party rule are
+/// decided by one writer at a time, in every process, and commit in that order.
+/// </summary>
+public sealed class DelegationService(EventStore.EventStore store, PersonalDataVault vault, IdempotencyKeys idempotency, TimeProvider time)
+{
+    private const int MaxText = 200;
+    private static readonly JsonSerializerOptions JsonOptions = Json.CreateOptions();
+
+    public static string NewAccessToken() => Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
+
+    public async Task<DelegationView> RegisterAsync(string slug, RegisterDelegationRequest request, string? idempotencyKey, string actor, CancellationToken ct)
+    {
+        var (party, focalPoint, members) = Validate(request);
+        var scope = "register-delegation:" + slug;
+        var requestHash = idempotencyKey is null ? null : idempotency.HashRequest(request);
+        if (idempotencyKey is not null && await idempotency.FindAsync(scope, idempotencyKey, requestHash!, null, ct) is { } earlier)
+        {
+            return await ReplayAsync(earlier, ct);
+        }
+
+        // Everything that needs no lock is prepared before taking it.
+        var id = Guid.CreateVersion7();
+        var focalKey = PersonalDataVault.NewKey(Guid.CreateVersion7());
+        var keys = new List<SubjectKey> { focalKey };
+        var newMembers = members.Select(m =>
+        {
+            var key = PersonalDataVault.NewKey(Guid.CreateVersion7());
+            keys.Add(key);
+            return m.ToNewMember(key);
+        }).ToList();
+        var token = NewAccessToken();
+        var sealedToken = PersonalDataVault.Seal(focalKey, new TokenView(token));
+
+        await using var tx = await store.BeginAsync([Conference.StreamId(slug)], ct);
+        if (idempotencyKey is not null && await idempotency.FindAsync(scope, idempotencyKey, requestHash!, tx, ct) is { } raced)
+        {
+            // The same request got the lock first: answer as it was answered.
+            return await ReplayAsync(raced, ct);
+        }
+
+        var conference = await ConferenceAsync(tx, slug, ct);
+        var places = await PlacesAsync(tx, slug, ct);
+        var partyTaken = await tx.LoadAsync<PartyRegistration>(DelegationProjection.ProjectionName, PartyRegistration.DocumentId(slug, party), ct) is not null;
+        var events = DelegationDecider.Instance.Decide(
+            new DelegationCommand.Register(id, conference, places, party, partyTaken, PersonalDataVault.Seal(focalKey, focalPoint), HashToken(token), newMembers, Now), null);
+        await tx.AppendAsync([new StreamAppend(Delegation.StreamId(id), DelegationDecider.Instance.StreamType, ExpectedVersion.NoStream, events)], EventMetadata.For(actor), ct);
+        await vault.SaveKeysAsync(tx.Connection, tx.Transaction, keys, ct);
+
+        var state = events.Aggregate<object, Delegation?>(null, DelegationDecider.Instance.Evolve)!;
+        var waiting = state.Members.Where(m => m.Place == PlaceStatus.Waiting).Select(m => m.Ticket!.Value).Order().ToList();
+        var stored = new StoredRegistration(
+            new DelegationDocument(state, events.Count), waiting.Select((ticket, i) => (ticket, (long)(places.Waiting + i + 1))).ToDictionary(), sealedToken);
+        if (idempotencyKey is not null)
+        {
+            await idempotency.SaveAsync(tx, scope, idempotencyKey, new IdempotentAnswer(requestHash!, StatusCodes.Status201Created, JsonSerializer.Serialize(stored, JsonOptions)), ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return Render(stored, new PersonalDataVault.OpenedData(keys.ToDictionary(k => k.Subject, k => k.Key)));
+    }
+
+    private async Task<DelegationView> ReplayAsync(IdempotentAnswer answer, CancellationToken ct)
+    {
+        var stored = JsonSerializer.Deserialize<StoredRegistration>(answer.Answer, JsonOptions)!;
+        return Render(stored, await vault.OpenAsync(DelegationRenderer.SealedValues(stored.Document.State).Append(stored.AccessToken), ct));
+    }
+
+    private static DelegationView Render(StoredRegistration stored, PersonalDataVault.OpenedData opened) =>
+        DelegationRenderer.View(stored.Document, opened, ticket => stored.Positions[ticket]) with
+        {
+            AccessToken = opened.Open<TokenView>(stored.AccessToken)?.AccessToken,
+        };
+
+    public Task<DelegationView> AddMemberAsync(Guid id, MemberRequest request, long? ifMatch, string actor, CancellationToken ct)
+    {
+        var member = ValidateMember(new Validator(), "", request)!;
+        var key = PersonalDataVault.NewKey(Guid.CreateVersion7());
+        return ChangeAsync(id, (c, p, _) => new DelegationCommand.AddMember(c, p, member.ToNewMember(key)), ifMatch, actor, null, [key], ct);
+    }
+
+    public Task<DelegationView> ReplaceMemberAsync(Guid id, Guid memberId, MemberRequest request, long? ifMatch, string actor, CancellationToken ct)
+    {
+        var member = ValidateMember(new Validator(), "", request)!;
+        var key = PersonalDataVault.NewKey(Guid.CreateVersion7());
+        return ChangeAsync(id, (c, p, _) => new DelegationCommand.ReplaceMember(c, p, memberId, member.ToNewMember(key)), ifMatch, actor, null, [key], ct);
+    }
+
+    public Task<DelegationView> WithdrawMemberAsync(Guid id, Guid memberId, long? ifMatch, string actor, CancellationToken ct) =>
+        ChangeAsync(id, (c, _, _) => new DelegationCommand.WithdrawMember(c, memberId), ifMatch, actor, null, [], ct);
+
+    public Task<DelegationView> ChangeFocalPointAsync(Guid id, ContactRequest request, long? ifMatch, string actor, CancellationToken ct)
+    {
+        var v = new Validator();
+        var contact = ValidateContact(v, "", request);
+        v.ThrowIfInvalid();
+        var key = PersonalDataVault.NewKey(Guid.CreateVersion7());
+        return ChangeAsync(id, (c, _, _) => new DelegationCommand.ChangeFocalPoint(c, PersonalDataVault.Seal(key, contact!)), ifMatch, actor, null, [key], ct);
+    }
+
+    public Task<DelegationView> WithdrawAsync(Guid id, WithdrawDelegationRequest? request, long? ifMatch, string actor, CancellationToken ct)
+    {
+        var reason = string.IsNullOrWhiteSpace(request?.Reason) ? null : request.Reason.Trim();
+        return ChangeAsync(id, (_, _, _) => new DelegationCommand.Withdraw(reason), ifMatch, actor, reason, [], ct);
+    }
+
+    public async Task<TokenView> RotateTokenAsync(Guid id, long? ifMatch, string actor, CancellationToken ct)
+    {
+        var token = NewAccessToken();
+        await ChangeAsync(id, (_, _, _) => new DelegationCommand.RotateToken(HashToken(token)), ifMatch, actor, null, [], ct);
+        return new TokenView(token);
+    }
+
+    public Task<DelegationView> DecideAccreditationAsync(Guid id, Guid memberId, AccreditationRequest request, long? ifMatch, string actor, CancellationToken ct)
+    {
+        var v = new Validator();
+        var decision = request.Decision switch
+        {
+            "approve" => AccreditationStatus.Approved,
+            "reject" => AccreditationStatus.Rejected,
+            _ => (AccreditationStatus?)null,
+        };
+        v.Require(decision is not null, "decision", "The decision is approve or reject.");
+        var reason = string.IsNullOrWhiteSpace(request.Reason) ? null : request.Reason.Trim();
+        v.Require(decision != AccreditationStatus.Rejected || reason is not null, "reason", "Say why the member is not accredited.");
+        v.Require(reason is null || reason.Length <= 1000, "reason", "A reason is at most 1,000 characters.");
+        v.ThrowIfInvalid();
+        return ChangeAsync(id, (_, p, _) => new DelegationCommand.DecideAccreditation(p, memberId, decision!.Value, reason, actor, Now), ifMatch, actor, reason, [], ct);
+    }
+
+    public Task<DelegationView> ErasePersonalDataAsync(Guid id, Guid memberId, bool byFocalPoint, string actor, CancellationToken ct) =>
+        ChangeAsync(id, (_, _, _) => new DelegationCommand.ErasePersonalData(memberId, byFocalPoint), null, actor, null, [], ct);
+
+    /// <summary>
+    /// One change of a delegation under the conference's lock: fold, check If-Match, decide, hand freed places to the
+    /// first in line, append (the moved-up members' delegations too), store new keys, delete erased ones, commit.
+    /// </summary>
+    private async Task<DelegationView> ChangeAsync(
+        Guid id, Func<Conference, Places, Delegation, DelegationCommand> command, long? ifMatch, string actor, string? reason, IReadOnlyCollection<SubjectKey> newKeys, CancellationToken ct)
+    {
+        var slug = (await store.Documents.LoadAsync<DelegationLocation>(DelegationProjection.ProjectionName, DelegationLocation.DocumentId(id), ct))?.ConferenceSlug
+            ?? throw ProblemException.NotFound("such delegation");
+        await using (var tx = await store.BeginAsync([Conference.StreamId(slug)], ct))
+        {
+            var conference = await ConferenceAsync(tx, slug, ct);
+            var (state, version) = await tx.AggregateAsync(Delegation.StreamId(id), DelegationDecider.Instance.Initial, DelegationDecider.Instance.Evolve, ct);
+            if (state is null)
+            {
+                throw ProblemException.NotFound("such delegation");
+            }
+
+            if (ifMatch is { } expected && expected != version)
+            {
+                throw new ProblemException(StatusCodes.Status412PreconditionFailed, "precondition_failed", "Precondition failed",
+                    $"If-Match names version {expected}, but the delegation is at version {version}; nothing was changed.",
+                    new Dictionary<string, object?> { ["currentVersion"] = version });
+            }
+
+            var places = await PlacesAsync(tx, slug, ct);
+            var events = DelegationDecider.Instance.Decide(command(conference, places, state), state);
+            if (events.Count > 0)
+            {
+                var moved = await MoveUpAsync(tx, slug, events, ct);
+                var own = events.Concat(moved.Where(m => m.DelegationId == id).Select(m => (object)m.Event)).ToList();
+                var appends = moved.Where(m => m.DelegationId != id).GroupBy(m => m.DelegationId)
+                    .Select(g => new StreamAppend(Delegation.StreamId(g.Key), DelegationDecider.Instance.StreamType, ExpectedVersion.Any, g.Select(m => (object)m.Event).ToList()))
+                    .Prepend(new StreamAppend(Delegation.StreamId(id), DelegationDecider.Instance.StreamType, ExpectedVersion.Exactly(version), own))
+                    .ToList();
+                await tx.AppendAsync(appends, EventMetadata.For(actor, reason), ct);
+                await vault.SaveKeysAsync(tx.Connection, tx.Transaction, newKeys, ct);
+                var erased = events.OfType<MemberPersonalDataErased>().Select(e => state.Find(e.MemberId)?.Person?.Subject).OfType<Guid>().ToList();
+                if (erased.Count > 0)
+                {
+                    await vault.EraseAsync(tx.Connection, tx.Transaction, erased, ct);
+                }
+
+                await tx.CommitAsync(ct);
+            }
+        }
+
+        return (await GetAsync(id, ct))!;
+    }
+
+    /// <summary>The places this decision frees go to the first members in line (passing over those leaving it now).</summary>
+    private static async Task<IReadOnlyList<(Guid DelegationId, MemberMovedUp Event)>> MoveUpAsync(StoreTransaction tx, string slug, IReadOnlyList<object> events, CancellationToken ct)
+    {
+        var freed = events.Count(e => e is PlaceReleased) - events.Count(e => e is MemberAdmitted);
+        if (freed <= 0)
+        {
+            return [];
+        }
+
+        var leaving = events.OfType<WaitingListLeft>().Select(e => e.MemberId).ToHashSet();
+        var head = await tx.ListAsync<WaitingEntry>(DelegationProjection.ProjectionName, WaitingEntry.Prefix(slug), freed + leaving.Count, ct);
+        return WaitingList.MoveUp(head, freed, leaving, events.OfType<PlaceReleased>().First().Reason);
+    }
+
+    private static async Task<Conference> ConferenceAsync(StoreTransaction tx, string slug, CancellationToken ct)
+    {
+        var (conference, _) = await tx.AggregateAsync(Conference.StreamId(slug), ConferenceDecider.Instance.Initial, ConferenceDecider.Instance.Evolve, ct);
+        return conference is { Status: not ConferenceStatus.Draft } ? conference : throw ProblemException.NotFound($"conference '{slug}'");
+    }
+
+    private static async Task<Places> PlacesAsync(StoreTransaction tx, string slug, CancellationToken ct) =>
+        await tx.LoadAsync<Places>(DelegationProjection.ProjectionName, Places.DocumentId(slug), ct)
+        ?? throw new InvalidOperationException($"The places of conference '{slug}' are not known.");
+
+    /// <summary>The conference a delegation belongs to, or null when there is no such delegation.</summary>
+    public async Task<string?> ConferenceOfAsync(Guid id, CancellationToken ct) =>
+        (await store.Documents.LoadAsync<DelegationLocation>(DelegationProjection.ProjectionName, DelegationLocation.DocumentId(id), ct))?.ConferenceSlug;
+
+    public async Task<DelegationView?> GetAsync(Guid id, CancellationToken ct)
+    {
+        var slug = await ConferenceOfAsync(id, ct);
+        var document = slug is null ? null : await store.Documents.LoadAsync<DelegationDocument>(DelegationProjection.ProjectionName, DelegationDocument.DocumentId(slug, id), ct);
+        if (document is null)
+        {
+            return null;
+        }
+
+        var positions = new Dictionary<long, long>();
+        foreach (var member in document.State.Members.Where(m => m.Place == PlaceStatus.Waiting))
+        {
+            var ticket = member.Ticket!.Value;
+            positions[ticket] = 1 + await store.Documents.CountRangeAsync(DelegationProjection.ProjectionName, WaitingEntry.Prefix(slug!), WaitingEntry.DocumentId(slug!, ticket), ct);
+        }
+
+        return DelegationRenderer.View(document, await vault.OpenAsync(DelegationRenderer.SealedValues(document.State), ct), ticket => positions[ticket]);
+    }
+
+    /// <summary>Every delegation of a conference, in the order they registered, with waiting positions.</summary>
+    public async Task<IReadOnlyList<DelegationView>> ListAsync(string slug, CancellationToken ct)
+    {
+        var (documents, positions) = await DocumentsAsync(slug, ct);
+        var opened = await vault.OpenAsync(documents.SelectMany(d => DelegationRenderer.SealedValues(d.State)), ct);
+        return documents.Select(d => DelegationRenderer.View(d, opened, ticket => positions[ticket])).ToList();
+    }
+
+    public async Task<WaitingListView> WaitingListAsync(string slug, CancellationToken ct)
+    {
+        var places = await store.Documents.LoadAsync<Places>(DelegationProjection.ProjectionName, Places.DocumentId(slug), ct)
+            ?? throw ProblemException.NotFound($"conference '{slug}'");
+        var (documents, positions) = await DocumentsAsync(slug, ct);
+        var waiting = documents
+            .SelectMany(d => d.State.Members.Where(m => m.Place == PlaceStatus.Waiting).Select(m => (Delegation: d.State, Member: m)))
+            .OrderBy(w => w.Member.Ticket)
+            .ToList();
+        var opened = await vault.OpenAsync(waiting.Select(w => w.Member.Person), ct);
+        return new WaitingListView(slug, places.Capacity, places.Admitted, waiting.Select(w =>
+        {
+            var person = opened.Open<PersonalDetails>(w.Member.Person);
+            return new WaitingMemberView(positions[w.Member.Ticket!.Value], w.Delegation.Id, w.Member.Id, w.Delegation.Party, person?.Name, person is null, w.Member.Rank, w.Member.Accreditation.Status);
+        }).ToList());
+    }
+
+    private async Task<(IReadOnlyList<DelegationDocument> Documents, Dictionary<long, long> Positions)> DocumentsAsync(string slug, CancellationToken ct)
+    {
+        var documents = await store.Documents.ListAsync<DelegationDocument>(DelegationProjection.ProjectionName, DelegationDocument.Prefix(slug), ct);
+        var line = await store.Documents.ListAsync<WaitingEntry>(DelegationProjection.ProjectionName, WaitingEntry.Prefix(slug), ct);
+        return (documents, line.Select((w, i) => (w.Ticket, (long)i + 1)).ToDictionary());
+    }
+
+    /// <summary>Every event of the delegation, with its personal data opened, or marked erased once its key is gone.</summary>
+    public async Task<IReadOnlyList<DelegationHistoryEntry>> HistoryAsync(Guid id, CancellationToken ct)
+    {
+        var events = await store.ReadStreamAsync(Delegation.StreamId(id), ct: ct);
+        var data = events.Select(e => JsonSerializer.SerializeToNode(e.Data, e.Data.GetType(), JsonOptions)!).ToList();
+        var sealedValues = data.SelectMany(SealedIn).ToList();
+        var opened = await vault.OpenAsync(sealedValues.Select(s => s.Value), ct);
+        foreach (var (parent, name, value) in sealedValues)
+        {
+            parent[name] = opened.Open<JsonObject>(value) ?? new JsonObject { ["erased"] = true };
+        }
+
+        return events.Select((e, i) => new DelegationHistoryEntry(e.TypeName, e.RecordedAt, e.Metadata.Actor, e.Metadata.Reason, e.StreamVersion, data[i])).ToList();
+    }
+
+    private static IEnumerable<(JsonObject Parent, string Name, Sealed Value)> SealedIn(JsonNode node) =>
+        node is JsonObject o
+            ? o.Where(p => p.Value is JsonObject { Count: 2 } v && v.ContainsKey("subject") && v.ContainsKey("data"))
+                .Select(p => (o, p.Key, p.Value!.Deserialize<Sealed>(JsonOptions)!))
+                .ToList()
+            : [];
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private sealed record ValidMember(PersonalDetails Person, Rank Rank, bool IsHead, bool HasFullPowers)
+    {
+        public NewMember ToNewMember(SubjectKey key) => new(key.Subject, Rank, IsHead, HasFullPowers, PersonalDataVault.Seal(key, Person));
+    }
+
+    private static (Party Party, ContactDetails FocalPoint, IReadOnlyList<ValidMember> Members) Validate(RegisterDelegationRequest r)
+    {
+        var v = new Validator();
+        Party? party = null;
+        v.Require(r.Party is not null, "party", "Name the party: a state by its ISO 3166-1 code, or an organisation by its name and kind.");
+        if (r.Party is { } p)
+        {
+            var kindOk = Enum.GetNames<PartyKind>().Contains(p.Kind, StringComparer.Ordinal);
+            v.Require(kindOk, "party.kind", $"The kind of party is one of {string.Join(", ", Enum.GetNames<PartyKind>())}.");
+            if (kindOk && Enum.Parse<PartyKind>(p.Kind!) == PartyKind.State)
+            {
+                var name = Countries.NameOf(p.Code);
+                v.Require(name is not null, "party.code", "A state is named by its ISO 3166-1 alpha-2 code, such as BE.");
+                v.Require(p.Name is null, "party.name", "A state's name comes from its code; leave the name out.");
+                party = name is null ? null : new Party(PartyKind.State, p.Code, name);
+            }
+            else if (kindOk)
+            {
+                var name = Text(v, "party.name", p.Name);
+                v.Require(p.Code is null, "party.code", "Only states have a code.");
+                party = name is null ? null : new Party(Enum.Parse<PartyKind>(p.Kind!), null, name);
+            }
+        }
+
+        v.Require(r.FocalPoint is not null, "focalPoint", "Name the focal point (name and e-mail).");
+        var focal = r.FocalPoint is null ? null : ValidateContact(v, "focalPoint.", r.FocalPoint);
+        v.Require(r.Members is { Count: > 0 }, "members", "Name the members of the delegation, one of them its head.");
+        var members = (r.Members ?? []).Select((m, i) => ValidateMember(v, $"members[{i}].", m)).ToList();
+        v.ThrowIfInvalid();
+        return (party!, focal!, members!);
+    }
+
+    private static ContactDetails? ValidateContact(Validator v, string prefix, ContactRequest request)
+    {
+        var name = Text(v, prefix + "name", request.Name);
+        var email = Email(v, prefix + "email", request.Email);
+        return name is null || email is null ? null : new ContactDetails(name, email);
+    }
+
+    private static ValidMember? ValidateMember(Validator v, string prefix, MemberRequest? m)
+    {
+        if (m is null)
+        {
+            v.Require(false, prefix.TrimEnd('.'), "A member has a name, function, rank, e-mail and says whether it is the head.");
+            return null;
+        }
+
+        var name = Text(v, prefix + "name", m.Name);
+        var function = Text(v, prefix + "function", m.Function);
+        var email = Email(v, prefix + "email", m.Email);
+        var rankOk = Enum.GetNames<Rank>().Contains(m.Rank, StringComparer.Ordinal);
+        v.Require(rankOk, prefix + "rank", $"The rank is one of {string.Join(", ", Enum.GetNames<Rank>())} (an Attorney General or a European Commissioner is a Minister).");
+        v.Require(m.IsHead is not null, prefix + "isHead", "Say whether the member is the head of delegation.");
+        if (prefix.Length == 0)
+        {
+            v.ThrowIfInvalid();
+        }
+
+        return name is null || function is null || email is null || !rankOk || m.IsHead is null
+            ? null
+            : new ValidMember(new PersonalDetails(name, function, email), Enum.Parse<Rank>(m.Rank!), m.IsHead.Value, m.HasFullPowers ?? false);
+    }
+
+    /// <summary>A name or function: trimmed, in Unicode NFC, non-empty, at most 200 characters, no control characters.</summary>
+    private static string? Text(Validator v, string field, string? value)
+    {
+        var text = value?.Trim().Normalize(NormalizationForm.FormC);
+        var ok = !string.IsNullOrEmpty(text) && text.Length <= MaxText && !text.Any(char.IsControl);
+        v.Require(ok, field, $"Give a text of 1 to {MaxText} characters, without control characters.");
+        return ok ? text : null;
+    }
+
+    private static string? Email(Validator v, string field, string? value)
+    {
+        var text = value?.Trim();
+        var ok = text is { Length: > 0 and <= 254 }
+            && MailAddress.TryCreate(text, out var address)
+            && address.Address == text
+            && address.Host.Contains('.', StringComparison.Ordinal)
+            && !text.Any(char.IsWhiteSpace);
+        v.Require(ok, field, "Give an e-mail address, such as name@example.org.");
+        return ok ? text : null;
+    }
+}

@@ -1,0 +1,70 @@
+using Forum.Api.Infrastructure;
+using NodaTime;
+
+namespace Forum.Api.Delegations;
+
+/// <summary>A person's contact as shown; both fields are null once erased.</summary>
+public sealed record ContactView(string? Name, string? Email, bool Erased);
+
+/// <summary>A member's place: admitted, waiting (with the position in the conference's line, from 1), or none.</summary>
+public sealed record PlaceView(PlaceStatus Status, long? WaitingPosition = null);
+
+public sealed record MemberView(
+    Guid Id,
+    string? Name,
+    string? Function,
+    string? Email,
+    Rank Rank,
+    bool IsMinisterialRank,
+    bool IsHead,
+    bool HasFullPowers,
+    bool Erased,
+    MemberStatus Status,
+    Guid? Replaces,
+    Guid? ReplacedBy,
+    Accreditation Accreditation,
+    PlaceView Place);
+
+/// <summary>A delegation as its focal point and staff see it. AccessToken is only in the registration's answer.</summary>
+public sealed record DelegationView(
+    Guid Id,
+    string ConferenceSlug,
+    Party Party,
+    ContactView FocalPoint,
+    DelegationStatus Status,
+    Instant RegisteredAt,
+    long Version,
+    IReadOnlyList<MemberView> Members,
+    string? WithdrawalReason = null,
+    string? AccessToken = null);
+
+public sealed record WaitingMemberView(long Position, Guid DelegationId, Guid MemberId, Party Party, string? Name, bool Erased, Rank Rank, AccreditationStatus Accreditation);
+
+public sealed record WaitingListView(string ConferenceSlug, int Capacity, int Admitted, IReadOnlyList<WaitingMemberView> Waiting);
+
+public sealed record DelegationHistoryEntry(string Type, DateTimeOffset Time, string? Actor, string? Reason, long Version, object Data);
+
+public sealed record TokenView(string AccessToken);
+
+public static class DelegationRenderer
+{
+    /// <summary>Every sealed value of a delegation, so that their keys are fetched in one query.</summary>
+    public static IEnumerable<Sealed?> SealedValues(Delegation d) => d.Members.Select(m => m.Person).Prepend(d.FocalPoint);
+
+    public static DelegationView View(DelegationDocument document, PersonalDataVault.OpenedData opened, Func<long, long> position)
+    {
+        var d = document.State;
+        var focal = opened.Open<ContactDetails>(d.FocalPoint);
+        return new DelegationView(
+            d.Id, d.ConferenceSlug, d.Party, new ContactView(focal?.Name, focal?.Email, focal is null), d.Status, d.RegisteredAt, document.Version,
+            d.Members.Select(m =>
+            {
+                var person = opened.Open<PersonalDetails>(m.Person);
+                return new MemberView(
+                    m.Id, person?.Name, person?.Function, person?.Email, m.Rank, m.IsMinisterialRank, m.IsHead, m.HasFullPowers, person is null,
+                    m.Status, m.Replaces, m.ReplacedBy, m.Accreditation,
+                    new PlaceView(m.Place, m.Place == PlaceStatus.Waiting ? position(m.Ticket!.Value) : null));
+            }).ToList(),
+            d.WithdrawalReason);
+    }
+}
