@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Forum.Api.Agenda;
 using Forum.Api.Conferences;
+using Forum.Api.Delegations;
 
 namespace Forum.Api.Demo;
 
@@ -8,7 +9,7 @@ namespace Forum.Api.Demo;
 /// Seeds the demo facts (shared/demo, embedded) through the application's own commands, idempotently:
 /// each step looks first and does only what is missing, so a second run changes nothing.
 /// </summary>
-public sealed class DemoSeeder(ConferenceService conferences, AgendaService agenda, ILogger<DemoSeeder> logger)
+public sealed class DemoSeeder(ConferenceService conferences, AgendaService agenda, DelegationService delegations, ILogger<DemoSeeder> logger)
 {
     private const string Actor = "system:demo-seed";
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
@@ -61,7 +62,58 @@ public sealed class DemoSeeder(ConferenceService conferences, AgendaService agen
         {
             await agenda.PublishAsync(slug, Actor, ct);
         }
+
+        // The two hosts are named in the press reports; every other member has a plainly illustrative name.
+        var hosts = c.GetProperty("hosts").EnumerateArray().ToDictionary(
+            h => h.GetProperty("party").GetString()!, h => (Name: h.GetProperty("name").GetString()!, Function: h.GetProperty("function").GetString()!), StringComparer.Ordinal);
+        var parties = demo.RootElement.GetProperty("parties");
+        var all = Strings(parties, "euMemberStates2012").Concat(Strings(parties, "otherStates")).Select(code => new PartyRequest("State", code, null))
+            .Concat(parties.GetProperty("organisations").EnumerateArray().Select(o => new PartyRequest(o.GetProperty("kind").GetString(), null, o.GetProperty("name").GetString())))
+            .Select((party, i) =>
+            {
+                var label = party.Code ?? party.Name!;
+                var (name, function) = hosts.TryGetValue(label, out var host) ? host : ($"Head of delegation ({label})", MinisterialFunctions[i % MinisterialFunctions.Length]);
+                return (party, Head: new MemberRequest(name, function, "Minister", Email("head", label), true, null), Advisers: 1 + (i % 2));
+            });
+        await EnsureDelegationsAsync(slug, all.ToList(), ct);
     }
+
+    private static readonly string[] MinisterialFunctions = ["Minister of Justice", "Minister of the Interior", "Minister of Home Affairs", "Secretary of State for Justice"];
+
+    /// <summary>Opens registration if need be, registers the parties not yet registered, and accredits every member.</summary>
+    private async Task EnsureDelegationsAsync(string slug, IReadOnlyList<(PartyRequest Party, MemberRequest Head, int Advisers)> parties, CancellationToken ct)
+    {
+        if ((await conferences.GetAsync(slug, ct))!.Status == ConferenceStatus.Published)
+        {
+            await conferences.ChangeAsync(slug, new ConferenceCommand.OpenRegistration(), Actor, null, ct);
+        }
+
+        var registered = (await delegations.ListAsync(slug, ct)).Where(d => d.Status == DelegationStatus.Active).Select(d => d.Party.Code ?? d.Party.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (party, head, advisers) in parties)
+        {
+            var label = party.Code ?? party.Name!;
+            if (registered.Contains(label))
+            {
+                continue;
+            }
+
+            var members = Enumerable.Range(1, advisers)
+                .Select(n => new MemberRequest($"Adviser {n} ({label})", n == 1 ? "Senior adviser" : "Legal adviser", n == 1 ? "SeniorOfficial" : "Official", Email($"adviser{n}", label), false, null))
+                .Prepend(head).ToList();
+            await delegations.RegisterAsync(slug, new RegisterDelegationRequest(party, new ContactRequest($"Focal point ({label})", Email("focal-point", label)), members), null, Actor, ct);
+        }
+
+        foreach (var delegation in await delegations.ListAsync(slug, ct))
+        {
+            foreach (var member in delegation.Members.Where(m => m.Status == MemberStatus.Active && m.Accreditation.Status == AccreditationStatus.Pending))
+            {
+                await delegations.DecideAccreditationAsync(delegation.Id, member.Id, new AccreditationRequest("approve", null), null, Actor, ct);
+            }
+        }
+    }
+
+    private static string Email(string role, string label) =>
+        $"{role}.{new string(label.ToLowerInvariant().Where(char.IsAsciiLetterOrDigit).ToArray())}@example.org";
 
     private async Task SeedTechnologyCoalitionAsync(CancellationToken ct)
     {
@@ -73,9 +125,14 @@ public sealed class DemoSeeder(ConferenceService conferences, AgendaService agen
             await conferences.CreateSeriesAsync(new CreateSeriesRequest(seriesSlug, s.GetProperty("name").GetString(), s.GetProperty("description").GetString()), Actor, ct);
         }
 
+        var parties = demo.RootElement.GetProperty("members").EnumerateArray().Concat(demo.RootElement.GetProperty("partners").EnumerateArray())
+            .Select(p => new PartyRequest(p.GetProperty("kind").GetString(), null, p.GetProperty("name").GetString()))
+            .Select(party => (party, Head: new MemberRequest($"Head of delegation ({party.Name})", "Head of delegation", "SeniorOfficial", Email("head", party.Name!), true, null), Advisers: 1))
+            .ToList();
         foreach (var edition in demo.RootElement.GetProperty("editions").EnumerateArray())
         {
             await EnsureConferenceAsync(edition, seriesSlug, ct);
+            await EnsureDelegationsAsync(edition.GetProperty("slug").GetString()!, parties, ct);
         }
     }
 
