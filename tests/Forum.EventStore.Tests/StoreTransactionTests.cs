@@ -1,0 +1,82 @@
+using Forum.EventStore.Projections;
+
+namespace Forum.EventStore.Tests;
+
+public sealed class StoreTransactionTests
+{
+    private static readonly EventMetadata Meta = EventMetadata.For("test");
+
+    /// <summary>Counts, per stream, the events an inline projection was handed.</summary>
+    private sealed class Tally : IProjection
+    {
+        public string Name => "tally";
+
+        public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
+        {
+            foreach (var e in events)
+            {
+                var doc = await session.LoadAsync<TallyDocument>(e.StreamId, ct) ?? new TallyDocument(0);
+                session.Store(e.StreamId, new TallyDocument(doc.Count + 1));
+            }
+        }
+    }
+
+    private sealed record TallyDocument(int Count);
+
+    [Fact]
+    public async Task Writers_that_decide_under_the_lock_never_conflict_and_each_sees_the_one_before()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AddInlineProjectionAsync(new Tally());
+
+        // 24 writers at once each read the tally and append to the stream and to one stream of their own: under the
+        // lock each one reads what the previous one committed, so every expected version holds.
+        var seen = await Task.WhenAll(Enumerable.Range(0, 24).Select(async i =>
+        {
+            await using var tx = await t.Store.BeginAsync(["counter"]);
+            var tally = await tx.LoadAsync<TallyDocument>("tally", "counter");
+            var (_, version) = await tx.AggregateAsync("counter", 0, (n, _) => n + 1);
+            await tx.AppendAsync(
+                [new StreamAppend("counter", "thing", ExpectedVersion.Exactly(version), [new ThingHappened($"after {version}", i)]),
+                 new StreamAppend($"own-{i}", "thing", ExpectedVersion.NoStream, [new ThingHappened("mine", i)])],
+                Meta);
+            await tx.CommitAsync();
+            return (tally?.Count ?? 0, version);
+        }));
+
+        Assert.All(seen, s => Assert.Equal(s.version, s.Item1));
+        Assert.Equal(Enumerable.Range(0, 24).Select(i => (long)i), seen.Select(s => s.version).Order());
+        Assert.Equal(24, (await t.Store.Documents.LoadAsync<TallyDocument>("tally", "counter"))!.Count);
+        Assert.Equal(24, await t.Store.StreamVersionAsync("counter"));
+    }
+
+    [Fact]
+    public async Task A_transaction_disposed_without_commit_leaves_nothing_behind()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AddInlineProjectionAsync(new Tally());
+        await using (var tx = await t.Store.BeginAsync(["a"]))
+        {
+            await tx.AppendAsync([new StreamAppend("a", "thing", ExpectedVersion.NoStream, [new ThingHappened("1")])], Meta);
+        }
+
+        Assert.Null(await t.Store.StreamVersionAsync("a"));
+        Assert.Null(await t.Store.Documents.LoadAsync<TallyDocument>("tally", "a"));
+        Assert.Equal(0, await t.ScalarAsync("SELECT count(*) FROM {s}.events"));
+    }
+
+    [Fact]
+    public async Task Rebuilding_the_inline_projections_replays_every_event_from_the_start()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AddInlineProjectionAsync(new Tally());
+        await t.Store.AppendAsync("a", "thing", ExpectedVersion.Any, [new ThingHappened("1"), new ThingHappened("2")], Meta);
+        await t.Store.AppendAsync("b", "thing", ExpectedVersion.Any, [new ThingHappened("3")], Meta);
+        await t.ScalarAsync("UPDATE {s}.projection_documents SET data = '{\"count\": 99}' WHERE projection = 'tally' RETURNING 1");
+
+        await t.Store.RebuildInlineProjectionsAsync();
+
+        Assert.Equal(2, (await t.Store.Documents.LoadAsync<TallyDocument>("tally", "a"))!.Count);
+        Assert.Equal(1, (await t.Store.Documents.LoadAsync<TallyDocument>("tally", "b"))!.Count);
+    }
+}
