@@ -35,6 +35,8 @@ public sealed class IdempotencyKeys(NpgsqlDataSource dataSource, EventStore.Even
         """,
     ];
 
+    private static readonly JsonSerializerOptions JsonOptions = Json.CreateOptions();
+
     private readonly string table = $"{Schema.Quote(store.SchemaName)}.idempotency_keys";
 
     // Keyed, so that a stored hash of a body with e-mail addresses in it cannot be tested against guesses.
@@ -64,7 +66,7 @@ public sealed class IdempotencyKeys(NpgsqlDataSource dataSource, EventStore.Even
     }
 
     /// <summary>Hashes the request as bound (so that the same JSON written differently is the same request).</summary>
-    public byte[] HashRequest<T>(T request) => HMACSHA256.HashData(hashKey, JsonSerializer.SerializeToUtf8Bytes(request, Json.CreateOptions()));
+    public byte[] HashRequest<T>(T request) => HMACSHA256.HashData(hashKey, JsonSerializer.SerializeToUtf8Bytes(request, JsonOptions));
 
     /// <summary>The stored answer for this key, if any; the same key with another request is refused.</summary>
     public async Task<IdempotentAnswer?> FindAsync(string scope, string key, byte[] requestHash, StoreTransaction? tx, CancellationToken ct)
