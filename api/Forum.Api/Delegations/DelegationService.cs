@@ -263,6 +263,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
     /// <summary>Every delegation of a conference, in the order they registered, with waiting positions.</summary>
     public async Task<IReadOnlyList<DelegationView>> ListAsync(string slug, CancellationToken ct)
     {
+        await PlacesAsync(slug, ct);
         var (documents, positions) = await DocumentsAsync(slug, ct);
         var opened = await vault.OpenAsync(documents.SelectMany(d => DelegationRenderer.SealedValues(d.State)), ct);
         return documents.Select(d => DelegationRenderer.View(d, opened, ticket => positions[ticket])).ToList();
@@ -270,8 +271,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
 
     public async Task<WaitingListView> WaitingListAsync(string slug, CancellationToken ct)
     {
-        var places = await store.Documents.LoadAsync<Places>(DelegationProjection.ProjectionName, Places.DocumentId(slug), ct)
-            ?? throw ProblemException.NotFound($"conference '{slug}'");
+        var places = await PlacesAsync(slug, ct);
         var (documents, positions) = await DocumentsAsync(slug, ct);
         var waiting = documents
             .SelectMany(d => d.State.Members.Where(m => m.Place == PlaceStatus.Waiting).Select(m => (Delegation: d.State, Member: m)))
@@ -284,6 +284,11 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
             return new WaitingMemberView(positions[w.Member.Ticket!.Value], w.Delegation.Id, w.Member.Id, w.Delegation.Party, person?.Name, person is null, w.Member.Rank, w.Member.Accreditation.Status);
         }).ToList());
     }
+
+    /// <summary>A conference's places as read models show them; a 404 for a conference that does not exist.</summary>
+    private async Task<Places> PlacesAsync(string slug, CancellationToken ct) =>
+        await store.Documents.LoadAsync<Places>(DelegationProjection.ProjectionName, Places.DocumentId(slug), ct)
+        ?? throw ProblemException.NotFound($"conference '{slug}'");
 
     private async Task<(IReadOnlyList<DelegationDocument> Documents, Dictionary<long, long> Positions)> DocumentsAsync(string slug, CancellationToken ct)
     {
