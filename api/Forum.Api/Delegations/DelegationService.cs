@@ -32,6 +32,9 @@ public sealed record StoredRegistration(DelegationDocument Document, Dictionary<
 /// </summary>
 public sealed class DelegationService(EventStore.EventStore store, PersonalDataVault vault, IdempotencyKeys idempotency, TimeProvider time)
 {
+    // Writers of one conference queue here in memory before they take a pooled connection to queue on its lock.
+    private readonly KeyedGate gates = new();
+
     private const int MaxText = 200;
     private static readonly JsonSerializerOptions JsonOptions = Json.CreateOptions();
 
@@ -64,13 +67,30 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         var token = NewAccessToken();
         var sealedToken = PersonalDataVault.Seal(focalKey, new TokenView(token));
 
-        await using var tx = await store.BeginAsync([Conference.StreamId(slug)], ct);
-        if (idempotencyKey is not null && await idempotency.FindAsync(scope, idempotencyKey, requestHash!, tx, ct) is { } raced)
+        IdempotentAnswer? raced;
+        DelegationView registered;
+        using (await gates.EnterAsync(slug, ct))
+        await using (var tx = await store.BeginAsync([Conference.StreamId(slug)], ct))
         {
-            // The same request got the lock first: answer as it was answered.
-            return await ReplayAsync(raced, ct);
+            raced = idempotencyKey is null ? null : await idempotency.FindAsync(scope, idempotencyKey, requestHash!, tx, ct);
+            if (raced is not null)
+            {
+                registered = null!;
+            }
+            else
+            {
+                registered = await RegisterLockedAsync(tx, slug, id, party, focalKey, focalPoint, newMembers, keys, token, sealedToken, idempotencyKey is null ? null : (scope, idempotencyKey, requestHash!), actor, ct);
+            }
         }
 
+        // The same request got the lock first: answer as it was answered (after letting go of the lock and its connection).
+        return raced is null ? registered : await ReplayAsync(raced, ct);
+    }
+
+    private async Task<DelegationView> RegisterLockedAsync(
+        StoreTransaction tx, string slug, Guid id, Party party, SubjectKey focalKey, ContactDetails focalPoint, IReadOnlyList<NewMember> newMembers, List<SubjectKey> keys,
+        string token, Sealed sealedToken, (string Scope, string Key, byte[] Hash)? idempotent, string actor, CancellationToken ct)
+    {
         var conference = await ConferenceAsync(tx, slug, ct);
         var places = await PlacesAsync(tx, slug, ct);
         var partyTaken = await tx.LoadAsync<PartyRegistration>(DelegationProjection.ProjectionName, PartyRegistration.DocumentId(slug, party), ct) is not null;
@@ -83,9 +103,9 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         var waiting = state.Members.Where(m => m.Place == PlaceStatus.Waiting).Select(m => m.Ticket!.Value).Order().ToList();
         var stored = new StoredRegistration(
             new DelegationDocument(state, events.Count), waiting.Select((ticket, i) => (ticket, (long)(places.Waiting + i + 1))).ToDictionary(), sealedToken);
-        if (idempotencyKey is not null)
+        if (idempotent is var (scope, key, hash))
         {
-            await idempotency.SaveAsync(tx, scope, idempotencyKey, new IdempotentAnswer(requestHash!, StatusCodes.Status201Created, JsonSerializer.Serialize(stored, JsonOptions)), ct);
+            await idempotency.SaveAsync(tx, scope, key, new IdempotentAnswer(hash, StatusCodes.Status201Created, JsonSerializer.Serialize(stored, JsonOptions)), ct);
         }
 
         await tx.CommitAsync(ct);
@@ -172,6 +192,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
     {
         var slug = (await store.Documents.LoadAsync<DelegationLocation>(DelegationProjection.ProjectionName, DelegationLocation.DocumentId(id), ct))?.ConferenceSlug
             ?? throw ProblemException.NotFound("such delegation");
+        using (await gates.EnterAsync(slug, ct))
         await using (var tx = await store.BeginAsync([Conference.StreamId(slug)], ct))
         {
             var conference = await ConferenceAsync(tx, slug, ct);
@@ -260,7 +281,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         return DelegationRenderer.View(document, await vault.OpenAsync(DelegationRenderer.SealedValues(document.State), ct), ticket => positions[ticket]);
     }
 
-    /// <summary>Every delegation of a conference, in the order they registered, with waiting positions.</summary>
+    /// <summary>Every delegation of a conference, in the order they registered (their registration time is taken under the lock), with waiting positions.</summary>
     public async Task<IReadOnlyList<DelegationView>> ListAsync(string slug, CancellationToken ct)
     {
         await PlacesAsync(slug, ct);
@@ -294,7 +315,8 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
     {
         var documents = await store.Documents.ListAsync<DelegationDocument>(DelegationProjection.ProjectionName, DelegationDocument.Prefix(slug), ct);
         var line = await store.Documents.ListAsync<WaitingEntry>(DelegationProjection.ProjectionName, WaitingEntry.Prefix(slug), ct);
-        return (documents, line.Select((w, i) => (w.Ticket, (long)i + 1)).ToDictionary());
+        var ordered = documents.OrderBy(d => d.State.RegisteredAt).ThenBy(d => d.State.Id).ToList();
+        return (ordered, line.Select((w, i) => (w.Ticket, (long)i + 1)).ToDictionary());
     }
 
     /// <summary>Every event of the delegation, with its personal data opened, or marked erased once its key is gone.</summary>

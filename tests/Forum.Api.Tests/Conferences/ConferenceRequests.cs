@@ -2,7 +2,7 @@ namespace Forum.Api.Tests.Conferences;
 
 public static class ConferenceRequests
 {
-    public static object NewConference(string slug, string? seriesSlug = null, string firstDay = "2012-12-05", string lastDay = "2012-12-05", string timeZone = "Europe/Brussels") => new
+    public static object NewConference(string slug, string? seriesSlug = null, string firstDay = "2012-12-05", string lastDay = "2012-12-05", string timeZone = "Europe/Brussels", int capacity = 300, int delegationQuota = 4) => new
     {
         slug,
         title = "Launch of the Global Alliance against Child Sexual Abuse Online",
@@ -12,7 +12,7 @@ public static class ConferenceRequests
         firstDay,
         lastDay,
         languages = new[] { "en", "fr" },
-        capacity = 300,
-        delegationQuota = 4,
+        capacity,
+        delegationQuota,
     };
 }

@@ -20,7 +20,10 @@ public sealed class PlatformTests(ApiFixture api)
         foreach (var route in new[] { "/health", "/api/series", "/api/series/{slug}", "/api/conferences", "/api/conferences/{slug}", "/api/conferences/{slug}/publish", "/api/conferences/{slug}/registration/open", "/api/conferences/{slug}/registration/close", "/api/conferences/{slug}/cancel", "/api/conferences/{slug}/history",
             "/api/conferences/{slug}/rooms", "/api/conferences/{slug}/sessions", "/api/conferences/{slug}/sessions/{id}", "/api/conferences/{slug}/sessions/{id}/cancel",
             "/api/conferences/{slug}/agenda/publish", "/api/conferences/{slug}/agenda", "/api/conferences/{slug}/agenda/changes",
-            "/api/conferences/{slug}/schedule.xml", "/api/conferences/{slug}/schedule.json" })
+            "/api/conferences/{slug}/schedule.xml", "/api/conferences/{slug}/schedule.json",
+            "/api/conferences/{slug}/delegations", "/api/conferences/{slug}/waiting-list", "/api/delegations/{id}", "/api/delegations/{id}/members",
+            "/api/delegations/{id}/members/{memberId}", "/api/delegations/{id}/members/{memberId}/accreditation", "/api/delegations/{id}/members/{memberId}/personal-data",
+            "/api/delegations/{id}/withdraw", "/api/delegations/{id}/token/rotate" })
         {
             Assert.Contains(route, paths);
         }
