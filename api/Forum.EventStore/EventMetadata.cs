@@ -42,5 +42,5 @@ public readonly record struct GlobalCheckpoint(long TransactionId, long Position
 /// <summary>What one append wrote.</summary>
 public sealed record AppendResult(string StreamId, long NextExpectedVersion, IReadOnlyList<StoredEvent> Events);
 
-/// <summary>Events for one stream inside a multi-stream append.</summary>
-public sealed record StreamAppend(string StreamId, string StreamType, ExpectedVersion Expected, IReadOnlyList<object> Events);
+/// <summary>Events for one stream inside a multi-stream append; Metadata, when given, is theirs instead of the append's.</summary>
+public sealed record StreamAppend(string StreamId, string StreamType, ExpectedVersion Expected, IReadOnlyList<object> Events, EventMetadata? Metadata = null);

@@ -218,7 +218,7 @@ public sealed class EventStore
 
             for (var i = 0; i < appends.Count; i++)
             {
-                batch.BatchCommands.Add(AppendCommand(appends[i], eventIds[i], metadata, recordedAt));
+                batch.BatchCommands.Add(AppendCommand(appends[i], eventIds[i], appends[i].Metadata ?? metadata, recordedAt));
             }
 
             StreamAppend? conflicted = null;
@@ -238,7 +238,7 @@ public sealed class EventStore
                         var version = reader.GetInt64(2);
                         var k = (int)reader.GetInt64(3);
                         var @event = append.Events[k];
-                        stored.Add(new StoredEvent(reader.GetInt64(0), reader.GetInt64(1), append.StreamId, version, eventIds[i][k], Types.NameOf(@event.GetType()), @event, metadata, recordedAt));
+                        stored.Add(new StoredEvent(reader.GetInt64(0), reader.GetInt64(1), append.StreamId, version, eventIds[i][k], Types.NameOf(@event.GetType()), @event, append.Metadata ?? metadata, recordedAt));
                     }
 
                     if (stored.Count == 0)

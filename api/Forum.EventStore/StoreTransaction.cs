@@ -52,6 +52,27 @@ public sealed class StoreTransaction : IAsyncDisposable
         return found.Count == 0 ? null : found[0];
     }
 
+    /// <summary>Many documents at once, by id (ids without a document are absent).</summary>
+    public async Task<IReadOnlyDictionary<string, T>> LoadManyAsync<T>(string projection, IReadOnlyCollection<string> ids, CancellationToken ct = default)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            SELECT d.id, d.data::text FROM {Schema.Quote(store.SchemaName)}.projection_documents d
+            JOIN {Schema.Quote(store.SchemaName)}.projection_checkpoints c ON c.name = d.projection AND c.generation = d.generation AND c.active
+            WHERE d.projection = $1 AND d.id = ANY($2)
+            """, Connection, Transaction);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = projection });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        var found = new Dictionary<string, T>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            found[reader.GetString(0)] = JsonSerializer.Deserialize<T>(reader.GetString(1), store.Types.JsonOptions)!;
+        }
+
+        return found;
+    }
+
     /// <summary>Up to <paramref name="limit"/> documents whose id starts with <paramref name="idPrefix"/>, in id order.</summary>
     public Task<IReadOnlyList<T>> ListAsync<T>(string projection, string idPrefix, int limit, CancellationToken ct = default) =>
         QueryAsync<T>(projection, "starts_with(d.id, $2)", idPrefix, limit, ct);

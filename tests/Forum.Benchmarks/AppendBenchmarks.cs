@@ -67,7 +67,7 @@ internal static class AppendBenchmarks
         return Figure.Throughput(name, Median(storeRounds), Median(rawRounds), unit);
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
@@ -106,7 +106,8 @@ internal static class AppendBenchmarks
         };
     }
 
-    private static async Task<Func<int, Task<int>>> StoreSingleAsync(BenchContext ctx, int writers)
+    /// <summary>The store's single-event append: each operation is a new stream; also the registration benchmark's baseline.</summary>
+    internal static async Task<Func<int, Task<int>>> StoreSingleAsync(BenchContext ctx, int writers)
     {
         var store = await ctx.NewStoreAsync($"store_single_{writers}");
         var sequence = new int[writers];

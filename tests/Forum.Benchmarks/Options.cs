@@ -4,7 +4,7 @@ namespace Forum.Benchmarks;
 internal sealed record BenchOptions(string ConnectionString, string OutPath, bool Quick, string? Only = null)
 {
     public const string Usage =
-        "usage: Forum.Benchmarks --db \"<npgsql connection string>\" --out <path/bench.json> [--quick] [--only append|catchup|lag|read]\n" +
+        "usage: Forum.Benchmarks --db \"<npgsql connection string>\" --out <path/bench.json> [--quick] [--only append|catchup|lag|read|register]\n" +
         "  --quick  short windows and a 100,000-event catch-up, for smoke tests (figures are not comparable)";
 
     /// <summary>Time before a window in which writers run unmeasured: fills the pool, JITs, warms caches.</summary>
@@ -22,6 +22,12 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
     public int CatchUpEvents => Quick ? 100_000 : 1_000_000;
 
     public TimeSpan LagWindow => Quick ? TimeSpan.FromSeconds(4) : TimeSpan.FromSeconds(15);
+
+    /// <summary>Registration bursts (each into a fresh conference), alternating with as many baseline windows.</summary>
+    public int RegistrationRounds => Quick ? 2 : 5;
+
+    /// <summary>Each baseline window beside the registration bursts: about as long as one burst of 500.</summary>
+    public TimeSpan RegistrationBaselineWindow => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
@@ -43,9 +49,9 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
                     break;
                 case "--only":
                     only = Value(args, ref i);
-                    if (only is not ("append" or "catchup" or "lag" or "read"))
+                    if (only is not ("append" or "catchup" or "lag" or "read" or "register"))
                     {
-                        throw new UsageException($"--only takes append, catchup, lag or read, not '{only}'");
+                        throw new UsageException($"--only takes append, catchup, lag, read or register, not '{only}'");
                     }
 
                     break;

@@ -101,6 +101,11 @@ internal static class BenchRun
             figures.AddRange(await ReadBenchmarks.RunAsync(ctx, connection.ConnectionString));
         }
 
+        if (options.Runs("register"))
+        {
+            figures.AddRange(await RegistrationBenchmark.RunAsync(ctx, connection.ConnectionString));
+        }
+
         var goals = new Dictionary<string, string>
         {
             [AppendBenchmarks.Single16] = "ratio >= 0.8",
@@ -110,6 +115,8 @@ internal static class BenchRun
             [LagBenchmark.P99] = $"<= {LagBenchmark.GoalMs} ms",
             [ReadBenchmarks.AgendaJson] = "ratio >= 0.7",
             [ReadBenchmarks.ScheduleXml] = "ratio >= 0.7",
+            [RegistrationBenchmark.Burst] = $"ratio >= 0.1 (baseline: {RegistrationBenchmark.BaselineName})",
+            [RegistrationBenchmark.P99] = $"<= {RegistrationBenchmark.GoalMs} ms",
         };
         await Report.WriteJsonAsync(options.OutPath, figures);
         Console.WriteLine();

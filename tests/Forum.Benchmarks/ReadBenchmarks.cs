@@ -1,12 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography;
 using Forum.Api.Agenda;
 using Forum.Api.Conferences;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Forum.Benchmarks;
@@ -24,15 +18,14 @@ internal static class ReadBenchmarks
     public static async Task<List<Figure>> RunAsync(BenchContext ctx, string connectionString)
     {
         var schema = await ctx.NewSchemaAsync("api");
-        var port = FreePort();
         var memory = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        await using var api = new BenchApi(connectionString, schema, port, memory);
+        await using var api = new BenchApi(connectionString, schema, memory);
         api.StartServer();
         var slug = await SeedAsync(api.Services);
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
-            BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+            BaseAddress = api.BaseAddress,
         };
         var figures = new List<Figure>();
         foreach (var (name, path) in new[] { (AgendaJson, $"/api/conferences/{slug}/agenda"), (ScheduleXml, $"/api/conferences/{slug}/schedule.xml") })
@@ -102,74 +95,5 @@ internal static class ReadBenchmarks
 
         await agenda.PublishAsync(slug, actor, CancellationToken.None);
         return slug;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>The API on Kestrel, with one extra route that answers recorded bytes from memory (the baseline).</summary>
-    // Any type of the API assembly names its entry point; "Program" would be this program's own.
-    private sealed class BenchApi : WebApplicationFactory<ConferenceService>
-    {
-        private readonly string connectionString;
-        private readonly string schema;
-        private readonly IReadOnlyDictionary<string, byte[]> memory;
-
-        public BenchApi(string connectionString, string schema, int port, IReadOnlyDictionary<string, byte[]> memory)
-        {
-            this.connectionString = connectionString;
-            this.schema = schema;
-            this.memory = memory;
-            UseKestrel(port);
-        }
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            // The factory looks for the API's folder beside the solution by assembly name; it lives in api/.
-            builder.UseContentRoot(ApiFolder());
-            builder.UseEnvironment("Production");
-            builder.UseSetting("ConnectionStrings:Forum", connectionString);
-            builder.UseSetting("EventStore:Schema", schema);
-            builder.UseSetting("Auth:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
-            builder.UseSetting("Logging:LogLevel:Default", "Warning");
-            builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new MemoryRoutes(memory)));
-        }
-    }
-
-    private static string ApiFolder()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Forum.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Forum.sln not found above the benchmark binaries."), "api", "Forum.Api");
-    }
-
-    /// <summary>Placed where the API's own pipeline starts, so both sides pay the same server, connection and HTTP costs.</summary>
-    private sealed class MemoryRoutes(IReadOnlyDictionary<string, byte[]> memory) : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use(async (context, following) =>
-            {
-                var path = context.Request.Path.Value ?? "";
-                if (path.StartsWith("/bench/memory/", StringComparison.Ordinal) && memory.TryGetValue(path["/bench/memory".Length..], out var bytes))
-                {
-                    context.Response.ContentType = path.EndsWith(".xml", StringComparison.Ordinal) ? "application/xml; charset=utf-8" : "application/json; charset=utf-8";
-                    context.Response.ContentLength = bytes.Length;
-                    await context.Response.Body.WriteAsync(bytes);
-                    return;
-                }
-
-                await following(context);
-            });
-            next(app);
-        };
     }
 }

@@ -99,9 +99,10 @@ public sealed record Member(
     public bool IsActive => Status == MemberStatus.Active;
 }
 
-/// <summary>A delegation as its stream says: the party, the focal point, the members with their accreditation and place.</summary>
+/// <summary>A delegation as its stream says: the party, the focal point, the members with their accreditation and place. Number is its order of registration in the conference.</summary>
 public sealed record Delegation(
     Guid Id,
+    int Number,
     string ConferenceSlug,
     Party Party,
     Sealed FocalPoint,
@@ -119,10 +120,22 @@ public sealed record Delegation(
     public IEnumerable<Member> ActiveMembers => Members.Where(m => m.IsActive);
 }
 
-/// <summary>The conference's places as a decision needs them (kept by <see cref="DelegationProjection"/>).</summary>
-public sealed record Places(string ConferenceSlug, int Capacity, int Admitted, int Waiting, long NextTicket)
+/// <summary>The conference's places as a decision needs them (kept by <see cref="DelegationProjection"/>); Registered numbers delegations.</summary>
+public sealed record Places(string ConferenceSlug, int Capacity, int Admitted, int Waiting, long NextTicket, int Registered = 0)
 {
     public static string DocumentId(string slug) => $"places/{slug}";
+
+    /// <summary>The places after a delegation's event (whichever delegation of the conference it is).</summary>
+    public Places Evolve(object change) => change switch
+    {
+        DelegationRegistered => this with { Registered = Registered + 1 },
+        MemberAdmitted => this with { Admitted = Admitted + 1 },
+        PlaceReleased => this with { Admitted = Admitted - 1 },
+        MemberWaitlisted w => this with { Waiting = Waiting + 1, NextTicket = Math.Max(NextTicket, w.Ticket + 1) },
+        WaitingListLeft => this with { Waiting = Waiting - 1 },
+        MemberMovedUp => this with { Admitted = Admitted + 1, Waiting = Waiting - 1 },
+        _ => this,
+    };
 }
 
 /// <summary>One member in the conference's waiting list; tickets order the list.</summary>
@@ -212,7 +225,7 @@ public sealed class DelegationDecider : IDecider<Delegation?, DelegationCommand>
 
         RequireOneHead(c.Members.Count(m => m.IsHead));
         RequireQuota(c.Conference, c.Members.Count);
-        var events = new List<object> { new DelegationRegistered(c.Id, c.Conference.Slug, c.Party, c.FocalPoint, c.AccessTokenHash, c.Now) };
+        var events = new List<object> { new DelegationRegistered(c.Id, c.Places.Registered + 1, c.Conference.Slug, c.Party, c.FocalPoint, c.AccessTokenHash, c.Now) };
         var places = c.Places;
         foreach (var member in c.Members)
         {
@@ -389,7 +402,7 @@ public sealed class DelegationDecider : IDecider<Delegation?, DelegationCommand>
 
     public Delegation? Evolve(Delegation? state, object change) => change switch
     {
-        DelegationRegistered r => new Delegation(r.DelegationId, r.ConferenceSlug, r.Party, r.FocalPoint, r.AccessTokenHash, DelegationStatus.Active, r.RegisteredAt, []),
+        DelegationRegistered r => new Delegation(r.DelegationId, r.Number, r.ConferenceSlug, r.Party, r.FocalPoint, r.AccessTokenHash, DelegationStatus.Active, r.RegisteredAt, []),
         MemberAdded a => state! with
         {
             Members = [.. state.Members, new Member(a.MemberId, a.Rank, a.IsHead, a.HasFullPowers, a.Person, MemberStatus.Active, Accreditation.Pending, PlaceStatus.None, Replaces: a.Replaces)],

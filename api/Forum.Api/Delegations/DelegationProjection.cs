@@ -81,32 +81,23 @@ public sealed class DelegationProjection : IProjection
                 case DelegationWithdrawn:
                     session.Delete(PartyRegistration.DocumentId(slug, after.Party));
                     break;
-                case MemberAdmitted:
-                    await ChangePlacesAsync(session, slug, p => p with { Admitted = p.Admitted + 1 }, ct);
-                    break;
-                case PlaceReleased:
-                    await ChangePlacesAsync(session, slug, p => p with { Admitted = p.Admitted - 1 }, ct);
-                    break;
                 case MemberWaitlisted w:
                     session.Store(WaitingEntry.DocumentId(slug, w.Ticket), new WaitingEntry(w.Ticket, id, w.MemberId));
-                    await ChangePlacesAsync(session, slug, p => p with { Waiting = p.Waiting + 1, NextTicket = Math.Max(p.NextTicket, w.Ticket + 1) }, ct);
                     break;
                 case WaitingListLeft l:
                     session.Delete(WaitingEntry.DocumentId(slug, l.Ticket));
-                    await ChangePlacesAsync(session, slug, p => p with { Waiting = p.Waiting - 1 }, ct);
                     break;
                 case MemberMovedUp u:
                     session.Delete(WaitingEntry.DocumentId(slug, u.Ticket));
-                    await ChangePlacesAsync(session, slug, p => p with { Admitted = p.Admitted + 1, Waiting = p.Waiting - 1 }, ct);
                     break;
             }
-        }
-    }
 
-    private static async Task ChangePlacesAsync(DocumentSession session, string slug, Func<Places, Places> change, CancellationToken ct)
-    {
-        var places = await session.LoadAsync<Places>(Places.DocumentId(slug), ct)
-            ?? throw new InvalidOperationException($"The places of conference '{slug}' are not known.");
-        session.Store(Places.DocumentId(slug), change(places));
+            var places = await session.LoadAsync<Places>(Places.DocumentId(slug), ct)
+                ?? throw new InvalidOperationException($"The places of conference '{slug}' are not known.");
+            if (places.Evolve(e.Data) is var next && next != places)
+            {
+                session.Store(Places.DocumentId(slug), next);
+            }
+        }
     }
 }

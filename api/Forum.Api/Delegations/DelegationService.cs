@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Mail;
 using System.Security.Cryptography;
 using System.Text;
@@ -32,8 +33,12 @@ public sealed record StoredRegistration(DelegationDocument Document, Dictionary<
 /// </summary>
 public sealed class DelegationService(EventStore.EventStore store, PersonalDataVault vault, IdempotencyKeys idempotency, TimeProvider time)
 {
+    /// <summary>At most this many registrations are decided in one transaction.</summary>
+    private const int MaxBatch = 100;
+
     // Writers of one conference queue here in memory before they take a pooled connection to queue on its lock.
     private readonly KeyedGate gates = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<PendingRegistration>> queues = new(StringComparer.Ordinal);
 
     private const int MaxText = 200;
     private static readonly JsonSerializerOptions JsonOptions = Json.CreateOptions();
@@ -44,18 +49,21 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
 
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
+    /// <summary>
+    /// Registers a delegation. Registrations to one conference that arrive together are decided one by one, in the
+    /// order they queued, under the conference's lock, and committed together (one transaction, one flush to disk):
+    /// the lock is what makes places and parties right, and batching is what lets a burst through it quickly.
+    /// </summary>
     public async Task<DelegationView> RegisterAsync(string slug, RegisterDelegationRequest request, string? idempotencyKey, string actor, CancellationToken ct)
     {
         var (party, focalPoint, members) = Validate(request);
-        var scope = "register-delegation:" + slug;
         var requestHash = idempotencyKey is null ? null : idempotency.HashRequest(request);
-        if (idempotencyKey is not null && await idempotency.FindAsync(scope, idempotencyKey, requestHash!, null, ct) is { } earlier)
+        if (idempotencyKey is not null && await idempotency.FindAsync(RegistrationScope(slug), idempotencyKey, requestHash!, ct) is { } earlier)
         {
             return await ReplayAsync(earlier, ct);
         }
 
-        // Everything that needs no lock is prepared before taking it.
-        var id = Guid.CreateVersion7();
+        // Everything that needs no lock is prepared before queueing: keys, sealing, the token.
         var focalKey = PersonalDataVault.NewKey(Guid.CreateVersion7());
         var keys = new List<SubjectKey> { focalKey };
         var newMembers = members.Select(m =>
@@ -65,51 +73,142 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
             return m.ToNewMember(key);
         }).ToList();
         var token = NewAccessToken();
-        var sealedToken = PersonalDataVault.Seal(focalKey, new TokenView(token));
+        var pending = new PendingRegistration(
+            Guid.CreateVersion7(), party, PersonalDataVault.Seal(focalKey, focalPoint), keys, newMembers, HashToken(token), PersonalDataVault.Seal(focalKey, new TokenView(token)),
+            idempotencyKey, requestHash, EventMetadata.For(actor));
+        queues.GetOrAdd(slug, _ => new ConcurrentQueue<PendingRegistration>()).Enqueue(pending);
 
-        IdempotentAnswer? raced;
-        DelegationView registered;
-        using (await gates.EnterAsync(slug, ct))
-        await using (var tx = await store.BeginAsync([Conference.StreamId(slug)], ct))
+        // Whoever holds the gate decides everything queued so far; a request whose registration was decided in an
+        // earlier batch only waits for its outcome. (Not cancellable: a queued registration is always decided.)
+        using (await gates.EnterAsync(slug, CancellationToken.None))
         {
-            raced = idempotencyKey is null ? null : await idempotency.FindAsync(scope, idempotencyKey, requestHash!, tx, ct);
-            if (raced is not null)
+            if (!pending.Outcome.Task.IsCompleted)
             {
-                registered = null!;
-            }
-            else
-            {
-                registered = await RegisterLockedAsync(tx, slug, id, party, focalKey, focalPoint, newMembers, keys, token, sealedToken, idempotencyKey is null ? null : (scope, idempotencyKey, requestHash!), actor, ct);
+                await RegisterQueuedAsync(slug);
             }
         }
 
-        // The same request got the lock first: answer as it was answered (after letting go of the lock and its connection).
-        return raced is null ? registered : await ReplayAsync(raced, ct);
+        var (view, replay) = await pending.Outcome.Task;
+
+        // A retry queued beside its first attempt: answer as the first was answered (outside the lock).
+        return replay is null ? view! : await ReplayAsync(replay, ct);
     }
 
-    private async Task<DelegationView> RegisterLockedAsync(
-        StoreTransaction tx, string slug, Guid id, Party party, SubjectKey focalKey, ContactDetails focalPoint, IReadOnlyList<NewMember> newMembers, List<SubjectKey> keys,
-        string token, Sealed sealedToken, (string Scope, string Key, byte[] Hash)? idempotent, string actor, CancellationToken ct)
-    {
-        var conference = await ConferenceAsync(tx, slug, ct);
-        var places = await PlacesAsync(tx, slug, ct);
-        var partyTaken = await tx.LoadAsync<PartyRegistration>(DelegationProjection.ProjectionName, PartyRegistration.DocumentId(slug, party), ct) is not null;
-        var events = DelegationDecider.Instance.Decide(
-            new DelegationCommand.Register(id, conference, places, party, partyTaken, PersonalDataVault.Seal(focalKey, focalPoint), HashToken(token), newMembers, Now), null);
-        await tx.AppendAsync([new StreamAppend(Delegation.StreamId(id), DelegationDecider.Instance.StreamType, ExpectedVersion.NoStream, events)], EventMetadata.For(actor), ct);
-        await vault.SaveKeysAsync(tx.Connection, tx.Transaction, keys, ct);
+    private static string RegistrationScope(string slug) => "register-delegation:" + slug;
 
-        var state = events.Aggregate<object, Delegation?>(null, DelegationDecider.Instance.Evolve)!;
-        var waiting = state.Members.Where(m => m.Place == PlaceStatus.Waiting).Select(m => m.Ticket!.Value).Order().ToList();
-        var stored = new StoredRegistration(
-            new DelegationDocument(state, events.Count), waiting.Select((ticket, i) => (ticket, (long)(places.Waiting + i + 1))).ToDictionary(), sealedToken);
-        if (idempotent is var (scope, key, hash))
+    private async Task RegisterQueuedAsync(string slug)
+    {
+        var queue = queues[slug];
+        var batch = new List<PendingRegistration>();
+        while (batch.Count < MaxBatch && queue.TryDequeue(out var next))
         {
-            await idempotency.SaveAsync(tx, scope, key, new IdempotentAnswer(hash, StatusCodes.Status201Created, JsonSerializer.Serialize(stored, JsonOptions)), ct);
+            batch.Add(next);
         }
 
-        await tx.CommitAsync(ct);
-        return Render(stored, new PersonalDataVault.OpenedData(keys.ToDictionary(k => k.Subject, k => k.Key)));
+        try
+        {
+            await DecideRegistrationsAsync(slug, batch, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            foreach (var pending in batch)
+            {
+                pending.Outcome.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task DecideRegistrationsAsync(string slug, IReadOnlyList<PendingRegistration> batch, CancellationToken ct)
+    {
+        var scope = RegistrationScope(slug);
+        var decided = new List<(PendingRegistration Pending, StoredRegistration Stored)>();
+        var retries = new List<(PendingRegistration Pending, PendingRegistration First)>();
+        await using (var tx = await store.BeginAsync([Conference.StreamId(slug)], ct))
+        {
+            var conference = await ConferenceAsync(tx, slug, ct);
+            var places = await PlacesAsync(tx, slug, ct);
+            var answered = await idempotency.FindManyAsync(tx, scope, batch.Select(p => p.IdempotencyKey).OfType<string>().Distinct().ToList(), ct);
+            var taken = (await tx.LoadManyAsync<PartyRegistration>(DelegationProjection.ProjectionName, batch.Select(p => PartyRegistration.DocumentId(slug, p.Party)).Distinct().ToList(), ct))
+                .Keys.ToHashSet(StringComparer.Ordinal);
+            var firsts = new Dictionary<string, PendingRegistration>(StringComparer.Ordinal);
+            var appends = new List<StreamAppend>();
+            var answers = new List<(string Key, IdempotentAnswer Answer)>();
+            foreach (var p in batch)
+            {
+                try
+                {
+                    if (p.IdempotencyKey is { } key && answered.TryGetValue(key, out var earlier))
+                    {
+                        p.Outcome.TrySetResult((null, IdempotencyKeys.Check(earlier, p.RequestHash!)));
+                        continue;
+                    }
+
+                    if (p.IdempotencyKey is { } same && firsts.TryGetValue(same, out var first))
+                    {
+                        IdempotencyKeys.Check(new IdempotentAnswer(first.RequestHash!, StatusCodes.Status201Created, ""), p.RequestHash!);
+                        retries.Add((p, first));
+                        continue;
+                    }
+
+                    var partyId = PartyRegistration.DocumentId(slug, p.Party);
+                    var events = DelegationDecider.Instance.Decide(
+                        new DelegationCommand.Register(p.Id, conference, places, p.Party, taken.Contains(partyId), p.FocalPoint, p.AccessTokenHash, p.Members, Now), null);
+                    var waitingBefore = places.Waiting;
+                    places = events.Aggregate(places, (current, e) => current.Evolve(e));
+                    taken.Add(partyId);
+                    var state = events.Aggregate<object, Delegation?>(null, DelegationDecider.Instance.Evolve)!;
+                    var positions = state.Members.Where(m => m.Place == PlaceStatus.Waiting).Select(m => m.Ticket!.Value).Order()
+                        .Select((ticket, i) => (ticket, (long)(waitingBefore + i + 1))).ToDictionary();
+                    var stored = new StoredRegistration(new DelegationDocument(state, events.Count), positions, p.SealedToken);
+                    appends.Add(new StreamAppend(Delegation.StreamId(p.Id), DelegationDecider.Instance.StreamType, ExpectedVersion.NoStream, events, p.Metadata));
+                    if (p.IdempotencyKey is { } newKey)
+                    {
+                        answers.Add((newKey, new IdempotentAnswer(p.RequestHash!, StatusCodes.Status201Created, JsonSerializer.Serialize(stored, JsonOptions))));
+                        firsts[newKey] = p;
+                    }
+
+                    decided.Add((p, stored));
+                }
+                catch (ProblemException refused)
+                {
+                    p.Outcome.TrySetException(refused);
+                }
+            }
+
+            if (appends.Count > 0)
+            {
+                await tx.AppendAsync(appends, appends[0].Metadata!, ct);
+                await vault.SaveKeysAsync(tx.Connection, tx.Transaction, decided.SelectMany(d => d.Pending.Keys).ToList(), ct);
+                await idempotency.SaveAsync(tx, scope, answers, ct);
+                await tx.CommitAsync(ct);
+            }
+        }
+
+        foreach (var (p, stored) in decided)
+        {
+            p.Outcome.TrySetResult((Render(stored, new PersonalDataVault.OpenedData(p.Keys.ToDictionary(k => k.Subject, k => k.Key))), null));
+        }
+
+        foreach (var (p, first) in retries)
+        {
+            p.Outcome.TrySetResult(await first.Outcome.Task);
+        }
+    }
+
+    /// <summary>A registration prepared outside the lock (keys made, data sealed), waiting for its conference's next batch.</summary>
+    private sealed record PendingRegistration(
+        Guid Id,
+        Party Party,
+        Sealed FocalPoint,
+        IReadOnlyList<SubjectKey> Keys,
+        IReadOnlyList<NewMember> Members,
+        string AccessTokenHash,
+        Sealed SealedToken,
+        string? IdempotencyKey,
+        byte[]? RequestHash,
+        EventMetadata Metadata)
+    {
+        public TaskCompletionSource<(DelegationView? View, IdempotentAnswer? Replay)> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private async Task<DelegationView> ReplayAsync(IdempotentAnswer answer, CancellationToken ct)
@@ -281,7 +380,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         return DelegationRenderer.View(document, await vault.OpenAsync(DelegationRenderer.SealedValues(document.State), ct), ticket => positions[ticket]);
     }
 
-    /// <summary>Every delegation of a conference, in the order they registered (their registration time is taken under the lock), with waiting positions.</summary>
+    /// <summary>Every delegation of a conference, in the order they registered, with waiting positions.</summary>
     public async Task<IReadOnlyList<DelegationView>> ListAsync(string slug, CancellationToken ct)
     {
         await PlacesAsync(slug, ct);
@@ -315,7 +414,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
     {
         var documents = await store.Documents.ListAsync<DelegationDocument>(DelegationProjection.ProjectionName, DelegationDocument.Prefix(slug), ct);
         var line = await store.Documents.ListAsync<WaitingEntry>(DelegationProjection.ProjectionName, WaitingEntry.Prefix(slug), ct);
-        var ordered = documents.OrderBy(d => d.State.RegisteredAt).ThenBy(d => d.State.Id).ToList();
+        var ordered = documents.OrderBy(d => d.State.Number).ToList();
         return (ordered, line.Select((w, i) => (w.Ticket, (long)i + 1)).ToDictionary());
     }
 

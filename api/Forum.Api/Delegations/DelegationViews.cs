@@ -25,9 +25,10 @@ public sealed record MemberView(
     Accreditation Accreditation,
     PlaceView Place);
 
-/// <summary>A delegation as its focal point and staff see it. AccessToken is only in the registration's answer.</summary>
+/// <summary>A delegation as its focal point and staff see it; Number is its order of registration. AccessToken is only in the registration's answer.</summary>
 public sealed record DelegationView(
     Guid Id,
+    int Number,
     string ConferenceSlug,
     Party Party,
     ContactView FocalPoint,
@@ -56,7 +57,7 @@ public static class DelegationRenderer
         var d = document.State;
         var focal = opened.Open<ContactDetails>(d.FocalPoint);
         return new DelegationView(
-            d.Id, d.ConferenceSlug, d.Party, new ContactView(focal?.Name, focal?.Email, focal is null), d.Status, d.RegisteredAt, document.Version,
+            d.Id, d.Number, d.ConferenceSlug, d.Party, new ContactView(focal?.Name, focal?.Email, focal is null), d.Status, d.RegisteredAt, document.Version,
             d.Members.Select(m =>
             {
                 var person = opened.Open<PersonalDetails>(m.Person);

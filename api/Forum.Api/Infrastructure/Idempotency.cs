@@ -69,36 +69,63 @@ public sealed class IdempotencyKeys(NpgsqlDataSource dataSource, EventStore.Even
     public byte[] HashRequest<T>(T request) => HMACSHA256.HashData(hashKey, JsonSerializer.SerializeToUtf8Bytes(request, JsonOptions));
 
     /// <summary>The stored answer for this key, if any; the same key with another request is refused.</summary>
-    public async Task<IdempotentAnswer?> FindAsync(string scope, string key, byte[] requestHash, StoreTransaction? tx, CancellationToken ct)
+    public async Task<IdempotentAnswer?> FindAsync(string scope, string key, byte[] requestHash, CancellationToken ct)
     {
-        await using var cmd = tx is null
-            ? dataSource.CreateCommand($"SELECT request_hash, status, answer FROM {table} WHERE scope = $1 AND key = $2")
-            : new NpgsqlCommand($"SELECT request_hash, status, answer FROM {table} WHERE scope = $1 AND key = $2", tx.Connection, tx.Transaction);
+        await using var cmd = dataSource.CreateCommand($"SELECT key, request_hash, status, answer FROM {table} WHERE scope = $1 AND key = $2");
         cmd.Parameters.Add(new NpgsqlParameter { Value = scope });
         cmd.Parameters.Add(new NpgsqlParameter { Value = key });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
+        var found = await ReadAsync(cmd, ct);
+        return found.TryGetValue(key, out var answer) ? Check(answer, requestHash) : null;
+    }
+
+    /// <summary>The stored answers for any of these keys, read in the caller's transaction (check each with <see cref="Check"/>).</summary>
+    public async Task<IReadOnlyDictionary<string, IdempotentAnswer>> FindManyAsync(StoreTransaction tx, string scope, IReadOnlyCollection<string> keys, CancellationToken ct)
+    {
+        if (keys.Count == 0)
         {
-            return null;
+            return new Dictionary<string, IdempotentAnswer>();
         }
 
-        var found = new IdempotentAnswer(reader.GetFieldValue<byte[]>(0), reader.GetInt32(1), reader.GetString(2));
-        if (!CryptographicOperations.FixedTimeEquals(found.RequestHash, requestHash))
+        await using var cmd = new NpgsqlCommand($"SELECT key, request_hash, status, answer FROM {table} WHERE scope = $1 AND key = ANY($2)", tx.Connection, tx.Transaction);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = scope });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        return await ReadAsync(cmd, ct);
+    }
+
+    /// <summary>The answer, if it answered this very request; the same key with another request is refused.</summary>
+    public static IdempotentAnswer Check(IdempotentAnswer answer, byte[] requestHash) =>
+        CryptographicOperations.FixedTimeEquals(answer.RequestHash, requestHash)
+            ? answer
+            : throw ProblemException.Unprocessable("idempotency_key_reused", "This Idempotency-Key was used for another request; use a new key for a new request.");
+
+    private static async Task<Dictionary<string, IdempotentAnswer>> ReadAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        var found = new Dictionary<string, IdempotentAnswer>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
         {
-            throw ProblemException.Unprocessable("idempotency_key_reused", "This Idempotency-Key was used for another request; use a new key for a new request.");
+            found[reader.GetString(0)] = new IdempotentAnswer(reader.GetFieldValue<byte[]>(1), reader.GetInt32(2), reader.GetString(3));
         }
 
         return found;
     }
 
-    public async Task SaveAsync(StoreTransaction tx, string scope, string key, IdempotentAnswer answer, CancellationToken ct)
+    /// <summary>Keeps first answers, in the transaction that carried out their requests.</summary>
+    public async Task SaveAsync(StoreTransaction tx, string scope, IReadOnlyCollection<(string Key, IdempotentAnswer Answer)> answers, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand($"INSERT INTO {table} (scope, key, request_hash, status, answer, created_at) VALUES ($1, $2, $3, $4, $5, $6)", tx.Connection, tx.Transaction);
+        if (answers.Count == 0)
+        {
+            return;
+        }
+
+        await using var cmd = new NpgsqlCommand(
+            $"INSERT INTO {table} (scope, key, request_hash, status, answer, created_at) SELECT $1, k, h, s, a, $6 FROM unnest($2::text[], $3::bytea[], $4::int[], $5::text[]) AS x(k, h, s, a)",
+            tx.Connection, tx.Transaction);
         cmd.Parameters.Add(new NpgsqlParameter { Value = scope });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = key });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = answer.RequestHash, NpgsqlDbType = NpgsqlDbType.Bytea });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = answer.Status });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = answer.Answer });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = answers.Select(a => a.Key).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = answers.Select(a => a.Answer.RequestHash).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = answers.Select(a => a.Answer.Status).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = answers.Select(a => a.Answer.Answer).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         await cmd.ExecuteNonQueryAsync(ct);
     }

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Forum.Api.Conferences;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Forum.Benchmarks;
+
+/// <summary>
+/// The real API on Kestrel on a free loopback port, in its own schema, with keys of its own; optionally with one
+/// extra route that answers recorded bytes from memory (the read benchmarks' baseline).
+/// </summary>
+// Any type of the API assembly names its entry point; "Program" would be this program's own.
+internal sealed class BenchApi : WebApplicationFactory<ConferenceService>
+{
+    private readonly string connectionString;
+    private readonly string schema;
+    private readonly IReadOnlyDictionary<string, byte[]> memory;
+
+    public BenchApi(string connectionString, string schema, IReadOnlyDictionary<string, byte[]>? memory = null)
+    {
+        this.connectionString = connectionString;
+        this.schema = schema;
+        this.memory = memory ?? new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        Port = FreePort();
+        UseKestrel(Port);
+    }
+
+    public int Port { get; }
+
+    /// <summary>The HS256 key staff tokens are checked with (for <c>StaffTokenHandler.Issue</c>).</summary>
+    public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        // The factory looks for the API's folder beside the solution by assembly name; it lives in api/.
+        builder.UseContentRoot(ApiFolder());
+        builder.UseEnvironment("Production");
+        builder.UseSetting("ConnectionStrings:Forum", connectionString);
+        builder.UseSetting("EventStore:Schema", schema);
+        builder.UseSetting("Auth:SigningKey", SigningKey);
+        builder.UseSetting("PersonalData:MasterKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new MemoryRoutes(memory)));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string ApiFolder()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Forum.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Forum.sln not found above the benchmark binaries."), "api", "Forum.Api");
+    }
+
+    /// <summary>Placed where the API's own pipeline starts, so both sides pay the same server, connection and HTTP costs.</summary>
+    private sealed class MemoryRoutes(IReadOnlyDictionary<string, byte[]> memory) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, following) =>
+            {
+                var path = context.Request.Path.Value ?? "";
+                if (path.StartsWith("/bench/memory/", StringComparison.Ordinal) && memory.TryGetValue(path["/bench/memory".Length..], out var bytes))
+                {
+                    context.Response.ContentType = path.EndsWith(".xml", StringComparison.Ordinal) ? "application/xml; charset=utf-8" : "application/json; charset=utf-8";
+                    context.Response.ContentLength = bytes.Length;
+                    await context.Response.Body.WriteAsync(bytes);
+                    return;
+                }
+
+                await following(context);
+            });
+            next(app);
+        };
+    }
+}
