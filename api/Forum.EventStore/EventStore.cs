@@ -319,9 +319,10 @@ public sealed class EventStore
     }
 
     /// <summary>Reads a stream in version order, optionally only up to a version or as it stood at an instant.</summary>
-    public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long? upToVersion = null, DateTimeOffset? asOf = null, CancellationToken ct = default)
+    /// <param name="connection">An open connection to read on (so that one request's reads share it), or null for one from the pool.</param>
+    public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long? upToVersion = null, DateTimeOffset? asOf = null, NpgsqlConnection? connection = null, CancellationToken ct = default)
     {
-        await using var cmd = DataSource.CreateCommand(ReadStreamSql);
+        await using var cmd = connection is null ? DataSource.CreateCommand(ReadStreamSql) : new NpgsqlCommand(ReadStreamSql, connection);
         cmd.Parameters.Add(new NpgsqlParameter { Value = streamId });
         cmd.Parameters.Add(new NpgsqlParameter { Value = upToVersion ?? long.MaxValue });
         cmd.Parameters.Add(new NpgsqlParameter { Value = asOf.HasValue ? asOf.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -391,9 +392,10 @@ public sealed class EventStore
     }
 
     /// <summary>Folds a stream with a pure evolve function; returns the state and the stream's version (0 when empty).</summary>
-    public async Task<(TState State, long Version)> AggregateAsync<TState>(string streamId, TState initial, Func<TState, object, TState> evolve, long? upToVersion = null, DateTimeOffset? asOf = null, CancellationToken ct = default)
+    public async Task<(TState State, long Version)> AggregateAsync<TState>(
+        string streamId, TState initial, Func<TState, object, TState> evolve, long? upToVersion = null, DateTimeOffset? asOf = null, NpgsqlConnection? connection = null, CancellationToken ct = default)
     {
-        var events = await ReadStreamAsync(streamId, upToVersion, asOf, ct);
+        var events = await ReadStreamAsync(streamId, upToVersion, asOf, connection, ct);
         var state = initial;
         foreach (var e in events)
         {

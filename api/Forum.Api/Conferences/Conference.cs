@@ -1,4 +1,5 @@
 using Forum.Api.Infrastructure;
+using System.Text.Json.Serialization;
 using NodaTime;
 
 namespace Forum.Api.Conferences;
@@ -16,15 +17,20 @@ public enum ConferenceStatus
 /// <summary>A conference as its decisions need it: what was scheduled, and where it stands in its lifecycle.</summary>
 public sealed record Conference(ConferenceScheduled Details, ConferenceStatus Status, string? CancellationReason = null)
 {
+    [JsonIgnore]
     public string Slug => Details.Slug;
 
+    [JsonIgnore]
     public LocalDate FirstDay => Details.FirstDay;
 
+    [JsonIgnore]
     public LocalDate LastDay => Details.LastDay;
 
+    [JsonIgnore]
     public DateTimeZone Zone => DateTimeZoneProviders.Tzdb[Details.TimeZone];
 
     /// <summary>Sessions may still be planned and changed.</summary>
+    [JsonIgnore]
     public bool AcceptsAgendaChanges => Status is not (ConferenceStatus.Cancelled or ConferenceStatus.Concluded);
 
     public static string StreamId(string slug) => $"conference-{slug}";

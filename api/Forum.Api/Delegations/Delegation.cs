@@ -120,9 +120,17 @@ public sealed record Delegation(
     public IEnumerable<Member> ActiveMembers => Members.Where(m => m.IsActive);
 }
 
-/// <summary>The conference's places as a decision needs them (kept by <see cref="DelegationProjection"/>); Registered numbers delegations.</summary>
-public sealed record Places(string ConferenceSlug, int Capacity, int Admitted, int Waiting, long NextTicket, int Registered = 0)
+/// <summary>
+/// The conference as registration decisions need it (kept by <see cref="DelegationProjection"/>, inline, from the
+/// conference's stream and its delegations' streams): its lifecycle, its places, its next ticket in line, how many
+/// delegations registered. Read under the conference's lock it is exact: every writer of either kind of stream
+/// holds that lock and commits this document with its events.
+/// </summary>
+public sealed record Places(Conference Conference, int Admitted, int Waiting, long NextTicket, int Registered)
 {
+    [JsonIgnore]
+    public int Capacity => Conference.Details.Capacity;
+
     public static string DocumentId(string slug) => $"places/{slug}";
 
     /// <summary>The places after a delegation's event (whichever delegation of the conference it is).</summary>

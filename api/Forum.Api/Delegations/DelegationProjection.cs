@@ -42,11 +42,23 @@ public sealed class DelegationProjection : IProjection
 
     public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
     {
+        await PrefetchAsync(events, session, ct);
         foreach (var e in events)
         {
             if (e.Data is ConferenceScheduled scheduled)
             {
-                session.Store(Places.DocumentId(scheduled.Slug), new Places(scheduled.Slug, scheduled.Capacity, 0, 0, 1));
+                session.Store(Places.DocumentId(scheduled.Slug), new Places(new Conference(scheduled, ConferenceStatus.Draft), 0, 0, 1, 0));
+                continue;
+            }
+
+            if (e.StreamId.StartsWith("conference-", StringComparison.Ordinal))
+            {
+                var conferenceSlug = e.StreamId["conference-".Length..];
+                if (await session.LoadAsync<Places>(Places.DocumentId(conferenceSlug), ct) is { } current)
+                {
+                    session.Store(Places.DocumentId(conferenceSlug), current with { Conference = ConferenceDecider.Instance.Evolve(current.Conference, e.Data)! });
+                }
+
                 continue;
             }
 
@@ -55,8 +67,9 @@ public sealed class DelegationProjection : IProjection
                 continue;
             }
 
-            var id = Guid.Parse(e.StreamId.AsSpan("delegation-".Length));
+            var id = DelegationIdOf(e.StreamId);
             string slug;
+            Delegation? before = null;
             if (e.Data is DelegationRegistered registered)
             {
                 slug = registered.ConferenceSlug;
@@ -67,9 +80,9 @@ public sealed class DelegationProjection : IProjection
             else
             {
                 slug = (await session.LoadAsync<DelegationLocation>(DelegationLocation.DocumentId(id), ct))!.ConferenceSlug;
+                before = (await session.LoadAsync<DelegationDocument>(DelegationDocument.DocumentId(slug, id), ct))?.State;
             }
 
-            var before = (await session.LoadAsync<DelegationDocument>(DelegationDocument.DocumentId(slug, id), ct))?.State;
             var after = DelegationDecider.Instance.Evolve(before, e.Data)!;
             session.Store(DelegationDocument.DocumentId(slug, id), new DelegationDocument(after, e.StreamVersion));
             switch (e.Data)
@@ -99,5 +112,30 @@ public sealed class DelegationProjection : IProjection
                 session.Store(Places.DocumentId(slug), next);
             }
         }
+    }
+
+    private static Guid DelegationIdOf(string streamId) => Guid.Parse(streamId.AsSpan("delegation-".Length));
+
+    /// <summary>
+    /// Loads, in two queries, the documents this batch will read: where each delegation already known is kept, then
+    /// those delegations and their conferences' places. (A delegation registering in this batch has none yet.)
+    /// </summary>
+    private static async Task PrefetchAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
+    {
+        var registering = events.Where(e => e.Data is DelegationRegistered).Select(e => e.StreamId).ToHashSet(StringComparer.Ordinal);
+        var known = events.Where(e => e.StreamId.StartsWith("delegation-", StringComparison.Ordinal) && !registering.Contains(e.StreamId))
+            .Select(e => DelegationIdOf(e.StreamId)).Distinct().ToList();
+        var locations = known.Count == 0
+            ? new Dictionary<string, DelegationLocation>()
+            : await session.LoadManyAsync<DelegationLocation>(known.Select(DelegationLocation.DocumentId), ct);
+        var slugs = locations.Values.Select(l => l.ConferenceSlug)
+            .Concat(events.Select(e => e.Data).OfType<DelegationRegistered>().Select(r => r.ConferenceSlug))
+            .ToHashSet(StringComparer.Ordinal);
+        await session.PrefetchAsync(
+            known.Where(id => locations.ContainsKey(DelegationLocation.DocumentId(id)))
+                .Select(id => (DelegationDocument.DocumentId(locations[DelegationLocation.DocumentId(id)].ConferenceSlug, id), typeof(DelegationDocument)))
+                .Concat(slugs.Select(slug => (Places.DocumentId(slug), typeof(Places))))
+                .ToList(),
+            ct);
     }
 }

@@ -8,6 +8,7 @@ using Forum.Api.Conferences;
 using Forum.Api.Infrastructure;
 using Forum.EventStore;
 using NodaTime;
+using Npgsql;
 
 namespace Forum.Api.Delegations;
 
@@ -23,8 +24,12 @@ public sealed record WithdrawDelegationRequest(string? Reason);
 
 public sealed record AccreditationRequest(string? Decision, string? Reason);
 
-/// <summary>A registration's first answer as kept for its Idempotency-Key: personal data and token still sealed.</summary>
-public sealed record StoredRegistration(DelegationDocument Document, Dictionary<long, long> Positions, Sealed AccessToken);
+/// <summary>
+/// A registration's first answer as kept for its Idempotency-Key: the delegation's version right after it registered
+/// (folding its stream that far gives the same delegation again), the waiting positions it was told, and the token,
+/// sealed. Nothing personal is stored here, so erasure reaches replays through the events.
+/// </summary>
+public sealed record StoredRegistration(Guid DelegationId, long Version, Dictionary<long, long> Positions, Sealed AccessToken);
 
 /// <summary>
 /// The delegation commands and reads, used alike by the endpoints and the demo seeding. Every write takes the
@@ -38,7 +43,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
 
     // Writers of one conference queue here in memory before they take a pooled connection to queue on its lock.
     private readonly KeyedGate gates = new();
-    private readonly ConcurrentDictionary<string, ConcurrentQueue<PendingRegistration>> queues = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RegistrationQueue> queues = new(StringComparer.Ordinal);
 
     private const int MaxText = 200;
     private static readonly JsonSerializerOptions JsonOptions = Json.CreateOptions();
@@ -58,9 +63,15 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
     {
         var (party, focalPoint, members) = Validate(request);
         var requestHash = idempotencyKey is null ? null : idempotency.HashRequest(request);
-        if (idempotencyKey is not null && await idempotency.FindAsync(RegistrationScope(slug), idempotencyKey, requestHash!, ct) is { } earlier)
+
+        // A retry of a finished request answers at once, without queueing (it is looked up again under the lock).
+        if (idempotencyKey is not null)
         {
-            return await ReplayAsync(earlier, ct);
+            await using var connection = await store.DataSource.OpenConnectionAsync(ct);
+            if (await idempotency.FindAsync(connection, RegistrationScope(slug), idempotencyKey, requestHash!, ct) is { } earlier)
+            {
+                return await ReplayAsync(earlier, connection, ct);
+            }
         }
 
         // Everything that needs no lock is prepared before queueing: keys, sealing, the token.
@@ -76,60 +87,84 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         var pending = new PendingRegistration(
             Guid.CreateVersion7(), party, PersonalDataVault.Seal(focalKey, focalPoint), keys, newMembers, HashToken(token), PersonalDataVault.Seal(focalKey, new TokenView(token)),
             idempotencyKey, requestHash, EventMetadata.For(actor));
-        queues.GetOrAdd(slug, _ => new ConcurrentQueue<PendingRegistration>()).Enqueue(pending);
-
-        // Whoever holds the gate decides everything queued so far; a request whose registration was decided in an
-        // earlier batch only waits for its outcome. (Not cancellable: a queued registration is always decided.)
-        using (await gates.EnterAsync(slug, CancellationToken.None))
+        var queue = queues.GetOrAdd(slug, _ => new RegistrationQueue());
+        queue.Items.Enqueue(pending);
+        if (Interlocked.CompareExchange(ref queue.Draining, 1, 0) == 0)
         {
-            if (!pending.Outcome.Task.IsCompleted)
-            {
-                await RegisterQueuedAsync(slug);
-            }
+            // One loop per conference decides what queued, batch after batch, until the queue is empty.
+            _ = Task.Run(() => DrainAsync(slug, queue), CancellationToken.None);
         }
 
         var (view, replay) = await pending.Outcome.Task;
 
-        // A retry queued beside its first attempt: answer as the first was answered (outside the lock).
-        return replay is null ? view! : await ReplayAsync(replay, ct);
+        // A retry (of an earlier request, or of one in the same batch): answer as the first was answered, outside the lock.
+        if (replay is null)
+        {
+            return view!;
+        }
+
+        await using var replayConnection = await store.DataSource.OpenConnectionAsync(ct);
+        return await ReplayAsync(replay, replayConnection, ct);
     }
 
     private static string RegistrationScope(string slug) => "register-delegation:" + slug;
 
-    private async Task RegisterQueuedAsync(string slug)
+    private async Task DrainAsync(string slug, RegistrationQueue queue)
     {
-        var queue = queues[slug];
-        var batch = new List<PendingRegistration>();
-        while (batch.Count < MaxBatch && queue.TryDequeue(out var next))
+        while (true)
         {
-            batch.Add(next);
-        }
-
-        try
-        {
-            await DecideRegistrationsAsync(slug, batch, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            foreach (var pending in batch)
+            while (!queue.Items.IsEmpty)
             {
-                pending.Outcome.TrySetException(e);
+                var batch = new List<PendingRegistration>();
+                while (batch.Count < MaxBatch && queue.Items.TryDequeue(out var next))
+                {
+                    batch.Add(next);
+                }
+
+                try
+                {
+                    // The gate keeps this process's other writes to the conference from queueing on its lock meanwhile.
+                    using (await gates.EnterAsync(slug, CancellationToken.None))
+                    {
+                        await DecideRegistrationsAsync(slug, batch, CancellationToken.None);
+                    }
+                }
+                catch (Exception e)
+                {
+                    foreach (var pending in batch)
+                    {
+                        pending.Outcome.TrySetException(e);
+                    }
+                }
+            }
+
+            // Stop, unless something queued between the last look and now and no other loop has started for it.
+            Volatile.Write(ref queue.Draining, 0);
+            if (queue.Items.IsEmpty || Interlocked.CompareExchange(ref queue.Draining, 1, 0) != 0)
+            {
+                return;
             }
         }
+    }
+
+    /// <summary>A conference's registrations waiting to be decided; Draining is 1 while a loop decides them.</summary>
+    private sealed class RegistrationQueue
+    {
+        public readonly ConcurrentQueue<PendingRegistration> Items = new();
+
+        public int Draining;
     }
 
     private async Task DecideRegistrationsAsync(string slug, IReadOnlyList<PendingRegistration> batch, CancellationToken ct)
     {
         var scope = RegistrationScope(slug);
-        var decided = new List<(PendingRegistration Pending, StoredRegistration Stored)>();
+        var decided = new List<(PendingRegistration Pending, DelegationDocument Document, StoredRegistration Stored)>();
         var retries = new List<(PendingRegistration Pending, PendingRegistration First)>();
         await using (var tx = await store.BeginAsync([Conference.StreamId(slug)], ct))
         {
-            var conference = await ConferenceAsync(tx, slug, ct);
-            var places = await PlacesAsync(tx, slug, ct);
+            var (places, taken) = await PlacesAsync(tx, slug, batch.Select(p => PartyRegistration.DocumentId(slug, p.Party)), ct);
+            var conference = places.Conference;
             var answered = await idempotency.FindManyAsync(tx, scope, batch.Select(p => p.IdempotencyKey).OfType<string>().Distinct().ToList(), ct);
-            var taken = (await tx.LoadManyAsync<PartyRegistration>(DelegationProjection.ProjectionName, batch.Select(p => PartyRegistration.DocumentId(slug, p.Party)).Distinct().ToList(), ct))
-                .Keys.ToHashSet(StringComparer.Ordinal);
             var firsts = new Dictionary<string, PendingRegistration>(StringComparer.Ordinal);
             var appends = new List<StreamAppend>();
             var answers = new List<(string Key, IdempotentAnswer Answer)>();
@@ -159,7 +194,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
                     var state = events.Aggregate<object, Delegation?>(null, DelegationDecider.Instance.Evolve)!;
                     var positions = state.Members.Where(m => m.Place == PlaceStatus.Waiting).Select(m => m.Ticket!.Value).Order()
                         .Select((ticket, i) => (ticket, (long)(waitingBefore + i + 1))).ToDictionary();
-                    var stored = new StoredRegistration(new DelegationDocument(state, events.Count), positions, p.SealedToken);
+                    var stored = new StoredRegistration(p.Id, events.Count, positions, p.SealedToken);
                     appends.Add(new StreamAppend(Delegation.StreamId(p.Id), DelegationDecider.Instance.StreamType, ExpectedVersion.NoStream, events, p.Metadata));
                     if (p.IdempotencyKey is { } newKey)
                     {
@@ -167,7 +202,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
                         firsts[newKey] = p;
                     }
 
-                    decided.Add((p, stored));
+                    decided.Add((p, new DelegationDocument(state, events.Count), stored));
                 }
                 catch (ProblemException refused)
                 {
@@ -178,15 +213,23 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
             if (appends.Count > 0)
             {
                 await tx.AppendAsync(appends, appends[0].Metadata!, ct);
-                await vault.SaveKeysAsync(tx.Connection, tx.Transaction, decided.SelectMany(d => d.Pending.Keys).ToList(), ct);
-                await idempotency.SaveAsync(tx, scope, answers, ct);
+                await using (var writes = new NpgsqlBatch(tx.Connection, tx.Transaction) { BatchCommands = { vault.SaveKeysCommand(decided.SelectMany(d => d.Pending.Keys).ToList()) } })
+                {
+                    if (answers.Count > 0)
+                    {
+                        writes.BatchCommands.Add(idempotency.SaveCommand(scope, answers));
+                    }
+
+                    await writes.ExecuteNonQueryAsync(ct);
+                }
+
                 await tx.CommitAsync(ct);
             }
         }
 
-        foreach (var (p, stored) in decided)
+        foreach (var (p, document, stored) in decided)
         {
-            p.Outcome.TrySetResult((Render(stored, new PersonalDataVault.OpenedData(p.Keys.ToDictionary(k => k.Subject, k => k.Key))), null));
+            p.Outcome.TrySetResult((Render(document, stored, new PersonalDataVault.OpenedData(p.Keys.ToDictionary(k => k.Subject, k => k.Key))), null));
         }
 
         foreach (var (p, first) in retries)
@@ -211,14 +254,17 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         public TaskCompletionSource<(DelegationView? View, IdempotentAnswer? Replay)> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private async Task<DelegationView> ReplayAsync(IdempotentAnswer answer, CancellationToken ct)
+    private async Task<DelegationView> ReplayAsync(IdempotentAnswer answer, NpgsqlConnection connection, CancellationToken ct)
     {
         var stored = JsonSerializer.Deserialize<StoredRegistration>(answer.Answer, JsonOptions)!;
-        return Render(stored, await vault.OpenAsync(DelegationRenderer.SealedValues(stored.Document.State).Append(stored.AccessToken), ct));
+        var (state, version) = await store.AggregateAsync(
+            Delegation.StreamId(stored.DelegationId), DelegationDecider.Instance.Initial, DelegationDecider.Instance.Evolve, upToVersion: stored.Version, connection: connection, ct: ct);
+        var document = new DelegationDocument(state!, version);
+        return Render(document, stored, await vault.OpenAsync(DelegationRenderer.SealedValues(state!).Append(stored.AccessToken), ct, connection));
     }
 
-    private static DelegationView Render(StoredRegistration stored, PersonalDataVault.OpenedData opened) =>
-        DelegationRenderer.View(stored.Document, opened, ticket => stored.Positions[ticket]) with
+    private static DelegationView Render(DelegationDocument document, StoredRegistration stored, PersonalDataVault.OpenedData opened) =>
+        DelegationRenderer.View(document, opened, ticket => stored.Positions[ticket]) with
         {
             AccessToken = opened.Open<TokenView>(stored.AccessToken)?.AccessToken,
         };
@@ -294,7 +340,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         using (await gates.EnterAsync(slug, ct))
         await using (var tx = await store.BeginAsync([Conference.StreamId(slug)], ct))
         {
-            var conference = await ConferenceAsync(tx, slug, ct);
+            var (places, _) = await PlacesAsync(tx, slug, [], ct);
             var (state, version) = await tx.AggregateAsync(Delegation.StreamId(id), DelegationDecider.Instance.Initial, DelegationDecider.Instance.Evolve, ct);
             if (state is null)
             {
@@ -308,8 +354,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
                     new Dictionary<string, object?> { ["currentVersion"] = version });
             }
 
-            var places = await PlacesAsync(tx, slug, ct);
-            var events = DelegationDecider.Instance.Decide(command(conference, places, state), state);
+            var events = DelegationDecider.Instance.Decide(command(places.Conference, places, state), state);
             if (events.Count > 0)
             {
                 var moved = await MoveUpAsync(tx, slug, events, ct);
@@ -347,15 +392,19 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         return WaitingList.MoveUp(head, freed, leaving, events.OfType<PlaceReleased>().First().Reason);
     }
 
-    private static async Task<Conference> ConferenceAsync(StoreTransaction tx, string slug, CancellationToken ct)
+    /// <summary>
+    /// The conference and its places, and which of the given party documents exist, in one query under the lock
+    /// (a 404 for a conference the public cannot see).
+    /// </summary>
+    private static async Task<(Places Places, HashSet<string> PartiesTaken)> PlacesAsync(StoreTransaction tx, string slug, IEnumerable<string> partyIds, CancellationToken ct)
     {
-        var (conference, _) = await tx.AggregateAsync(Conference.StreamId(slug), ConferenceDecider.Instance.Initial, ConferenceDecider.Instance.Evolve, ct);
-        return conference is { Status: not ConferenceStatus.Draft } ? conference : throw ProblemException.NotFound($"conference '{slug}'");
+        var placesId = Places.DocumentId(slug);
+        var found = await tx.LoadManyAsync<JsonElement>(DelegationProjection.ProjectionName, partyIds.Prepend(placesId).Distinct().ToList(), ct);
+        var places = found.TryGetValue(placesId, out var json) ? json.Deserialize<Places>(JsonOptions) : null;
+        return places is { Conference.Status: not ConferenceStatus.Draft }
+            ? (places, found.Keys.Where(k => k != placesId).ToHashSet(StringComparer.Ordinal))
+            : throw ProblemException.NotFound($"conference '{slug}'");
     }
-
-    private static async Task<Places> PlacesAsync(StoreTransaction tx, string slug, CancellationToken ct) =>
-        await tx.LoadAsync<Places>(DelegationProjection.ProjectionName, Places.DocumentId(slug), ct)
-        ?? throw new InvalidOperationException($"The places of conference '{slug}' are not known.");
 
     /// <summary>The conference a delegation belongs to, or null when there is no such delegation.</summary>
     public async Task<string?> ConferenceOfAsync(Guid id, CancellationToken ct) =>

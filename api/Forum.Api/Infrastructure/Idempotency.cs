@@ -69,9 +69,9 @@ public sealed class IdempotencyKeys(NpgsqlDataSource dataSource, EventStore.Even
     public byte[] HashRequest<T>(T request) => HMACSHA256.HashData(hashKey, JsonSerializer.SerializeToUtf8Bytes(request, JsonOptions));
 
     /// <summary>The stored answer for this key, if any; the same key with another request is refused.</summary>
-    public async Task<IdempotentAnswer?> FindAsync(string scope, string key, byte[] requestHash, CancellationToken ct)
+    public async Task<IdempotentAnswer?> FindAsync(NpgsqlConnection connection, string scope, string key, byte[] requestHash, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT key, request_hash, status, answer FROM {table} WHERE scope = $1 AND key = $2");
+        await using var cmd = new NpgsqlCommand($"SELECT key, request_hash, status, answer FROM {table} WHERE scope = $1 AND key = $2", connection);
         cmd.Parameters.Add(new NpgsqlParameter { Value = scope });
         cmd.Parameters.Add(new NpgsqlParameter { Value = key });
         var found = await ReadAsync(cmd, ct);
@@ -110,24 +110,18 @@ public sealed class IdempotencyKeys(NpgsqlDataSource dataSource, EventStore.Even
         return found;
     }
 
-    /// <summary>Keeps first answers, in the transaction that carried out their requests.</summary>
-    public async Task SaveAsync(StoreTransaction tx, string scope, IReadOnlyCollection<(string Key, IdempotentAnswer Answer)> answers, CancellationToken ct)
+    /// <summary>The statement that keeps first answers, to run in the transaction that carried out their requests.</summary>
+    public NpgsqlBatchCommand SaveCommand(string scope, IReadOnlyCollection<(string Key, IdempotentAnswer Answer)> answers)
     {
-        if (answers.Count == 0)
-        {
-            return;
-        }
-
-        await using var cmd = new NpgsqlCommand(
-            $"INSERT INTO {table} (scope, key, request_hash, status, answer, created_at) SELECT $1, k, h, s, a, $6 FROM unnest($2::text[], $3::bytea[], $4::int[], $5::text[]) AS x(k, h, s, a)",
-            tx.Connection, tx.Transaction);
+        var cmd = new NpgsqlBatchCommand(
+            $"INSERT INTO {table} (scope, key, request_hash, status, answer, created_at) SELECT $1, k, h, s, a, $6 FROM unnest($2::text[], $3::bytea[], $4::int[], $5::text[]) AS x(k, h, s, a)");
         cmd.Parameters.Add(new NpgsqlParameter { Value = scope });
         cmd.Parameters.Add(new NpgsqlParameter { Value = answers.Select(a => a.Key).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = answers.Select(a => a.Answer.RequestHash).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         cmd.Parameters.Add(new NpgsqlParameter { Value = answers.Select(a => a.Answer.Status).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
         cmd.Parameters.Add(new NpgsqlParameter { Value = answers.Select(a => a.Answer.Answer).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        await cmd.ExecuteNonQueryAsync(ct);
+        return cmd;
     }
 
     public async Task<int> DeleteExpiredAsync(CancellationToken ct)

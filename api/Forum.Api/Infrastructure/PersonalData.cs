@@ -66,15 +66,20 @@ public sealed class PersonalDataVault
 
     public async Task SaveKeysAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyCollection<SubjectKey> keys, CancellationToken ct)
     {
-        if (keys.Count == 0)
+        if (keys.Count > 0)
         {
-            return;
+            await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { SaveKeysCommand(keys) } };
+            await batch.ExecuteNonQueryAsync(ct);
         }
+    }
 
-        await using var cmd = new NpgsqlCommand($"INSERT INTO {table} (subject, wrapped) SELECT * FROM unnest($1::uuid[], $2::bytea[])", connection, tx);
+    /// <summary>The statement that stores new keys (wrapped), to run in a batch with the decision's other writes.</summary>
+    public NpgsqlBatchCommand SaveKeysCommand(IReadOnlyCollection<SubjectKey> keys)
+    {
+        var cmd = new NpgsqlBatchCommand($"INSERT INTO {table} (subject, wrapped) SELECT * FROM unnest($1::uuid[], $2::bytea[])");
         cmd.Parameters.Add(new NpgsqlParameter { Value = keys.Select(k => k.Subject).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
         cmd.Parameters.Add(new NpgsqlParameter { Value = keys.Select(k => Encrypt(masterKey, k.Key, k.Subject)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-        await cmd.ExecuteNonQueryAsync(ct);
+        return cmd;
     }
 
     /// <summary>Deletes the subjects' keys: whatever was sealed for them can no longer be read, anywhere.</summary>
@@ -86,13 +91,14 @@ public sealed class PersonalDataVault
     }
 
     /// <summary>Fetches, in one query, the keys to open what is sealed for the given subjects.</summary>
-    public async Task<OpenedData> OpenAsync(IEnumerable<Sealed?> sealedValues, CancellationToken ct)
+    public async Task<OpenedData> OpenAsync(IEnumerable<Sealed?> sealedValues, CancellationToken ct, NpgsqlConnection? connection = null)
     {
         var subjects = sealedValues.OfType<Sealed>().Select(v => v.Subject).Distinct().ToArray();
         var keys = new Dictionary<Guid, byte[]>();
         if (subjects.Length > 0)
         {
-            await using var cmd = dataSource.CreateCommand($"SELECT subject, wrapped FROM {table} WHERE subject = ANY($1) AND wrapped IS NOT NULL");
+            var sql = $"SELECT subject, wrapped FROM {table} WHERE subject = ANY($1) AND wrapped IS NOT NULL";
+            await using var cmd = connection is null ? dataSource.CreateCommand(sql) : new NpgsqlCommand(sql, connection);
             cmd.Parameters.Add(new NpgsqlParameter { Value = subjects, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))

@@ -101,6 +101,32 @@ public sealed class DocumentSession : IAsyncDisposable
         return result;
     }
 
+    /// <summary>Loads documents of several types in one round trip into this session, for the loads that follow.</summary>
+    public async Task PrefetchAsync(IReadOnlyCollection<(string Id, Type Type)> documents, CancellationToken ct = default)
+    {
+        var wanted = documents.Where(d => !pending.ContainsKey(d.Id) && !loaded.ContainsKey(d.Id)).DistinctBy(d => d.Id).ToDictionary(d => d.Id, d => d.Type, StringComparer.Ordinal);
+        if (wanted.Count == 0)
+        {
+            return;
+        }
+
+        await using var cmd = new NpgsqlCommand($"SELECT id, data::text FROM {s}.projection_documents WHERE projection = $1 AND generation = $2 AND id = ANY($3)", connection, transaction);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Projection });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Generation });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Keys.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        foreach (var id in wanted.Keys)
+        {
+            loaded[id] = null;
+        }
+
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetString(0);
+            loaded[id] = JsonSerializer.Deserialize(reader.GetString(1), wanted[id], json);
+        }
+    }
+
     public void Store<T>(string id, T document)
         where T : class => pending[id] = document;
 
