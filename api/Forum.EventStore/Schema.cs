@@ -77,53 +77,46 @@ public static class Schema
 
     public static int LatestVersion => Migrations.Length;
 
-    public static async Task MigrateAsync(NpgsqlDataSource dataSource, string schema, CancellationToken ct = default)
-    {
-        var s = Quote(schema);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await Execute(connection, tx, $"SELECT pg_advisory_xact_lock(hashtextextended('forum-schema:' || @schema, 0))", ct, schema);
-        await Execute(connection, tx, $"CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE IF NOT EXISTS {s}.schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", ct);
-        long current;
-        await using (var cmd = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {s}.schema_migrations", connection, tx))
-        {
-            current = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        for (var version = (int)current + 1; version <= Migrations.Length; version++)
-        {
-            await Execute(connection, tx, Migrations[version - 1].Replace("{s}", s, StringComparison.Ordinal), ct);
-            await Execute(connection, tx, $"INSERT INTO {s}.schema_migrations (version) VALUES ({version})", ct);
-        }
-
-        await tx.CommitAsync(ct);
-    }
+    public static Task MigrateAsync(NpgsqlDataSource dataSource, string schema, CancellationToken ct = default) =>
+        ApplyAsync(dataSource, schema, null, Migrations, ct);
 
     /// <summary>
     /// Migrates the tables of a component built on the store (an API's own tables, say) the same way: versioned,
     /// each migration once, under an advisory lock, in one transaction. <c>{s}</c> in the SQL is the quoted schema.
     /// </summary>
-    public static async Task MigrateComponentAsync(NpgsqlDataSource dataSource, string schema, string component, IReadOnlyList<string> migrations, CancellationToken ct = default)
+    public static Task MigrateComponentAsync(NpgsqlDataSource dataSource, string schema, string component, IReadOnlyList<string> migrations, CancellationToken ct = default) =>
+        ApplyAsync(dataSource, schema, component, migrations, ct);
+
+    /// <summary>The store's own migrations are kept in schema_migrations; a component's in component_migrations.</summary>
+    private static async Task ApplyAsync(NpgsqlDataSource dataSource, string schema, string? component, IReadOnlyList<string> migrations, CancellationToken ct)
     {
         var s = Quote(schema);
+        var (create, current, record) = component is null
+            ? ($"CREATE TABLE IF NOT EXISTS {s}.schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+               $"SELECT coalesce(max(version), 0) FROM {s}.schema_migrations",
+               $"INSERT INTO {s}.schema_migrations (version) VALUES (@version)")
+            : ($"CREATE TABLE IF NOT EXISTS {s}.component_migrations (component text NOT NULL, version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))",
+               $"SELECT coalesce(max(version), 0) FROM {s}.component_migrations WHERE component = @component",
+               $"INSERT INTO {s}.component_migrations (component, version) VALUES (@component, @version)");
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await Execute(connection, tx, $"SELECT pg_advisory_xact_lock(hashtextextended('forum-schema:' || @schema, 0))", ct, schema);
-        await Execute(connection, tx, $"CREATE SCHEMA IF NOT EXISTS {s}; CREATE TABLE IF NOT EXISTS {s}.component_migrations (component text NOT NULL, version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))", ct);
-        long current;
-        await using (var cmd = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {s}.component_migrations WHERE component = $1", connection, tx))
+        await Execute(connection, tx, "SELECT pg_advisory_xact_lock(hashtextextended('forum-schema:' || @schema, 0))", ct, ("schema", schema));
+        await Execute(connection, tx, $"CREATE SCHEMA IF NOT EXISTS {s}; {create}", ct);
+        long applied;
+        await using (var cmd = new NpgsqlCommand(current, connection, tx))
         {
-            cmd.Parameters.Add(new NpgsqlParameter { Value = component });
-            current = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+            if (component is not null)
+            {
+                cmd.Parameters.AddWithValue("component", component);
+            }
+
+            applied = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        for (var version = (int)current + 1; version <= migrations.Count; version++)
+        for (var version = (int)applied + 1; version <= migrations.Count; version++)
         {
             await Execute(connection, tx, migrations[version - 1].Replace("{s}", s, StringComparison.Ordinal), ct);
-            await using var record = new NpgsqlCommand($"INSERT INTO {s}.component_migrations (component, version) VALUES ($1, $2)", connection, tx);
-            record.Parameters.Add(new NpgsqlParameter { Value = component });
-            record.Parameters.Add(new NpgsqlParameter { Value = version });
-            await record.ExecuteNonQueryAsync(ct);
+            await Execute(connection, tx, record, ct, ("version", version), ("component", component));
         }
 
         await tx.CommitAsync(ct);
@@ -139,12 +132,12 @@ public static class Schema
         return "\"" + identifier + "\"";
     }
 
-    private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct, string? schemaParameter = null)
+    private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
         await using var cmd = new NpgsqlCommand(sql, connection, tx);
-        if (schemaParameter is not null)
+        foreach (var (name, value) in parameters.Where(p => p.Value is not null && sql.Contains("@" + p.Name, StringComparison.Ordinal)))
         {
-            cmd.Parameters.AddWithValue("schema", schemaParameter);
+            cmd.Parameters.AddWithValue(name, value!);
         }
 
         await cmd.ExecuteNonQueryAsync(ct);
