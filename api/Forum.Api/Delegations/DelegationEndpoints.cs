@@ -51,7 +51,7 @@ public static class DelegationEndpoints
             Answer(http, await delegations.DecideAccreditationAsync(id, memberId, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
             .WithMetadata(new DelegationAccess(false, Roles.Protocol)).WithSummary("Accredit or reject a member (a rejection needs a reason); a later decision revises it");
         delegation.MapDelete("/members/{memberId:guid}/personal-data", async (Guid id, Guid memberId, HttpContext http, DelegationService delegations, CancellationToken ct) =>
-            Answer(http, await delegations.ErasePersonalDataAsync(id, memberId, http.User.IsInRole(Roles.FocalPoint), http.User.Actor(), ct)))
+            Answer(http, await delegations.ErasePersonalDataAsync(id, memberId, http.User.IsInRole(Roles.FocalPoint), ETags.IfMatch(http.Request), http.User.Actor(), ct)))
             .WithMetadata(new DelegationAccess(true, Roles.Protocol)).WithSummary("Erase a member's name, function and e-mail everywhere (protocol; the focal point once the member is withdrawn)");
         return app;
     }

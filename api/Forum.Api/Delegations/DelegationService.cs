@@ -325,8 +325,8 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         return ChangeAsync(id, (_, p, _) => new DelegationCommand.DecideAccreditation(p, memberId, decision!.Value, reason, actor, Now), ifMatch, actor, reason, [], ct);
     }
 
-    public Task<DelegationView> ErasePersonalDataAsync(Guid id, Guid memberId, bool byFocalPoint, string actor, CancellationToken ct) =>
-        ChangeAsync(id, (_, _, _) => new DelegationCommand.ErasePersonalData(memberId, byFocalPoint), null, actor, null, [], ct);
+    public Task<DelegationView> ErasePersonalDataAsync(Guid id, Guid memberId, bool byFocalPoint, long? ifMatch, string actor, CancellationToken ct) =>
+        ChangeAsync(id, (_, _, _) => new DelegationCommand.ErasePersonalData(memberId, byFocalPoint), ifMatch, actor, null, [], ct);
 
     /// <summary>
     /// One change of a delegation under the conference's lock: fold, check If-Match, decide, hand freed places to the

@@ -201,6 +201,8 @@ public sealed class MemberTests(ApiFixture api)
         await (await DelegationKit.SendJsonAsync(focalPoint, HttpMethod.Delete, MembersUrl(delegation, delegation.MemberId(1)), ifMatch: stale)).ProblemAsync(412, "precondition_failed");
         await (await DelegationKit.SendJsonAsync(focalPoint, HttpMethod.Put, DelegationKit.DelegationUrl(delegation.Id, "/focal-point"), new { name = "New focal point", email = "new.focal@example.org" }, stale)).ProblemAsync(412, "precondition_failed");
         await (await focalPoint.PostJsonAsync(DelegationKit.DelegationUrl(delegation.Id, "/withdraw"), new { reason = "Stale" }, stale)).ProblemAsync(412, "precondition_failed");
+        await (await focalPoint.PostJsonAsync(DelegationKit.DelegationUrl(delegation.Id, "/token/rotate"), null, stale)).ProblemAsync(412, "precondition_failed");
+        await (await DelegationKit.SendJsonAsync(kit.Protocol, HttpMethod.Delete, MembersUrl(delegation, delegation.MemberId(1)) + "/personal-data", ifMatch: stale)).ProblemAsync(412, "precondition_failed");
 
         var (after, etag) = await kit.StaffViewAsync(delegation.Id);
         Assert.Equal(current, etag);
