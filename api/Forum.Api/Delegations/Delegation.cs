@@ -261,7 +261,7 @@ public sealed class DelegationDecider : IDecider<Delegation?, DelegationCommand>
         var events = new List<object> { new MemberReplaced(old.Id, m.Id), new MemberAdded(m.Id, m.Rank, m.IsHead, m.HasFullPowers, m.Person, old.Id) };
 
         // The replacement takes the place, or the place in line, of the member it replaces.
-        var reason = $"{state.Party.Name}: a member was replaced";
+        const string reason = "a member was replaced";
         switch (old.Place)
         {
             case PlaceStatus.Admitted:
@@ -289,7 +289,7 @@ public sealed class DelegationDecider : IDecider<Delegation?, DelegationCommand>
             throw ProblemException.Unprocessable("exactly_one_head", "The head of delegation cannot be withdrawn: replace the head instead, or withdraw the delegation.");
         }
 
-        return [new MemberWithdrawn(member.Id), .. Release(member, $"{state.Party.Name}: a member withdrew")];
+        return [new MemberWithdrawn(member.Id), .. Release(member, "a member withdrew")];
     }
 
     private static List<object> ChangeFocalPoint(DelegationCommand.ChangeFocalPoint c, Delegation state)
@@ -303,7 +303,7 @@ public sealed class DelegationDecider : IDecider<Delegation?, DelegationCommand>
         var events = new List<object> { new DelegationWithdrawn(c.Reason) };
         foreach (var member in state.ActiveMembers)
         {
-            events.AddRange(Release(member, $"{state.Party.Name} withdrew its delegation"));
+            events.AddRange(Release(member, "a delegation withdrew"));
         }
 
         return events;
@@ -316,7 +316,7 @@ public sealed class DelegationDecider : IDecider<Delegation?, DelegationCommand>
         var wasRejected = member.Accreditation.Status == AccreditationStatus.Rejected;
         if (c.Decision == AccreditationStatus.Rejected && !wasRejected)
         {
-            events.AddRange(Release(member, $"{state.Party.Name}: a member's accreditation was rejected"));
+            events.AddRange(Release(member, "a member's accreditation was rejected"));
         }
         else if (c.Decision != AccreditationStatus.Rejected && wasRejected)
         {
@@ -444,10 +444,11 @@ public static class WaitingList
 {
     /// <param name="head">The first entries of the conference's list, in order (more than <paramref name="freed"/> when some are leaving).</param>
     /// <param name="leaving">Members who leave the list in the same decision: they are passed over.</param>
+    /// <param name="reason">Why the place freed, naming no party or person: other delegations read it in their history.</param>
     public static IReadOnlyList<(Guid DelegationId, MemberMovedUp Event)> MoveUp(IReadOnlyList<WaitingEntry> head, int freed, IReadOnlySet<Guid> leaving, string reason) =>
         freed <= 0
             ? []
             : head.Where(w => !leaving.Contains(w.MemberId)).Take(freed)
-                .Select(w => (w.DelegationId, new MemberMovedUp(w.MemberId, w.Ticket, $"A place was freed ({reason}).")))
+                .Select(w => (w.DelegationId, new MemberMovedUp(w.MemberId, w.Ticket, $"A place was freed: {reason}.")))
                 .ToList();
 }

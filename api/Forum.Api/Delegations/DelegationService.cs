@@ -38,6 +38,9 @@ public sealed record StoredRegistration(Guid DelegationId, long Version, Diction
 /// </summary>
 public sealed class DelegationService(EventStore.EventStore store, PersonalDataVault vault, IdempotencyKeys idempotency, TimeProvider time)
 {
+    /// <summary>The actor of moves up the waiting list in delegations other than the one whose change freed the place.</summary>
+    public const string WaitingListActor = "system:waiting-list";
+
     /// <summary>At most this many registrations are decided in one transaction.</summary>
     private const int MaxBatch = 100;
 
@@ -357,13 +360,19 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
             var events = DelegationDecider.Instance.Decide(command(places.Conference, places, state), state);
             if (events.Count > 0)
             {
+                var metadata = EventMetadata.For(actor, reason);
                 var moved = await MoveUpAsync(tx, slug, events, ct);
                 var own = events.Concat(moved.Where(m => m.DelegationId == id).Select(m => (object)m.Event)).ToList();
+
+                // Another delegation's history shows who moved its members up as the waiting list itself: never this
+                // caller, its delegation or its reason.
                 var appends = moved.Where(m => m.DelegationId != id).GroupBy(m => m.DelegationId)
-                    .Select(g => new StreamAppend(Delegation.StreamId(g.Key), DelegationDecider.Instance.StreamType, ExpectedVersion.Any, g.Select(m => (object)m.Event).ToList()))
+                    .Select(g => new StreamAppend(
+                        Delegation.StreamId(g.Key), DelegationDecider.Instance.StreamType, ExpectedVersion.Any, g.Select(m => (object)m.Event).ToList(),
+                        metadata with { Actor = WaitingListActor, Reason = g.First().Event.Reason }))
                     .Prepend(new StreamAppend(Delegation.StreamId(id), DelegationDecider.Instance.StreamType, ExpectedVersion.Exactly(version), own))
                     .ToList();
-                await tx.AppendAsync(appends, EventMetadata.For(actor, reason), ct);
+                await tx.AppendAsync(appends, metadata, ct);
                 await vault.SaveKeysAsync(tx.Connection, tx.Transaction, newKeys, ct);
                 var erased = events.OfType<MemberPersonalDataErased>().Select(e => state.Find(e.MemberId)?.Person?.Subject).OfType<Guid>().ToList();
                 if (erased.Count > 0)

@@ -92,6 +92,25 @@ public sealed class CapacityTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task A_member_moved_up_sees_nothing_of_the_delegation_whose_change_freed_the_place()
+    {
+        var kit = await DelegationKit.CreateAsync(api, capacity: 3);
+        var leaving = await kit.RegisterAsync(DelegationKit.State("BE"));
+        var waiting = await kit.RegisterAsync(DelegationKit.State("NL"));
+        var withdrawal = await kit.FocalPointClient(leaving).PostJsonAsync(DelegationKit.DelegationUrl(leaving.Id, "/withdraw"), new { reason = "Our minister fell ill" });
+        await withdrawal.OkJsonAsync();
+
+        var history = await kit.FocalPointClient(waiting).GetStringAsync(DelegationKit.DelegationUrl(waiting.Id, "/history"));
+        var moves = JsonDocument.Parse(history).RootElement.EnumerateArray().Where(e => e.GetProperty("type").GetString() == "member-moved-up").ToList();
+        Assert.Equal(3, moves.Count);
+        Assert.All(moves, m => Assert.Equal("system:waiting-list", m.GetProperty("actor").GetString()));
+        Assert.All(moves, m => Assert.Equal("A place was freed: a delegation withdrew.", m.GetProperty("reason").GetString()));
+        Assert.DoesNotContain(leaving.Id.ToString(), history, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("minister fell ill", history, StringComparison.Ordinal);
+        Assert.DoesNotContain("Belgium", history, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_withdrawn_waiting_member_leaves_the_list_and_those_behind_move_along()
     {
         var kit = await DelegationKit.CreateAsync(api, capacity: 5);
