@@ -32,7 +32,7 @@ public sealed record AgendaState(
     public static string StreamId(string conferenceSlug) => $"agenda-{conferenceSlug}";
 }
 
-/// <summary>What a session is meant to be, as a schedule or change asks for it.</summary>
+/// <summary>What a session is meant to be, as a schedule or change asks for it. A closed session is still listed publicly unless Listed is false.</summary>
 public sealed record SessionPlan(
     SessionKind Kind,
     string Title,
@@ -43,7 +43,8 @@ public sealed record SessionPlan(
     string? Chair,
     IReadOnlyList<string> Speakers,
     bool IsPublic,
-    int? ExpectedAttendance)
+    int? ExpectedAttendance,
+    bool Listed = true)
 {
     /// <summary>Chair and speakers, each once, as compared for double booking.</summary>
     public IEnumerable<string> People => (Chair is null ? Speakers : Speakers.Prepend(Chair)).Select(Session.NormalizePerson).Distinct();
@@ -151,9 +152,9 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
         }
 
         if (p.Kind != was.Kind || p.Description != was.Description || p.Chair != was.Chair || !p.Speakers.SequenceEqual(was.Speakers)
-            || p.IsPublic != was.IsPublic || p.ExpectedAttendance != was.ExpectedAttendance)
+            || p.IsPublic != was.IsPublic || p.ExpectedAttendance != was.ExpectedAttendance || p.Listed != was.Listed)
         {
-            events.Add(new SessionDetailsChanged(session.Id, p.Kind, p.Description, p.Chair, p.Speakers, p.IsPublic, p.ExpectedAttendance));
+            events.Add(new SessionDetailsChanged(session.Id, p.Kind, p.Description, p.Chair, p.Speakers, p.IsPublic, p.ExpectedAttendance, p.Listed));
         }
 
         return events;
@@ -261,7 +262,7 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
         SessionRenamed r => Revise(state, r.SessionId, s => s with { Plan = s.Plan with { Title = r.Title } }),
         SessionDetailsChanged d => Revise(state, d.SessionId, s => s with
         {
-            Plan = s.Plan with { Kind = d.Kind, Description = d.Description, Chair = d.Chair, Speakers = d.Speakers, IsPublic = d.IsPublic, ExpectedAttendance = d.ExpectedAttendance },
+            Plan = s.Plan with { Kind = d.Kind, Description = d.Description, Chair = d.Chair, Speakers = d.Speakers, IsPublic = d.IsPublic, ExpectedAttendance = d.ExpectedAttendance, Listed = d.Listed },
         }),
         SessionCancelled c => Revise(state, c.SessionId, s => s with { Status = SessionStatus.Cancelled, CancellationReason = c.Reason }),
         AgendaPublished p => state with { PublishedVersion = p.Version, PublishedAt = p.PublishedAt, ChangedSincePublished = false },

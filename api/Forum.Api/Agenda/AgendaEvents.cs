@@ -20,7 +20,8 @@ public sealed record SessionDetailsChanged(
     string? Chair,
     IReadOnlyList<string> Speakers,
     bool IsPublic,
-    int? ExpectedAttendance);
+    int? ExpectedAttendance,
+    bool Listed = true);
 
 public sealed record SessionCancelled(Guid SessionId, string Reason);
 

@@ -12,7 +12,7 @@ public enum AgendaVariant
     /// <summary>Every session, closed ones included (organisers).</summary>
     Full,
 
-    /// <summary>Public sessions only (everyone else).</summary>
+    /// <summary>Public sessions, and closed ones listed as closed, without description or seat holders (everyone else).</summary>
     Public,
 }
 
@@ -92,9 +92,11 @@ public static class AgendaRenderer
     {
         var zone = DateTimeZoneProviders.Tzdb[conference.TimeZone];
         var rooms = state.Rooms.ToDictionary(r => r.Id);
+        // The public sees that closed sessions happen (when, where, what kind), not what is said or who sits there.
         var sessions = state.Sessions.Values
-            .Where(s => variant == AgendaVariant.Full || s.Plan.IsPublic)
+            .Where(s => variant == AgendaVariant.Full || s.Plan.IsPublic || s.Plan.Listed)
             .Select(s => View(s, rooms[s.Plan.RoomId].Name, zone))
+            .Select(v => variant == AgendaVariant.Full || v.IsPublic ? v : v with { Description = null, SpeakingOrder = [] })
             .ToList();
         var days = new List<AgendaDay>();
         for (var day = conference.FirstDay; day <= conference.LastDay; day = day.PlusDays(1))
@@ -117,6 +119,6 @@ public static class AgendaRenderer
         return new(
             s.Id, s.Number, p.Kind, p.Title, p.Description, p.RoomId, roomName, p.Start, p.End,
             AgendaDecider.ToInstant(p.Start, zone), AgendaDecider.ToInstant(p.End, zone),
-            p.Chair, p.Speakers, p.IsPublic, p.ExpectedAttendance, s.Status, s.CancellationReason, s.Revision, s.SpeakingOrder ?? []);
+            p.Chair, p.Speakers, p.IsPublic, p.ExpectedAttendance, s.Status, s.CancellationReason, s.Revision, s.SpeakingOrder ?? [], p.Listed);
     }
 }

@@ -21,7 +21,8 @@ public sealed record SessionRequest(
     string? Chair,
     IReadOnlyList<string>? Speakers,
     bool? IsPublic,
-    int? ExpectedAttendance);
+    int? ExpectedAttendance,
+    bool? Listed = null);
 
 public sealed record CancelSessionRequest(string? Reason);
 
@@ -228,10 +229,11 @@ public sealed class AgendaService
         v.Require(r.ExpectedAttendance is null or > 0, "expectedAttendance", "Expected attendance is a positive number.");
         v.Require(r.IsPublic is not null, "isPublic", "Say whether the session is public or closed.");
         v.Require(!(kind == SessionKind.Ministerial && r.IsPublic == true), "isPublic", "Ministerial sessions are closed.");
+        v.Require(!(r.Listed == false && r.IsPublic == true), "listed", "A public session is always listed; only a closed one can be left out of public renderings.");
         v.ThrowIfInvalid();
         return new SessionPlan(
             kind, r.Title!.Trim(), string.IsNullOrWhiteSpace(r.Description) ? null : r.Description.Trim(), r.RoomId!.Value, start!.Value, end!.Value,
-            string.IsNullOrWhiteSpace(r.Chair) ? null : r.Chair.Trim(), r.Speakers?.Select(x => x.Trim()).Distinct().ToList() ?? [], r.IsPublic!.Value, r.ExpectedAttendance);
+            string.IsNullOrWhiteSpace(r.Chair) ? null : r.Chair.Trim(), r.Speakers?.Select(x => x.Trim()).Distinct().ToList() ?? [], r.IsPublic!.Value, r.ExpectedAttendance, r.Listed ?? true);
     }
 
     private static LocalDateTime? ParseLocal(Validator v, string field, string? text)

@@ -66,4 +66,5 @@ public sealed record SessionView(
     SessionStatus Status,
     string? CancellationReason,
     long Revision,
-    IReadOnlyList<Guid> SpeakingOrder);
+    IReadOnlyList<Guid> SpeakingOrder,
+    bool Listed);

@@ -357,6 +357,9 @@ public static class FrabSchedule
         var kind = KindLabel(session.Kind);
         var description = Clean(session.Description);
 
+        // A closed session is listed so that the public knows it happens; it says so instead of what it is about.
+        var summary = session.IsPublic ? description : "Closed session (by invitation only).";
+
         var names = new List<string>();
         foreach (var name in session.Speakers.Prepend(session.Chair))
         {
@@ -391,7 +394,7 @@ public static class FrabSchedule
             TimePattern.Format(start.TimeOfDay),
             duration,
             language,
-            description,
+            summary,
             description,
             slug,
             url,

@@ -39,7 +39,7 @@ public sealed class AgendaKit
         return kit;
     }
 
-    public object Session(string title, string start, string end, string room = "Plenary Hall", string kind = "Plenary", string? chair = null, string[]? speakers = null, bool isPublic = true, int? expectedAttendance = null, string? day = "2012-12-05")
+    public object Session(string title, string start, string end, string room = "Plenary Hall", string kind = "Plenary", string? chair = null, string[]? speakers = null, bool isPublic = true, int? expectedAttendance = null, string? day = "2012-12-05", bool? listed = null)
         => new
     {
         kind,
@@ -52,6 +52,7 @@ public sealed class AgendaKit
         speakers = speakers ?? [],
         isPublic,
         expectedAttendance,
+        listed,
     };
 
     public Task<HttpResponseMessage> ScheduleAsync(object session) => Organiser.PostJsonAsync(Url("/sessions"), session);

@@ -376,7 +376,8 @@ public sealed class FrabScheduleTests
             status,
             status == SessionStatus.Cancelled ? "Speaker unavailable" : null,
             1,
-            []);
+            [],
+            true);
 
     private static string RepositoryRoot()
     {

@@ -13,12 +13,13 @@ public sealed class PublishedAgendaTests(ApiFixture api)
     private readonly HttpClient anonymous = api.Anonymous();
 
     [Fact]
-    public async Task The_public_sees_the_published_agenda_by_day_and_room_without_closed_sessions()
+    public async Task The_public_sees_the_published_agenda_by_day_and_room_with_closed_sessions_listed_as_closed()
     {
         var kit = await AgendaKit.CreateAsync(api);
         await kit.ScheduledAsync(kit.Session("Opening", "09:30", "10:15"));
         await kit.ScheduledAsync(kit.Session("Ministerial session", "10:30", "12:30", kind: "Ministerial", isPublic: false));
         await kit.ScheduledAsync(kit.Session("Workshop", "13:30", "15:00", room: "Room 2", kind: "Workshop"));
+        await kit.ScheduledAsync(kit.Session("Bilateral meeting", "16:00", "16:30", room: "Press Room", kind: "SideEvent", isPublic: false, listed: false));
         await (await anonymous.GetAsync(kit.Url("/agenda"))).ProblemAsync(404, "not_found");
         Assert.Equal(1, await kit.PublishAsync());
 
@@ -27,12 +28,39 @@ public sealed class PublishedAgendaTests(ApiFixture api)
         var day = Assert.Single(agenda.GetProperty("days").EnumerateArray());
         Assert.Equal("2012-12-05", day.GetProperty("date").GetString());
         var rooms = day.GetProperty("rooms").EnumerateArray().ToDictionary(r => r.GetProperty("roomName").GetString()!, r => r.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("title").GetString()).ToList());
-        Assert.Equal(["Opening"], rooms["Plenary Hall"]);
+        Assert.Equal(["Opening", "Ministerial session"], rooms["Plenary Hall"]);
         Assert.Equal(["Workshop"], rooms["Room 2"]);
+        Assert.Empty(rooms["Press Room"]);
+
+        // The closed session is there, marked closed, without what it is about.
+        var ministerial = AgendaKit.Sessions(agenda).Single(s => s.GetProperty("title").GetString() == "Ministerial session");
+        Assert.False(ministerial.GetProperty("isPublic").GetBoolean());
+        Assert.Equal("Ministerial", ministerial.GetProperty("kind").GetString());
+        Assert.Equal("2012-12-05T10:30", ministerial.GetProperty("start").GetString());
+        Assert.False(ministerial.TryGetProperty("description", out _));
+        Assert.Equal(0, ministerial.GetProperty("speakingOrder").GetArrayLength());
+        Assert.DoesNotContain("Bilateral", agenda.GetRawText(), StringComparison.Ordinal);
 
         var full = await (await kit.Organiser.GetAsync(kit.Url("/agenda"))).OkJsonAsync();
-        Assert.Equal(["Opening", "Ministerial session", "Workshop"], AgendaKit.Sessions(full).Select(s => s.GetProperty("title").GetString()));
+        Assert.Equal(["Opening", "Ministerial session", "Workshop", "Bilateral meeting"], AgendaKit.Sessions(full).Select(s => s.GetProperty("title").GetString()));
+        Assert.Equal("About Ministerial session", AgendaKit.Sessions(full).Single(s => s.GetProperty("title").GetString() == "Ministerial session").GetProperty("description").GetString());
         await (await anonymous.GetAsync(kit.Url("/agenda?draft=true"))).ProblemAsync(404, "not_found");
+    }
+
+    [Fact]
+    public async Task Only_a_closed_session_can_be_left_out_of_public_renderings_and_a_change_does_so_in_the_next_version()
+    {
+        var kit = await AgendaKit.CreateAsync(api);
+        var problem = await (await kit.ScheduleAsync(kit.Session("Opening", "09:30", "10:15", listed: false))).ProblemAsync(400, "validation_failed");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("listed", out _));
+
+        var closed = await kit.ScheduledAsync(kit.Session("Bilateral meeting", "10:30", "11:00", kind: "SideEvent", isPublic: false));
+        Assert.Equal(1, await kit.PublishAsync());
+        await (await kit.ChangeAsync(closed.GetProperty("id").GetGuid(), kit.Session("Bilateral meeting", "10:30", "11:00", kind: "SideEvent", isPublic: false, listed: false))).OkJsonAsync();
+        Assert.Equal(2, await kit.PublishAsync());
+
+        Assert.Single(AgendaKit.Sessions(await (await anonymous.GetAsync(kit.Url("/agenda?version=1"))).OkJsonAsync()));
+        Assert.Empty(AgendaKit.Sessions(await (await anonymous.GetAsync(kit.Url("/agenda"))).OkJsonAsync()));
     }
 
     [Fact]
@@ -120,7 +148,7 @@ public sealed class PublishedAgendaTests(ApiFixture api)
     }
 
     [Fact]
-    public async Task The_frab_schedule_validates_against_the_schema_and_lists_public_sessions()
+    public async Task The_frab_schedule_validates_against_the_schema_and_lists_closed_sessions_as_closed()
     {
         var kit = await AgendaKit.CreateAsync(api);
         var opening = await kit.ScheduledAsync(kit.Session("Opening & welcome", "09:30", "10:15", speakers: ["Cecilia Malmström", "Eric Holder"]));
@@ -134,7 +162,10 @@ public sealed class PublishedAgendaTests(ApiFixture api)
         var xml = await response.Content.ReadAsStringAsync();
         await AssertValidFrabAsync(xml);
         var events = XDocument.Parse(xml).Descendants("event").ToList();
-        Assert.Equal(["Opening & welcome", "Workshop"], events.Select(e => e.Element("title")!.Value).Order());
+        Assert.Equal(["Ministerial session", "Opening & welcome", "Workshop"], events.Select(e => e.Element("title")!.Value).Order());
+        var closed = events.Single(e => e.Element("title")!.Value == "Ministerial session");
+        Assert.Equal("Closed session (by invitation only).", closed.Element("abstract")!.Value);
+        Assert.Equal("", closed.Element("description")!.Value);
         var openingEvent = events.Single(e => e.Element("title")!.Value == "Opening & welcome");
         Assert.Equal(opening.GetProperty("id").GetGuid().ToString(), openingEvent.Attribute("guid")!.Value);
         Assert.Equal("2012-12-05T09:30:00+01:00", openingEvent.Element("date")!.Value);
