@@ -90,8 +90,19 @@ public sealed record Member(
     long? Ticket = null,
     Guid? Replaces = null,
     Guid? ReplacedBy = null,
-    bool Erased = false)
+    bool Erased = false,
+    IReadOnlyList<Seat>? Seats = null)
 {
+    /// <summary>The sessions in which the member holds a seat or waits for one.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<Seat> SeatList => Seats ?? [];
+
+    public Seat? SeatIn(Guid sessionId) => SeatList.FirstOrDefault(s => s.SessionId == sessionId);
+
+    public Member WithSeat(Seat seat) => this with { Seats = [.. SeatList.Where(s => s.SessionId != seat.SessionId), seat] };
+
+    public Member WithoutSeat(Guid sessionId) => this with { Seats = SeatList.Where(s => s.SessionId != sessionId).ToList() };
+
     [JsonIgnore]
     public bool IsMinisterialRank => Rank <= Rank.HeadOfOrganisation;
 
@@ -110,8 +121,13 @@ public sealed record Delegation(
     DelegationStatus Status,
     Instant RegisteredAt,
     IReadOnlyList<Member> Members,
-    string? WithdrawalReason = null)
+    string? WithdrawalReason = null,
+    IReadOnlyList<FloorRequest>? Floor = null)
 {
+    /// <summary>The sessions in which the delegation asked for the floor, with its place in the order of asking.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<FloorRequest> FloorRequests => Floor ?? [];
+
     public static string StreamId(Guid id) => $"delegation-{id}";
 
     public Member? Find(Guid memberId) => Members.FirstOrDefault(m => m.Id == memberId);
@@ -156,7 +172,7 @@ public sealed record WaitingEntry(long Ticket, Guid DelegationId, Guid MemberId)
 
 public sealed record NewMember(Guid Id, Rank Rank, bool IsHead, bool HasFullPowers, Sealed Person);
 
-public abstract record DelegationCommand
+public abstract partial record DelegationCommand
 {
     private DelegationCommand()
     {
@@ -186,7 +202,7 @@ public abstract record DelegationCommand
 /// A delegation's rules: registration only while open, one head, the quota, places in arrival order. Places freed
 /// here are handed to the first waiting members by <see cref="WaitingList.MoveUp"/>, which may be of other delegations.
 /// </summary>
-public sealed class DelegationDecider : IDecider<Delegation?, DelegationCommand>
+public sealed partial class DelegationDecider : IDecider<Delegation?, DelegationCommand>
 {
     public static DelegationDecider Instance { get; } = new();
 
@@ -195,6 +211,12 @@ public sealed class DelegationDecider : IDecider<Delegation?, DelegationCommand>
     public Delegation? Initial => null;
 
     public IReadOnlyList<object> Decide(DelegationCommand command, Delegation? state)
+    {
+        var events = DecideCore(command, state);
+        return state is null ? events : [.. events, .. FloorsLost(state, events)];
+    }
+
+    private static List<object> DecideCore(DelegationCommand command, Delegation? state)
     {
         if (command is DelegationCommand.Register register)
         {
@@ -216,6 +238,8 @@ public sealed class DelegationDecider : IDecider<Delegation?, DelegationCommand>
             DelegationCommand.RotateToken c => [new AccessTokenRotated(c.AccessTokenHash)],
             DelegationCommand.DecideAccreditation c => DecideAccreditation(c, Active(state)),
             DelegationCommand.ErasePersonalData c => Erase(c, state),
+            DelegationCommand.RequestSeats c => RequestSeats(c, Active(state)),
+            DelegationCommand.ReleaseSeat c => ReleaseSeat(c, Active(state)),
             _ => throw new ArgumentOutOfRangeException(nameof(command)),
         };
     }
@@ -258,10 +282,11 @@ public sealed class DelegationDecider : IDecider<Delegation?, DelegationCommand>
         var old = ActiveMember(state, c.MemberId);
         var m = c.Replacement;
         RequireOneHead(state.ActiveMembers.Count(x => x.IsHead) - (old.IsHead ? 1 : 0) + (m.IsHead ? 1 : 0));
-        var events = new List<object> { new MemberReplaced(old.Id, m.Id), new MemberAdded(m.Id, m.Rank, m.IsHead, m.HasFullPowers, m.Person, old.Id) };
-
-        // The replacement takes the place, or the place in line, of the member it replaces.
         const string reason = "a member was replaced";
+
+        // The replacement takes the place, or the place in line, of the member it replaces; seats are for the person.
+        var events = new List<object> { new MemberReplaced(old.Id, m.Id), new MemberAdded(m.Id, m.Rank, m.IsHead, m.HasFullPowers, m.Person, old.Id) };
+        events.AddRange(ReleaseSeats(old, reason));
         switch (old.Place)
         {
             case PlaceStatus.Admitted:
@@ -353,12 +378,13 @@ public sealed class DelegationDecider : IDecider<Delegation?, DelegationCommand>
         return new MemberWaitlisted(memberId, ticket);
     }
 
-    private static IEnumerable<object> Release(Member member, string reason) => member.Place switch
+    /// <summary>A member who stops counting gives back its place (or place in line) and its seats.</summary>
+    private static IEnumerable<object> Release(Member member, string reason) => ReleaseSeats(member, reason).Concat(member.Place switch
     {
         PlaceStatus.Admitted => [new PlaceReleased(member.Id, reason)],
         PlaceStatus.Waiting => [new WaitingListLeft(member.Id, member.Ticket!.Value, reason)],
         _ => [],
-    };
+    });
 
     private static Delegation Open(Conference conference, Delegation state)
     {
@@ -432,6 +458,13 @@ public sealed class DelegationDecider : IDecider<Delegation?, DelegationCommand>
         },
         AccessTokenRotated t => state! with { AccessTokenHash = t.AccessTokenHash },
         MemberPersonalDataErased e => Change(state!, e.MemberId, m => m with { Person = null, Erased = true }),
+        SeatTaken t => Change(state!, t.MemberId, m => m.WithSeat(new Seat(t.SessionId, SeatStatus.Held))),
+        SeatWaitlisted w => Change(state!, w.MemberId, m => m.WithSeat(new Seat(w.SessionId, SeatStatus.Waiting, w.Ticket))),
+        SeatMovedUp u => Change(state!, u.MemberId, m => m.WithSeat(new Seat(u.SessionId, SeatStatus.Held))),
+        SeatReleased r => Change(state!, r.MemberId, m => m.WithoutSeat(r.SessionId)),
+        SeatWaitingLeft l => Change(state!, l.MemberId, m => m.WithoutSeat(l.SessionId)),
+        FloorRequested f => state! with { Floor = [.. state.FloorRequests, new FloorRequest(f.SessionId, f.Sequence)] },
+        FloorWithdrawn f => state! with { Floor = state.FloorRequests.Where(x => x.SessionId != f.SessionId).ToList() },
         _ => state,
     };
 

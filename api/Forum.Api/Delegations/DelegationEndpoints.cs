@@ -17,6 +17,9 @@ public static class DelegationEndpoints
         var staff = conference.MapGroup("").RequireAuthorization(Roles.Staff);
         staff.MapGet("/delegations", async (string slug, DelegationService delegations, CancellationToken ct) => TypedResults.Ok(await delegations.ListAsync(slug, ct)))
             .WithSummary("Every delegation with its members' accreditation, place and waiting position");
+        staff.MapGet("/sessions/{sessionId:guid}/speaking-order", async (string slug, Guid sessionId, DelegationService delegations, CancellationToken ct) =>
+            TypedResults.Ok(await delegations.SpeakingOrderAsync(slug, sessionId, ct)))
+            .WithSummary("The tour de table of a ministerial session: heads of ministerial rank first, then by rank, then in the order the delegations asked for the floor");
         staff.MapGet("/waiting-list", async (string slug, DelegationService delegations, CancellationToken ct) => TypedResults.Ok(await delegations.WaitingListAsync(slug, ct)))
             .WithSummary("Members waiting for a place, in order");
 
@@ -44,6 +47,12 @@ public static class DelegationEndpoints
         delegation.MapPost("/withdraw", async (Guid id, WithdrawDelegationRequest? request, HttpContext http, DelegationService delegations, CancellationToken ct) =>
             Answer(http, await delegations.WithdrawAsync(id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
             .WithMetadata(FocalPointOnly).WithSummary("Withdraw the delegation (possible after registration closed); its places go to the first in line");
+        delegation.MapPost("/seats", async (Guid id, SeatsRequest request, HttpContext http, DelegationService delegations, CancellationToken ct) =>
+            Answer(http, await delegations.RequestSeatsAsync(id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithMetadata(FocalPointOnly).WithSummary("Ask for seats in a session for accredited members (a full session puts them in its line); in a ministerial session, optionally ask for the floor");
+        delegation.MapDelete("/seats/{sessionId:guid}/{memberId:guid}", async (Guid id, Guid sessionId, Guid memberId, HttpContext http, DelegationService delegations, CancellationToken ct) =>
+            Answer(http, await delegations.ReleaseSeatAsync(id, sessionId, memberId, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithMetadata(FocalPointOnly).WithSummary("Give a seat back; it goes to the first in the session's line");
         delegation.MapPost("/token/rotate", async (Guid id, HttpContext http, DelegationService delegations, CancellationToken ct) =>
             TypedResults.Ok(await delegations.RotateTokenAsync(id, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
             .WithMetadata(FocalPointOnly).WithSummary("A new access token; the old one stops working at once");

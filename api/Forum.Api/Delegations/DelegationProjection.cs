@@ -103,6 +103,22 @@ public sealed class DelegationProjection : IProjection
                 case MemberMovedUp u:
                     session.Delete(WaitingEntry.DocumentId(slug, u.Ticket));
                     break;
+                case SeatWaitlisted w:
+                    session.Store(SeatWaitingEntry.DocumentId(slug, w.SessionId, w.Ticket), new SeatWaitingEntry(w.SessionId, w.Ticket, id, w.MemberId));
+                    break;
+                case SeatWaitingLeft l:
+                    session.Delete(SeatWaitingEntry.DocumentId(slug, l.SessionId, l.Ticket));
+                    break;
+                case SeatMovedUp u:
+                    session.Delete(SeatWaitingEntry.DocumentId(slug, u.SessionId, u.Ticket));
+                    break;
+            }
+
+            if (SessionSeats.SessionOf(e.Data) is { } sessionId)
+            {
+                var seatsId = SessionSeats.DocumentId(slug, sessionId);
+                var seats = await session.LoadAsync<SessionSeats>(seatsId, ct) ?? SessionSeats.Empty(sessionId);
+                session.Store(seatsId, seats.Evolve(e.Data));
             }
 
             var places = await session.LoadAsync<Places>(Places.DocumentId(slug), ct)

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Forum.Api.Agenda;
 using Forum.Api.Conferences;
 using Forum.Api.Infrastructure;
 using Forum.EventStore;
@@ -23,6 +24,8 @@ public sealed record RegisterDelegationRequest(PartyRequest? Party, ContactReque
 public sealed record WithdrawDelegationRequest(string? Reason);
 
 public sealed record AccreditationRequest(string? Decision, string? Reason);
+
+public sealed record SeatsRequest(Guid? SessionId, IReadOnlyList<Guid>? MemberIds, bool? RequestsFloor);
 
 /// <summary>
 /// A registration's first answer as kept for its Idempotency-Key: the delegation's version right after it registered
@@ -276,18 +279,18 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
     {
         var member = ValidateMember(new Validator(), "", request)!;
         var key = PersonalDataVault.NewKey(Guid.CreateVersion7());
-        return ChangeAsync(id, (c, p, _) => new DelegationCommand.AddMember(c, p, member.ToNewMember(key)), ifMatch, actor, null, [key], ct);
+        return ChangeAsync(id, d => new DelegationCommand.AddMember(d.Conference, d.Places, member.ToNewMember(key)), ifMatch, actor, null, [key], null, ct);
     }
 
     public Task<DelegationView> ReplaceMemberAsync(Guid id, Guid memberId, MemberRequest request, long? ifMatch, string actor, CancellationToken ct)
     {
         var member = ValidateMember(new Validator(), "", request)!;
         var key = PersonalDataVault.NewKey(Guid.CreateVersion7());
-        return ChangeAsync(id, (c, p, _) => new DelegationCommand.ReplaceMember(c, p, memberId, member.ToNewMember(key)), ifMatch, actor, null, [key], ct);
+        return ChangeAsync(id, d => new DelegationCommand.ReplaceMember(d.Conference, d.Places, memberId, member.ToNewMember(key)), ifMatch, actor, null, [key], null, ct);
     }
 
     public Task<DelegationView> WithdrawMemberAsync(Guid id, Guid memberId, long? ifMatch, string actor, CancellationToken ct) =>
-        ChangeAsync(id, (c, _, _) => new DelegationCommand.WithdrawMember(c, memberId), ifMatch, actor, null, [], ct);
+        ChangeAsync(id, d => new DelegationCommand.WithdrawMember(d.Conference, memberId), ifMatch, actor, null, [], null, ct);
 
     public Task<DelegationView> ChangeFocalPointAsync(Guid id, ContactRequest request, long? ifMatch, string actor, CancellationToken ct)
     {
@@ -295,19 +298,19 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         var contact = ValidateContact(v, "", request);
         v.ThrowIfInvalid();
         var key = PersonalDataVault.NewKey(Guid.CreateVersion7());
-        return ChangeAsync(id, (c, _, _) => new DelegationCommand.ChangeFocalPoint(c, PersonalDataVault.Seal(key, contact!)), ifMatch, actor, null, [key], ct);
+        return ChangeAsync(id, d => new DelegationCommand.ChangeFocalPoint(d.Conference, PersonalDataVault.Seal(key, contact!)), ifMatch, actor, null, [key], null, ct);
     }
 
     public Task<DelegationView> WithdrawAsync(Guid id, WithdrawDelegationRequest? request, long? ifMatch, string actor, CancellationToken ct)
     {
         var reason = string.IsNullOrWhiteSpace(request?.Reason) ? null : request.Reason.Trim();
-        return ChangeAsync(id, (_, _, _) => new DelegationCommand.Withdraw(reason), ifMatch, actor, reason, [], ct);
+        return ChangeAsync(id, _ => new DelegationCommand.Withdraw(reason), ifMatch, actor, reason, [], null, ct);
     }
 
     public async Task<TokenView> RotateTokenAsync(Guid id, long? ifMatch, string actor, CancellationToken ct)
     {
         var token = NewAccessToken();
-        await ChangeAsync(id, (_, _, _) => new DelegationCommand.RotateToken(HashToken(token)), ifMatch, actor, null, [], ct);
+        await ChangeAsync(id, _ => new DelegationCommand.RotateToken(HashToken(token)), ifMatch, actor, null, [], null, ct);
         return new TokenView(token);
     }
 
@@ -325,23 +328,40 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         v.Require(decision != AccreditationStatus.Rejected || reason is not null, "reason", "Say why the member is not accredited.");
         v.Require(reason is null || reason.Length <= 1000, "reason", "A reason is at most 1,000 characters.");
         v.ThrowIfInvalid();
-        return ChangeAsync(id, (_, p, _) => new DelegationCommand.DecideAccreditation(p, memberId, decision!.Value, reason, actor, Now), ifMatch, actor, reason, [], ct);
+        return ChangeAsync(id, d => new DelegationCommand.DecideAccreditation(d.Places, memberId, decision!.Value, reason, actor, Now), ifMatch, actor, reason, [], null, ct);
     }
 
     public Task<DelegationView> ErasePersonalDataAsync(Guid id, Guid memberId, bool byFocalPoint, long? ifMatch, string actor, CancellationToken ct) =>
-        ChangeAsync(id, (_, _, _) => new DelegationCommand.ErasePersonalData(memberId, byFocalPoint), ifMatch, actor, null, [], ct);
+        ChangeAsync(id, _ => new DelegationCommand.ErasePersonalData(memberId, byFocalPoint), ifMatch, actor, null, [], null, ct);
+
+    public Task<DelegationView> RequestSeatsAsync(Guid id, SeatsRequest request, long? ifMatch, string actor, CancellationToken ct)
+    {
+        var v = new Validator();
+        v.Require(request.SessionId is not null, "sessionId", "Name the session.");
+        v.Require(request.MemberIds is { Count: > 0 }, "memberIds", "Name the members who are to take seats.");
+        v.ThrowIfInvalid();
+        return ChangeAsync(
+            id, d => new DelegationCommand.RequestSeats(d.Session!, d.Seats!, request.MemberIds!, request.RequestsFloor ?? false), ifMatch, actor, null, [], request.SessionId, ct);
+    }
+
+    public Task<DelegationView> ReleaseSeatAsync(Guid id, Guid sessionId, Guid memberId, long? ifMatch, string actor, CancellationToken ct) =>
+        ChangeAsync(id, _ => new DelegationCommand.ReleaseSeat(sessionId, memberId), ifMatch, actor, null, [], null, ct);
+
+    /// <summary>What a change is decided on, read under the lock: the conference and its places, the delegation, and (for seats) the session and its seats.</summary>
+    private sealed record Decision(Conference Conference, Places Places, Delegation State, SeatSession? Session, SessionSeats? Seats);
 
     /// <summary>
-    /// One change of a delegation under the conference's lock: fold, check If-Match, decide, hand freed places to the
-    /// first in line, append (the moved-up members' delegations too), store new keys, delete erased ones, commit.
+    /// One change of a delegation under the conference's lock (and the agenda's, when it is about a session's seats):
+    /// fold, check If-Match, decide, hand freed places and seats to the first in line, append (the moved-up members'
+    /// delegations too), store new keys, delete erased ones, commit.
     /// </summary>
     private async Task<DelegationView> ChangeAsync(
-        Guid id, Func<Conference, Places, Delegation, DelegationCommand> command, long? ifMatch, string actor, string? reason, IReadOnlyCollection<SubjectKey> newKeys, CancellationToken ct)
+        Guid id, Func<Decision, DelegationCommand> command, long? ifMatch, string actor, string? reason, IReadOnlyCollection<SubjectKey> newKeys, Guid? seatSession, CancellationToken ct)
     {
         var slug = (await store.Documents.LoadAsync<DelegationLocation>(DelegationProjection.ProjectionName, DelegationLocation.DocumentId(id), ct))?.ConferenceSlug
             ?? throw ProblemException.NotFound("such delegation");
         using (await gates.EnterAsync(slug, ct))
-        await using (var tx = await store.BeginAsync([Conference.StreamId(slug)], ct))
+        await using (var tx = await store.BeginAsync(seatSession is null ? [Conference.StreamId(slug)] : [Conference.StreamId(slug), AgendaState.StreamId(slug)], ct))
         {
             var (places, _) = await PlacesAsync(tx, slug, [], ct);
             var (state, version) = await tx.AggregateAsync(Delegation.StreamId(id), DelegationDecider.Instance.Initial, DelegationDecider.Instance.Evolve, ct);
@@ -357,19 +377,28 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
                     new Dictionary<string, object?> { ["currentVersion"] = version });
             }
 
-            var events = DelegationDecider.Instance.Decide(command(places.Conference, places, state), state);
+            SeatSession? session = null;
+            SessionSeats? seats = null;
+            if (seatSession is { } sessionId)
+            {
+                var agenda = await tx.LoadAsync<AgendaState>(AgendaProjection.ProjectionName, AgendaProjection.StateId(slug), ct) ?? AgendaState.Empty;
+                session = SeatSession.Of(agenda, sessionId) ?? throw ProblemException.NotFound("such session");
+                seats = await tx.LoadAsync<SessionSeats>(DelegationProjection.ProjectionName, SessionSeats.DocumentId(slug, sessionId), ct) ?? SessionSeats.Empty(sessionId);
+            }
+
+            var events = DelegationDecider.Instance.Decide(command(new Decision(places.Conference, places, state, session, seats)), state);
             if (events.Count > 0)
             {
                 var metadata = EventMetadata.For(actor, reason);
-                var moved = await MoveUpAsync(tx, slug, events, ct);
-                var own = events.Concat(moved.Where(m => m.DelegationId == id).Select(m => (object)m.Event)).ToList();
+                var moved = (await MoveUpAsync(tx, slug, events, ct)).Concat(await MoveUpSeatsAsync(tx, slug, events, ct)).ToList();
+                var own = events.Concat(moved.Where(m => m.DelegationId == id).Select(m => m.Event)).ToList();
 
                 // Another delegation's history shows who moved its members up as the waiting list itself: never this
                 // caller, its delegation or its reason.
                 var appends = moved.Where(m => m.DelegationId != id).GroupBy(m => m.DelegationId)
                     .Select(g => new StreamAppend(
-                        Delegation.StreamId(g.Key), DelegationDecider.Instance.StreamType, ExpectedVersion.Any, g.Select(m => (object)m.Event).ToList(),
-                        metadata with { Actor = WaitingListActor, Reason = g.First().Event.Reason }))
+                        Delegation.StreamId(g.Key), DelegationDecider.Instance.StreamType, ExpectedVersion.Any, g.Select(m => m.Event).ToList(),
+                        metadata with { Actor = WaitingListActor, Reason = g.First().Reason }))
                     .Prepend(new StreamAppend(Delegation.StreamId(id), DelegationDecider.Instance.StreamType, ExpectedVersion.Exactly(version), own))
                     .ToList();
                 await tx.AppendAsync(appends, metadata, ct);
@@ -388,7 +417,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
     }
 
     /// <summary>The places this decision frees go to the first members in line (passing over those leaving it now).</summary>
-    private static async Task<IReadOnlyList<(Guid DelegationId, MemberMovedUp Event)>> MoveUpAsync(StoreTransaction tx, string slug, IReadOnlyList<object> events, CancellationToken ct)
+    private static async Task<IReadOnlyList<(Guid DelegationId, object Event, string Reason)>> MoveUpAsync(StoreTransaction tx, string slug, IReadOnlyList<object> events, CancellationToken ct)
     {
         var freed = events.Count(e => e is PlaceReleased) - events.Count(e => e is MemberAdmitted);
         if (freed <= 0)
@@ -398,7 +427,30 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
 
         var leaving = events.OfType<WaitingListLeft>().Select(e => e.MemberId).ToHashSet();
         var head = await tx.ListAsync<WaitingEntry>(DelegationProjection.ProjectionName, WaitingEntry.Prefix(slug), freed + leaving.Count, ct);
-        return WaitingList.MoveUp(head, freed, leaving, events.OfType<PlaceReleased>().First().Reason);
+        return WaitingList.MoveUp(head, freed, leaving, events.OfType<PlaceReleased>().First().Reason).Select(m => (m.DelegationId, (object)m.Event, m.Event.Reason)).ToList();
+    }
+
+    /// <summary>The seats this decision frees, session by session, go to the first in each session's line.</summary>
+    private static async Task<IReadOnlyList<(Guid DelegationId, object Event, string Reason)>> MoveUpSeatsAsync(StoreTransaction tx, string slug, IReadOnlyList<object> events, CancellationToken ct)
+    {
+        var moved = new List<(Guid, object, string)>();
+        foreach (var released in events.OfType<SeatReleased>().GroupBy(e => e.SessionId))
+        {
+            var sessionId = released.Key;
+            var freed = released.Count() - events.OfType<SeatTaken>().Count(e => e.SessionId == sessionId);
+            if (freed <= 0)
+            {
+                continue;
+            }
+
+            var leaving = events.OfType<SeatWaitingLeft>().Where(e => e.SessionId == sessionId).Select(e => e.MemberId).ToHashSet();
+            var head = await tx.ListAsync<SeatWaitingEntry>(DelegationProjection.ProjectionName, SeatWaitingEntry.Prefix(slug, sessionId), freed + leaving.Count, ct);
+            var reason = $"A seat was freed: {released.First().Reason}.";
+            moved.AddRange(head.Where(w => !leaving.Contains(w.MemberId)).Take(freed)
+                .Select(w => (w.DelegationId, (object)new SeatMovedUp(sessionId, w.MemberId, w.Ticket, reason), reason)));
+        }
+
+        return moved;
     }
 
     /// <summary>
@@ -435,7 +487,15 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
             positions[ticket] = 1 + await store.Documents.CountRangeAsync(DelegationProjection.ProjectionName, WaitingEntry.Prefix(slug!), WaitingEntry.DocumentId(slug!, ticket), ct);
         }
 
-        return DelegationRenderer.View(document, await vault.OpenAsync(DelegationRenderer.SealedValues(document.State), ct), ticket => positions[ticket]);
+        var seatPositions = new Dictionary<(Guid, long), long>();
+        foreach (var seat in document.State.Members.SelectMany(m => m.SeatList).Where(s => s.Status == SeatStatus.Waiting))
+        {
+            seatPositions[(seat.SessionId, seat.Ticket!.Value)] = 1 + await store.Documents.CountRangeAsync(
+                DelegationProjection.ProjectionName, SeatWaitingEntry.Prefix(slug!, seat.SessionId), SeatWaitingEntry.DocumentId(slug!, seat.SessionId, seat.Ticket.Value), ct);
+        }
+
+        var seats = new SeatContext((session, ticket) => seatPositions[(session, ticket)], await CancelledSessionsAsync(slug!, ct));
+        return DelegationRenderer.View(document, await vault.OpenAsync(DelegationRenderer.SealedValues(document.State), ct), ticket => positions[ticket], seats);
     }
 
     /// <summary>Every delegation of a conference, in the order they registered, with waiting positions.</summary>
@@ -444,7 +504,12 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         await PlacesAsync(slug, ct);
         var (documents, positions) = await DocumentsAsync(slug, ct);
         var opened = await vault.OpenAsync(documents.SelectMany(d => DelegationRenderer.SealedValues(d.State)), ct);
-        return documents.Select(d => DelegationRenderer.View(d, opened, ticket => positions[ticket])).ToList();
+        var seatPositions = (await store.Documents.ListAsync<SeatWaitingEntry>(DelegationProjection.ProjectionName, SeatWaitingEntry.ConferencePrefix(slug), ct))
+            .GroupBy(w => w.SessionId)
+            .SelectMany(line => line.Select((w, i) => (Key: (line.Key, w.Ticket), Position: (long)i + 1)))
+            .ToDictionary(x => x.Key, x => x.Position);
+        var seats = new SeatContext((session, ticket) => seatPositions[(session, ticket)], await CancelledSessionsAsync(slug, ct));
+        return documents.Select(d => DelegationRenderer.View(d, opened, ticket => positions[ticket], seats)).ToList();
     }
 
     public async Task<WaitingListView> WaitingListAsync(string slug, CancellationToken ct)
@@ -461,6 +526,33 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
             var person = opened.Open<PersonalDetails>(w.Member.Person);
             return new WaitingMemberView(positions[w.Member.Ticket!.Value], w.Delegation.Id, w.Member.Id, w.Delegation.Party, person?.Name, person is null, w.Member.Rank, w.Member.Accreditation.Status);
         }).ToList());
+    }
+
+    private async Task<HashSet<Guid>> CancelledSessionsAsync(string slug, CancellationToken ct) =>
+        ((await store.Documents.LoadAsync<AgendaState>(AgendaProjection.ProjectionName, AgendaProjection.StateId(slug), ct))?.Sessions.Values ?? [])
+            .Where(s => s.Status == SessionStatus.Cancelled).Select(s => s.Id).ToHashSet();
+
+    /// <summary>
+    /// The tour de table of a ministerial session as protocol orders it: delegations holding a seat that asked for the
+    /// floor, heads of ministerial rank first, then by rank, then in the order they asked.
+    /// </summary>
+    public async Task<IReadOnlyList<SpeakerView>> SpeakingOrderAsync(string slug, Guid sessionId, CancellationToken ct)
+    {
+        var agenda = await store.Documents.LoadAsync<AgendaState>(AgendaProjection.ProjectionName, AgendaProjection.StateId(slug), ct);
+        if (agenda is null || !agenda.Sessions.ContainsKey(sessionId))
+        {
+            throw ProblemException.NotFound("such session");
+        }
+
+        await PlacesAsync(slug, ct);
+        var (documents, _) = await DocumentsAsync(slug, ct);
+        var order = SpeakingOrder.Compute(documents.Select(d => d.State), sessionId);
+        var opened = await vault.OpenAsync(order.Select(o => o.Speaker.Person), ct);
+        return order.Select((o, i) =>
+        {
+            var person = opened.Open<PersonalDetails>(o.Speaker.Person);
+            return new SpeakerView(i + 1, o.Delegation.Id, o.Delegation.Party, o.Speaker.Id, person?.Name, person?.Function, o.Speaker.Rank, o.Speaker.IsHead, person is null);
+        }).ToList();
     }
 
     /// <summary>A conference's places as read models show them; a 404 for a conference that does not exist.</summary>

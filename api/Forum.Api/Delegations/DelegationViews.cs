@@ -6,6 +6,18 @@ namespace Forum.Api.Delegations;
 /// <summary>A person's contact as shown; both fields are null once erased.</summary>
 public sealed record ContactView(string? Name, string? Email, bool Erased);
 
+/// <summary>
+/// A member's seat in a session: Held, Waiting (with the position in that session's line, from 1), or Ended with the
+/// reason (the session was cancelled).
+/// </summary>
+public sealed record SeatView(Guid SessionId, string Status, long? WaitingPosition = null, string? Reason = null);
+
+/// <summary>What rendering seats needs beyond the delegation: positions in sessions' lines, and which sessions were cancelled.</summary>
+public sealed record SeatContext(Func<Guid, long, long> Position, IReadOnlySet<Guid> Cancelled)
+{
+    public static SeatContext None { get; } = new((_, _) => 0, new HashSet<Guid>());
+}
+
 /// <summary>A member's place: admitted, waiting (with the position in the conference's line, from 1), or none.</summary>
 public sealed record PlaceView(PlaceStatus Status, long? WaitingPosition = null);
 
@@ -23,7 +35,8 @@ public sealed record MemberView(
     Guid? Replaces,
     Guid? ReplacedBy,
     Accreditation Accreditation,
-    PlaceView Place);
+    PlaceView Place,
+    IReadOnlyList<SeatView> Seats);
 
 /// <summary>A delegation as its focal point and staff see it; Number is its order of registration. AccessToken is only in the registration's answer.</summary>
 public sealed record DelegationView(
@@ -47,13 +60,17 @@ public sealed record DelegationHistoryEntry(string Type, DateTimeOffset Time, st
 
 public sealed record TokenView(string AccessToken);
 
+/// <summary>One turn in a tour de table: the party and who speaks for it.</summary>
+public sealed record SpeakerView(int Turn, Guid DelegationId, Party Party, Guid MemberId, string? Name, string? Function, Rank Rank, bool IsHead, bool Erased);
+
 public static class DelegationRenderer
 {
     /// <summary>Every sealed value of a delegation, so that their keys are fetched in one query.</summary>
     public static IEnumerable<Sealed?> SealedValues(Delegation d) => d.Members.Select(m => m.Person).Prepend(d.FocalPoint);
 
-    public static DelegationView View(DelegationDocument document, PersonalDataVault.OpenedData opened, Func<long, long> position)
+    public static DelegationView View(DelegationDocument document, PersonalDataVault.OpenedData opened, Func<long, long> position, SeatContext? seats = null)
     {
+        seats ??= SeatContext.None;
         var d = document.State;
         var focal = opened.Open<ContactDetails>(d.FocalPoint);
         return new DelegationView(
@@ -64,7 +81,10 @@ public static class DelegationRenderer
                 return new MemberView(
                     m.Id, person?.Name, person?.Function, person?.Email, m.Rank, m.IsMinisterialRank, m.IsHead, m.HasFullPowers, person is null,
                     m.Status, m.Replaces, m.ReplacedBy, m.Accreditation,
-                    new PlaceView(m.Place, m.Place == PlaceStatus.Waiting ? position(m.Ticket!.Value) : null));
+                    new PlaceView(m.Place, m.Place == PlaceStatus.Waiting ? position(m.Ticket!.Value) : null),
+                    m.SeatList.Select(s => seats.Cancelled.Contains(s.SessionId)
+                        ? new SeatView(s.SessionId, "Ended", Reason: "the session was cancelled")
+                        : new SeatView(s.SessionId, s.Status.ToString(), s.Status == SeatStatus.Waiting ? seats.Position(s.SessionId, s.Ticket!.Value) : null)).ToList());
             }).ToList(),
             d.WithdrawalReason);
     }

@@ -20,7 +20,14 @@ public sealed class DelegationsFeature : IEventSourcedFeature
         .Register<FocalPointChanged>("focal-point-changed")
         .Register<DelegationWithdrawn>("delegation-withdrawn")
         .Register<AccessTokenRotated>("access-token-rotated")
-        .Register<MemberPersonalDataErased>("member-personal-data-erased");
+        .Register<MemberPersonalDataErased>("member-personal-data-erased")
+        .Register<SeatTaken>("seat-taken")
+        .Register<SeatWaitlisted>("seat-waitlisted")
+        .Register<SeatMovedUp>("seat-moved-up")
+        .Register<SeatReleased>("seat-released")
+        .Register<SeatWaitingLeft>("seat-waiting-left")
+        .Register<FloorRequested>("floor-requested")
+        .Register<FloorWithdrawn>("floor-withdrawn");
 
     public IEnumerable<IProjection> InlineProjections => [new DelegationProjection()];
 }
