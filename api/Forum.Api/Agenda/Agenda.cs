@@ -265,6 +265,7 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
             Plan = s.Plan with { Kind = d.Kind, Description = d.Description, Chair = d.Chair, Speakers = d.Speakers, IsPublic = d.IsPublic, ExpectedAttendance = d.ExpectedAttendance, Listed = d.Listed },
         }),
         SessionCancelled c => Revise(state, c.SessionId, s => s with { Status = SessionStatus.Cancelled, CancellationReason = c.Reason }),
+        SpeakingOrderFixed f => Revise(state, f.SessionId, s => s with { SpeakingOrder = f.DelegationIds }),
         AgendaPublished p => state with { PublishedVersion = p.Version, PublishedAt = p.PublishedAt, ChangedSincePublished = false },
         _ => state,
     };

@@ -26,3 +26,9 @@ public sealed record SessionDetailsChanged(
 public sealed record SessionCancelled(Guid SessionId, string Reason);
 
 public sealed record AgendaPublished(int Version, Instant PublishedAt);
+
+/// <summary>
+/// The organiser fixed a ministerial session's tour de table by hand. Delegations that later become entitled to
+/// speak follow it in the order they asked for the floor; those that lose their seat drop out (see SpeakingOrder).
+/// </summary>
+public sealed record SpeakingOrderFixed(Guid SessionId, IReadOnlyList<Guid> DelegationIds);

@@ -15,7 +15,8 @@ public sealed class AgendaFeature : IEventSourcedFeature, IConferenceStreams
         .Register<SessionRenamed>("session-renamed")
         .Register<SessionDetailsChanged>("session-details-changed")
         .Register<SessionCancelled>("session-cancelled")
-        .Register<AgendaPublished>("agenda-published");
+        .Register<AgendaPublished>("agenda-published")
+        .Register<SpeakingOrderFixed>("speaking-order-fixed");
 
     public IEnumerable<IProjection> InlineProjections => [new AgendaProjection()];
 

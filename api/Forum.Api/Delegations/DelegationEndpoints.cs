@@ -17,9 +17,13 @@ public static class DelegationEndpoints
         var staff = conference.MapGroup("").RequireAuthorization(Roles.Staff);
         staff.MapGet("/delegations", async (string slug, DelegationService delegations, CancellationToken ct) => TypedResults.Ok(await delegations.ListAsync(slug, ct)))
             .WithSummary("Every delegation with its members' accreditation, place and waiting position");
-        staff.MapGet("/sessions/{sessionId:guid}/speaking-order", async (string slug, Guid sessionId, DelegationService delegations, CancellationToken ct) =>
-            TypedResults.Ok(await delegations.SpeakingOrderAsync(slug, sessionId, ct)))
+        staff.MapGet("/sessions/{id:guid}/speaking-order", async (string slug, Guid id, DelegationService delegations, CancellationToken ct) =>
+            TypedResults.Ok(await delegations.SpeakingOrderAsync(slug, id, ct)))
             .WithSummary("The tour de table of a ministerial session: heads of ministerial rank first, then by rank, then in the order the delegations asked for the floor");
+        conference.MapPut("/sessions/{id:guid}/speaking-order", async (string slug, Guid id, SpeakingOrderRequest request, HttpContext http, DelegationService delegations, CancellationToken ct) =>
+            TypedResults.Ok(await delegations.FixSpeakingOrderAsync(slug, id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .RequireAuthorization(Roles.Organiser)
+            .WithSummary("Fix the tour de table by hand (If-Match: the session's ETag): every delegation holding a seat that asked for the floor, each once; later ones follow in the order they ask");
         staff.MapGet("/waiting-list", async (string slug, DelegationService delegations, CancellationToken ct) => TypedResults.Ok(await delegations.WaitingListAsync(slug, ct)))
             .WithSummary("Members waiting for a place, in order");
 

@@ -27,6 +27,8 @@ public sealed record AccreditationRequest(string? Decision, string? Reason);
 
 public sealed record SeatsRequest(Guid? SessionId, IReadOnlyList<Guid>? MemberIds, bool? RequestsFloor);
 
+public sealed record SpeakingOrderRequest(IReadOnlyList<Guid>? DelegationIds);
+
 /// <summary>
 /// A registration's first answer as kept for its Idempotency-Key: the delegation's version right after it registered
 /// (folding its stream that far gives the same delegation again), the waiting positions it was told, and the token,
@@ -546,13 +548,46 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
 
         await PlacesAsync(slug, ct);
         var (documents, _) = await DocumentsAsync(slug, ct);
-        var order = SpeakingOrder.Compute(documents.Select(d => d.State), sessionId);
+        var order = SpeakingOrder.InForce(documents.Select(d => d.State), sessionId, agenda.Sessions[sessionId].SpeakingOrder ?? []);
         var opened = await vault.OpenAsync(order.Select(o => o.Speaker.Person), ct);
         return order.Select((o, i) =>
         {
             var person = opened.Open<PersonalDetails>(o.Speaker.Person);
             return new SpeakerView(i + 1, o.Delegation.Id, o.Delegation.Party, o.Speaker.Id, person?.Name, person?.Function, o.Speaker.Rank, o.Speaker.IsHead, person is null);
         }).ToList();
+    }
+
+    /// <summary>
+    /// Fixes a ministerial session's tour de table by hand (If-Match: the session's ETag), under the conference's and
+    /// the agenda's locks, so that the seats and floor requests it is checked against cannot change meanwhile.
+    /// </summary>
+    public async Task<IReadOnlyList<SpeakerView>> FixSpeakingOrderAsync(string slug, Guid sessionId, SpeakingOrderRequest request, long? ifMatch, string actor, CancellationToken ct)
+    {
+        new Validator().Require(request.DelegationIds is { Count: > 0 }, "delegationIds", "List the delegations in the order they are to speak.").ThrowIfInvalid();
+        using (await gates.EnterAsync(slug, ct))
+        await using (var tx = await store.BeginAsync([Conference.StreamId(slug), AgendaState.StreamId(slug)], ct))
+        {
+            await PlacesAsync(tx, slug, [], ct);
+            var agenda = await tx.LoadAsync<AgendaState>(AgendaProjection.ProjectionName, AgendaProjection.StateId(slug), ct) ?? AgendaState.Empty;
+            var session = SeatSession.Of(agenda, sessionId) ?? throw ProblemException.NotFound("such session");
+            var revision = agenda.Sessions[sessionId].Revision;
+            if (ifMatch is { } expected && expected != revision)
+            {
+                throw new ProblemException(StatusCodes.Status412PreconditionFailed, "precondition_failed", "Precondition failed",
+                    $"If-Match names revision {expected}, but the session is at revision {revision}; nothing was changed.",
+                    new Dictionary<string, object?> { ["currentVersion"] = revision });
+            }
+
+            var delegations = await tx.ListAsync<DelegationDocument>(DelegationProjection.ProjectionName, DelegationDocument.Prefix(slug), int.MaxValue, ct);
+            var entitled = SpeakingOrder.Compute(delegations.Select(d => d.State), sessionId);
+            var fixedOrder = SpeakingOrder.Fix(session, request.DelegationIds!, entitled);
+
+            // The agenda's lock is held: nobody else appends to its stream meanwhile.
+            await tx.AppendAsync([new StreamAppend(AgendaState.StreamId(slug), AgendaDecider.Instance.StreamType, ExpectedVersion.Any, [fixedOrder])], EventMetadata.For(actor), ct);
+            await tx.CommitAsync(ct);
+        }
+
+        return await SpeakingOrderAsync(slug, sessionId, ct);
     }
 
     /// <summary>A conference's places as read models show them; a 404 for a conference that does not exist.</summary>

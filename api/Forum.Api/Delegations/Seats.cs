@@ -216,6 +216,57 @@ public static class SpeakingOrder
     /// Delegations that hold a seat and asked for the floor: heads of ministerial rank first, then by the speaker's
     /// rank in the order of precedence, then in the order in which the delegations asked.
     /// </summary>
+    /// <summary>
+    /// The order in force: a fixed order (the session's) keeps its delegations that are still entitled to speak, and
+    /// those entitled since follow in the order they asked; without a fixed order, <see cref="Compute"/>.
+    /// </summary>
+    public static IReadOnlyList<(Delegation Delegation, Member Speaker, long Asked)> InForce(IEnumerable<Delegation> delegations, Guid sessionId, IReadOnlyList<Guid> fixedOrder)
+    {
+        var computed = Compute(delegations, sessionId);
+        if (fixedOrder.Count == 0)
+        {
+            return computed;
+        }
+
+        var entitled = computed.ToDictionary(x => x.Delegation.Id);
+        return fixedOrder.Where(entitled.ContainsKey).Select(id => entitled[id])
+            .Concat(computed.Where(x => !fixedOrder.Contains(x.Delegation.Id)).OrderBy(x => x.Asked))
+            .ToList();
+    }
+
+    /// <summary>Fixes the order by hand: exactly the delegations entitled to speak (a seat, and the floor asked for), each once.</summary>
+    public static SpeakingOrderFixed Fix(SeatSession session, IReadOnlyList<Guid> order, IReadOnlyList<(Delegation Delegation, Member Speaker, long Asked)> entitled)
+    {
+        if (session.Kind != SessionKind.Ministerial)
+        {
+            throw ProblemException.Conflict("not_ministerial", $"'{session.Title}' is not a ministerial session: it has no tour de table.");
+        }
+
+        if (order.Distinct().Count() != order.Count)
+        {
+            throw new ValidationException(new Dictionary<string, string[]> { ["delegationIds"] = ["Each delegation speaks once."] });
+        }
+
+        var ids = entitled.Select(x => x.Delegation.Id).ToHashSet();
+        var strangers = order.Where(id => !ids.Contains(id)).ToList();
+        if (strangers.Count > 0)
+        {
+            throw ProblemException.Unprocessable(
+                "not_entitled_to_speak", "Every delegation in the order holds a seat in the session and asked for the floor; these do not.",
+                new Dictionary<string, object?> { ["delegationIds"] = strangers });
+        }
+
+        var missing = ids.Where(id => !order.Contains(id)).ToList();
+        if (missing.Count > 0)
+        {
+            throw ProblemException.Unprocessable(
+                "speaking_order_incomplete", "These delegations asked for the floor and hold a seat: place them in the order too.",
+                new Dictionary<string, object?> { ["delegationIds"] = missing });
+        }
+
+        return new SpeakingOrderFixed(session.Id, order);
+    }
+
     public static IReadOnlyList<(Delegation Delegation, Member Speaker, long Asked)> Compute(IEnumerable<Delegation> delegations, Guid sessionId) =>
         delegations
             .Where(d => d.Status == DelegationStatus.Active)

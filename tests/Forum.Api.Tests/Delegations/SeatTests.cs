@@ -176,4 +176,49 @@ public sealed class SeatTests(ApiFixture api)
         var problem = await (await SeatsAsync(kit, silent, workshop, [silent.MemberId(1)], requestsFloor: true)).ProblemAsync(400, "validation_failed");
         Assert.True(problem.GetProperty("errors").TryGetProperty("requestsFloor", out _));
     }
+    [Fact]
+    public async Task A_speaking_order_fixed_by_hand_stays_fixed_while_later_askers_follow_and_leavers_drop_out()
+    {
+        var kit = await DelegationKit.CreateAsync(api);
+        var ministerial = await SessionAsync(kit, "Ministerial", isPublic: false, roomCapacity: 100);
+        object Led(string code, string rank) => DelegationKit.StateWith(code, [DelegationKit.Member(code, 1, isHead: true, rank: rank), DelegationKit.Member(code, 2)]);
+        var minister = await AccreditedAsync(kit, Led("BE", "Minister"));
+        var deputy = await AccreditedAsync(kit, Led("NL", "DeputyMinister"));
+        var headOfState = await AccreditedAsync(kit, Led("FR", "HeadOfStateOrGovernment"));
+        var silent = await AccreditedAsync(kit, Led("IT", "Minister"));
+        foreach (var d in new[] { minister, deputy, headOfState })
+        {
+            await (await SeatsAsync(kit, d, ministerial, [d.MemberId(0)], requestsFloor: true)).OkJsonAsync();
+        }
+
+        await (await SeatsAsync(kit, silent, ministerial, [silent.MemberId(0)])).OkJsonAsync();
+        var url = kit.Url($"/sessions/{ministerial}/speaking-order");
+        async Task<List<string?>> OrderAsync() =>
+            (await (await kit.Organiser.GetAsync(url)).OkJsonAsync()).EnumerateArray().Select(t => t.GetProperty("party").GetProperty("code").GetString()).ToList();
+        Assert.Equal(["FR", "BE", "NL"], await OrderAsync());
+
+        var session = await kit.Organiser.GetAsync(kit.Url($"/sessions/{ministerial}"));
+        var etag = session.Headers.ETag!.Tag;
+        Task<HttpResponseMessage> FixAsync(HttpClient client, Guid[] order, string? ifMatch) =>
+            DelegationKit.SendJsonAsync(client, HttpMethod.Put, url, new { delegationIds = order }, ifMatch);
+
+        await (await FixAsync(kit.Organiser, [deputy.Id, minister.Id, headOfState.Id], "\"999\"")).ProblemAsync(412, "precondition_failed");
+        await (await FixAsync(kit.Organiser, [deputy.Id, minister.Id, headOfState.Id, silent.Id], etag)).ProblemAsync(422, "not_entitled_to_speak");
+        var incomplete = await (await FixAsync(kit.Organiser, [deputy.Id, minister.Id], etag)).ProblemAsync(422, "speaking_order_incomplete");
+        Assert.Equal(headOfState.Id, Assert.Single(incomplete.GetProperty("delegationIds").EnumerateArray()).GetGuid());
+        await (await FixAsync(kit.Protocol, [deputy.Id, minister.Id, headOfState.Id], etag)).ProblemAsync(403, "forbidden");
+        Assert.Equal(["FR", "BE", "NL"], await OrderAsync());
+
+        var fixedOrder = (await (await FixAsync(kit.Organiser, [deputy.Id, minister.Id, headOfState.Id], etag)).OkJsonAsync()).EnumerateArray()
+            .Select(t => t.GetProperty("party").GetProperty("code").GetString());
+        Assert.Equal(["NL", "BE", "FR"], fixedOrder);
+        var view = await (await kit.Organiser.GetAsync(kit.Url($"/sessions/{ministerial}"))).OkJsonAsync();
+        Assert.Equal([deputy.Id, minister.Id, headOfState.Id], view.GetProperty("speakingOrder").EnumerateArray().Select(d => d.GetGuid()));
+
+        // Italy asks for the floor now: it follows, whatever its rank; Belgium gives back its seat: it drops out.
+        await (await SeatsAsync(kit, silent, ministerial, [silent.MemberId(0)], requestsFloor: true)).OkJsonAsync();
+        Assert.Equal(["NL", "BE", "FR", "IT"], await OrderAsync());
+        await (await DelegationKit.SendJsonAsync(kit.FocalPointClient(minister), HttpMethod.Delete, DelegationKit.DelegationUrl(minister.Id, $"/seats/{ministerial}/{minister.MemberId(0)}"))).OkJsonAsync();
+        Assert.Equal(["NL", "FR", "IT"], await OrderAsync());
+    }
 }

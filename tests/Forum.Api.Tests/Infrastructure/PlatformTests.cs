@@ -23,7 +23,7 @@ public sealed class PlatformTests(ApiFixture api)
             "/api/conferences/{slug}/schedule.xml", "/api/conferences/{slug}/schedule.json",
             "/api/conferences/{slug}/delegations", "/api/conferences/{slug}/waiting-list", "/api/delegations/{id}", "/api/delegations/{id}/members",
             "/api/delegations/{id}/members/{memberId}", "/api/delegations/{id}/members/{memberId}/accreditation", "/api/delegations/{id}/members/{memberId}/personal-data",
-            "/api/delegations/{id}/withdraw", "/api/delegations/{id}/token/rotate", "/api/delegations/{id}/seats", "/api/delegations/{id}/seats/{sessionId}/{memberId}", "/api/conferences/{slug}/sessions/{sessionId}/speaking-order" })
+            "/api/delegations/{id}/withdraw", "/api/delegations/{id}/token/rotate", "/api/delegations/{id}/seats", "/api/delegations/{id}/seats/{sessionId}/{memberId}", "/api/conferences/{slug}/sessions/{id}/speaking-order" })
         {
             Assert.Contains(route, paths);
         }
