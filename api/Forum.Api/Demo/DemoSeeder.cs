@@ -76,6 +76,38 @@ public sealed class DemoSeeder(ConferenceService conferences, AgendaService agen
                 return (party, Head: new MemberRequest(name, function, "Minister", Email("head", label), true, null), Advisers: 1 + (i % 2));
             });
         await EnsureDelegationsAsync(slug, all.ToList(), ct);
+        await EnsureSeatsAsync(slug, ct);
+    }
+
+    /// <summary>
+    /// Every head in the ministerial session, asking for the floor (the tour de table follows from it), and each
+    /// adviser in one workshop of each slot. Asking again for a seat one holds changes nothing.
+    /// </summary>
+    private async Task EnsureSeatsAsync(string slug, CancellationToken ct)
+    {
+        var (agendaState, _) = await agenda.WorkingAsync(slug, null, ct);
+        var sessions = agendaState.Sessions.Values.OrderBy(s => s.Number).ToList();
+        var ministerial = sessions.Single(s => s.Plan.Kind == SessionKind.Ministerial).Id;
+        var workshopSlots = sessions.Where(s => s.Plan.Kind == SessionKind.Workshop).GroupBy(s => s.Plan.Start).Select(g => g.Select(s => s.Id).ToList()).ToList();
+        var delegationViews = await delegations.ListAsync(slug, ct);
+        for (var i = 0; i < delegationViews.Count; i++)
+        {
+            var delegation = delegationViews[i];
+            var head = delegation.Members.Single(m => m.IsHead);
+            if (!head.Seats.Any(s => s.SessionId == ministerial))
+            {
+                await delegations.RequestSeatsAsync(delegation.Id, new SeatsRequest(ministerial, [head.Id], true), null, Actor, ct);
+            }
+
+            foreach (var (adviser, n) in delegation.Members.Where(m => !m.IsHead).Select((m, n) => (m, n)))
+            {
+                var workshop = workshopSlots[n % workshopSlots.Count][i % workshopSlots[n % workshopSlots.Count].Count];
+                if (!adviser.Seats.Any(s => s.SessionId == workshop))
+                {
+                    await delegations.RequestSeatsAsync(delegation.Id, new SeatsRequest(workshop, [adviser.Id], null), null, Actor, ct);
+                }
+            }
+        }
     }
 
     private static readonly string[] MinisterialFunctions = ["Minister of Justice", "Minister of the Interior", "Minister of Home Affairs", "Secretary of State for Justice"];

@@ -55,6 +55,16 @@ public sealed class DemoSeedingTests(ApiFixture api)
         Assert.Equal("Attorney General of the United States", holder.GetProperty("function").GetString());
         Assert.Contains(members, m => m.GetProperty("name").GetString() == "Cecilia Malmström");
 
+        // Every head sits in the ministerial session and asked for the floor; each adviser sits in a workshop.
+        var ministerialId = ministerial.GetProperty("id").GetGuid();
+        var tour = (await (await organiser.GetAsync($"/api/conferences/global-alliance-2012/sessions/{ministerialId}/speaking-order")).OkJsonAsync()).EnumerateArray().ToList();
+        Assert.Equal(49, tour.Count);
+        Assert.All(tour, t => Assert.True(t.GetProperty("isHead").GetBoolean()));
+        Assert.Equal(Enumerable.Range(1, 49), tour.Select(t => t.GetProperty("turn").GetInt32()));
+        var workshops = sessions.Where(s => s.GetProperty("kind").GetString() == "Workshop").Select(s => s.GetProperty("id").GetGuid()).ToHashSet();
+        Assert.All(members.Where(m => !m.GetProperty("isHead").GetBoolean()), m =>
+            Assert.Contains(m.GetProperty("seats").EnumerateArray(), seat => workshops.Contains(seat.GetProperty("sessionId").GetGuid()) && seat.GetProperty("status").GetString() == "Held"));
+
         foreach (var edition in new[] { "tech-coalition-forum-2020", "tech-coalition-forum-2021" })
         {
             var parties = (await (await organiser.GetAsync($"/api/conferences/{edition}/delegations")).OkJsonAsync()).EnumerateArray()
