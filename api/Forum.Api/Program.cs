@@ -3,6 +3,7 @@ using Forum.Api.Conferences;
 using Forum.Api.Delegations;
 using Forum.Api.Demo;
 using Forum.Api.Infrastructure;
+using Forum.Api.Venues;
 using Microsoft.AspNetCore.Http.Json;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -33,6 +34,7 @@ app.MapHealthEndpoints();
 app.MapConferenceEndpoints();
 app.MapAgendaEndpoints();
 app.MapDelegationEndpoints();
+app.MapVenueEndpoints();
 
 await app.RunAsync();
 

@@ -4,7 +4,7 @@ namespace Forum.Benchmarks;
 internal sealed record BenchOptions(string ConnectionString, string OutPath, bool Quick, string? Only = null)
 {
     public const string Usage =
-        "usage: Forum.Benchmarks --db \"<npgsql connection string>\" --out <path/bench.json> [--quick] [--only append|catchup|lag|read|register]\n" +
+        "usage: Forum.Benchmarks --db \"<npgsql connection string>\" --out <path/bench.json> [--quick] [--only append|catchup|lag|read|register|checkin]\n" +
         "  --quick  short windows and a 100,000-event catch-up, for smoke tests (figures are not comparable)";
 
     /// <summary>Time before a window in which writers run unmeasured: fills the pool, JITs, warms caches.</summary>
@@ -29,6 +29,9 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
     /// <summary>Each baseline window beside the registration bursts: about as long as one burst of 500.</summary>
     public TimeSpan RegistrationBaselineWindow => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
 
+    /// <summary>Check-in bursts (together 4,500 first check-ins of the 5,000 participants), alternating with as many baseline windows.</summary>
+    public int CheckInRounds => Quick ? 2 : 5;
+
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
         string? db = null, output = null;
@@ -49,9 +52,9 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
                     break;
                 case "--only":
                     only = Value(args, ref i);
-                    if (only is not ("append" or "catchup" or "lag" or "read" or "register"))
+                    if (only is not ("append" or "catchup" or "lag" or "read" or "register" or "checkin"))
                     {
-                        throw new UsageException($"--only takes append, catchup, lag, read or register, not '{only}'");
+                        throw new UsageException($"--only takes append, catchup, lag, read, register or checkin, not '{only}'");
                     }
 
                     break;

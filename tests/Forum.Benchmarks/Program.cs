@@ -106,6 +106,11 @@ internal static class BenchRun
             figures.AddRange(await RegistrationBenchmark.RunAsync(ctx, connection.ConnectionString));
         }
 
+        if (options.Runs("checkin"))
+        {
+            figures.AddRange(await CheckInBenchmark.RunAsync(ctx, connection.ConnectionString));
+        }
+
         var goals = new Dictionary<string, string>
         {
             [AppendBenchmarks.Single16] = "ratio >= 0.8",
@@ -117,6 +122,7 @@ internal static class BenchRun
             [ReadBenchmarks.ScheduleXml] = "ratio >= 0.7",
             [RegistrationBenchmark.Burst] = $"ratio >= 0.1 (baseline: {RegistrationBenchmark.BaselineName})",
             [RegistrationBenchmark.P99] = $"<= {RegistrationBenchmark.GoalMs} ms",
+            [CheckInBenchmark.Figure] = $"ratio >= 0.5 (baseline: {CheckInBenchmark.BaselineName})",
         };
         await Report.WriteJsonAsync(options.OutPath, figures);
         Console.WriteLine();

@@ -1,6 +1,7 @@
 using Forum.Api.Agenda;
 using Forum.Api.Conferences;
 using Forum.Api.Delegations;
+using Forum.Api.Venues;
 using Microsoft.AspNetCore.Authentication;
 
 namespace Forum.Api.Infrastructure;
@@ -45,6 +46,9 @@ public static class ServiceSetup
         services.AddSingleton<AgendaService>();
         services.AddSingleton<IEventSourcedFeature, DelegationsFeature>();
         services.AddSingleton<DelegationService>();
+        services.AddSingleton<IEventSourcedFeature, VenueFeature>();
+        services.AddSingleton<BadgeSigningKeys>();
+        services.AddSingleton<VenueService>();
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddHostedService<IdempotencyKeyCleanup>();

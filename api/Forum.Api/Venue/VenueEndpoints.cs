@@ -1,0 +1,82 @@
+using Forum.Api.Delegations;
+using Forum.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Forum.Api.Venues;
+
+public static class VenueEndpoints
+{
+    private const string Svg = "image/svg+xml";
+    private const string Png = "image/png";
+    private const string JsonType = "application/json";
+
+    public static IEndpointRouteBuilder MapVenueEndpoints(this IEndpointRouteBuilder app)
+    {
+        // The delegation routes' own rule: another delegation's token, an unknown one or none answer 404.
+        var member = app.MapGroup("/api/delegations/{id:guid}/members/{memberId:guid}").WithTags("Venue").AddEndpointFilter(DelegationAccess.Filter);
+        member.MapGet("/badge", Badge)
+            .WithMetadata(new DelegationAccess(true, Roles.Protocol))
+            .WithSummary("A participant's printable badge with its signed check-in code: SVG, or PNG (the QR code) with Accept: image/png, or JSON with Accept: application/json");
+        member.MapPost("/badge/reissue", async (Guid id, Guid memberId, HttpContext http, VenueService venue, CancellationToken ct) =>
+        {
+            http.Response.Headers.CacheControl = "no-store";
+            return TypedResults.Ok(await venue.ReissueAsync(id, memberId, http.User.Actor(), ct));
+        }).WithMetadata(new DelegationAccess(false, Roles.Protocol)).WithSummary("Re-issue a badge: a new serial, and the old badge's code is refused from now on");
+
+        var conference = app.MapGroup("/api/conferences/{slug}").WithTags("Venue");
+        conference.MapGet("/check-in/key", async (string slug, HttpContext http, VenueService venue, CancellationToken ct) =>
+        {
+            // The key never changes: scanners may keep it.
+            http.Response.Headers.CacheControl = "public, max-age=86400";
+            return TypedResults.Ok(await venue.PublicKeyAsync(slug, ct));
+        }).WithSummary("The conference's badge-signing public key (JWK, ES256), for scanners that verify badges offline");
+
+        var protocol = conference.MapGroup("").RequireAuthorization(Roles.Protocol);
+        protocol.MapPost("/check-in", async (string slug, ScanRequest request, HttpContext http, VenueService venue, CancellationToken ct) =>
+            TypedResults.Ok(await venue.CheckInAsync(slug, request, http.User.Actor(), ct)))
+            .WithSummary("Check a member in from a badge's code; a later scan answers when and at which gate the member was checked in");
+        protocol.MapPost("/check-in/batch", async (string slug, ScanBatchRequest request, HttpContext http, VenueService venue, CancellationToken ct) =>
+            TypedResults.Ok(await venue.CheckInBatchAsync(slug, request, http.User.Actor(), ct)))
+            .WithSummary("Scans made offline, with their scan times: answered scan by scan");
+        conference.MapGet("/check-in/summary", async (string slug, VenueService venue, CancellationToken ct) => TypedResults.Ok(await venue.SummaryAsync(slug, ct)))
+            .RequireAuthorization(Roles.Staff)
+            .WithSummary("Participants checked in, by kind of party and by day");
+        protocol.MapGet("/participants.csv", async (string slug, VenueService venue, CancellationToken ct) =>
+        {
+            var (_, rows) = await venue.ParticipantsAsync(slug, ct);
+            return TypedResults.File(ParticipantsRenderer.Csv(rows), "text/csv; charset=utf-8", $"participants-{slug}.csv");
+        }).WithSummary("The list of participants in protocol order (CSV)");
+        protocol.MapGet("/participants", async (string slug, VenueService venue, CancellationToken ct) =>
+        {
+            var (c, rows) = await venue.ParticipantsAsync(slug, ct);
+            return TypedResults.Text(ParticipantsRenderer.Html(c.Details.Title, c.Zone, rows), "text/html; charset=utf-8");
+        }).WithSummary("The list of participants in protocol order, printable (HTML)");
+        return app;
+    }
+
+    private static async Task<Results<ContentHttpResult, FileContentHttpResult, Ok<BadgeView>>> Badge(Guid id, Guid memberId, HttpContext http, VenueService venue, CancellationToken ct)
+    {
+        var badge = await venue.BadgeAsync(id, memberId, http.User.Actor(), ct);
+
+        // The code admits its holder: no cache may keep it.
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.Vary = "Accept";
+        return Preferred(http.Request) switch
+        {
+            Png => TypedResults.File(BadgeRenderer.Png(badge.Code), Png),
+            JsonType => TypedResults.Ok(badge),
+            _ => TypedResults.Text(BadgeRenderer.Svg(badge), "image/svg+xml; charset=utf-8"),
+        };
+    }
+
+    /// <summary>The first of SVG, PNG and JSON the Accept header prefers (by quality, then order); SVG by default.</summary>
+    private static string Preferred(HttpRequest request)
+    {
+        var accepted = request.GetTypedHeaders().Accept
+            .Where(a => (a.Quality ?? 1) > 0)
+            .OrderByDescending(a => a.Quality ?? 1)
+            .Select(a => a.MediaType.Value)
+            .FirstOrDefault(t => t is Svg or Png or JsonType);
+        return accepted ?? Svg;
+    }
+}

@@ -1,0 +1,15 @@
+using Forum.Api.Infrastructure;
+using Forum.EventStore;
+using Forum.EventStore.Projections;
+
+namespace Forum.Api.Venues;
+
+public sealed class VenueFeature : IEventSourcedFeature
+{
+    public void RegisterEvents(EventTypeRegistry registry) => registry
+        .Register<BadgeIssued>("badge-issued")
+        .Register<BadgeReissued>("badge-reissued")
+        .Register<MemberCheckedIn>("member-checked-in");
+
+    public IEnumerable<IProjection> InlineProjections => [new VenueProjection()];
+}

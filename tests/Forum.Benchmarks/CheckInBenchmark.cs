@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Forum.Api.Conferences;
+using Forum.Api.Delegations;
+using Forum.Api.Infrastructure;
+using Forum.Api.Venues;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Forum.Benchmarks;
+
+/// <summary>
+/// Check-in through the real API on Kestrel: a conference of 5,000 participants (250 delegations of 20, every member
+/// accredited, every badge issued, seeded through the application's services), then 16 concurrent scanners each
+/// posting badge codes of members not yet checked in, in bursts. Beside it, the store's single-event append to new
+/// streams with 16 writers, in alternating rounds of the same run. Every answer must be a first check-in of the
+/// member scanned, and the summary must count exactly the members scanned; anything else fails the run.
+/// </summary>
+internal static class CheckInBenchmark
+{
+    public const string Figure = "check in a member (signed badge code), 16 concurrent scanners, 5,000-participant conference";
+    public const string BaselineName = "single-event appends/s, 16 writers";
+    private const int Scanners = 16;
+    private const int Delegations = 250;
+    private const int MembersPerDelegation = 20;
+    private const int Participants = Delegations * MembersPerDelegation;
+    private const int WarmupScans = 500;
+    private const string Actor = "system:bench";
+
+    public static async Task<List<Figure>> RunAsync(BenchContext ctx, string connectionString)
+    {
+        var rounds = ctx.Options.CheckInRounds;
+        var perRound = (Participants - WarmupScans) / rounds;
+        var window = ctx.Options.RegistrationBaselineWindow;
+        BenchContext.Log($"{Figure}: {rounds} bursts of {perRound} first check-ins, alternating with {window.TotalSeconds:N1} s windows of {BaselineName}");
+        var baseline = await AppendBenchmarks.StoreSingleAsync(ctx, Scanners);
+        var schema = await ctx.NewSchemaAsync("checkin");
+        await using var api = new BenchApi(connectionString, schema);
+        api.StartServer();
+
+        var seeding = Stopwatch.StartNew();
+        var (slug, codes) = await SeedAsync(api.Services);
+        BenchContext.Log($"  seeded {Delegations} delegations, {codes.Count:N0} accredited participants and their badges in {seeding.Elapsed.TotalSeconds:N0} s");
+
+        var protocol = StaffTokenHandler.Issue(api.SigningKey, "bench", Roles.Protocol, TimeProvider.System.GetUtcNow(), TimeSpan.FromHours(2));
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Scanners, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+        {
+            BaseAddress = api.BaseAddress,
+            Timeout = TimeSpan.FromMinutes(2),
+        };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", protocol);
+        var path = $"/api/conferences/{slug}/check-in";
+
+        // Unmeasured: JIT, connection pools, plans; checked like the others.
+        var next = 0;
+        await BurstAsync(http, path, codes.GetRange(next, WarmupScans), "warm-up");
+        next += WarmupScans;
+
+        var rates = new List<double>();
+        var baselineRates = new List<double>();
+        var all = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var isBaseline in round % 2 == 0 ? new[] { true, false } : [false, true])
+            {
+                await ctx.CheckpointAsync();
+                if (isBaseline)
+                {
+                    var result = await Harness.RunAsync(Scanners, round == 0 ? ctx.Options.Warmup : ctx.Options.RoundWarmup, window, baseline);
+                    baselineRates.Add(result.PerSecond);
+                    continue;
+                }
+
+                var burst = await BurstAsync(http, path, codes.GetRange(next, perRound), $"round {round + 1}");
+                next += perRound;
+                var sorted = burst.LatenciesMs.Order().ToArray();
+                rates.Add(perRound / burst.Elapsed.TotalSeconds);
+                all.AddRange(sorted);
+                BenchContext.Log($"  round {round + 1}: {perRound} check-ins in {burst.Elapsed.TotalMilliseconds:N0} ms ({rates[^1]:N0}/s); latency p50 {LagBenchmark.Percentile(sorted, 50):N1} ms, p99 {LagBenchmark.Percentile(sorted, 99):N1} ms");
+            }
+        }
+
+        await VerifySummaryAsync(http, slug, next);
+        var c = CultureInfo.InvariantCulture;
+        var pooled = all.Order().ToArray();
+        BenchContext.Log($"  measured per round {string.Join(" ", rates.Select(r => r.ToString("N0", c)))} check-ins/s");
+        BenchContext.Log($"  baseline per round {string.Join(" ", baselineRates.Select(r => r.ToString("N0", c)))} {BaselineName}");
+        BenchContext.Log($"  over all {pooled.Length:N0} measured check-ins: p50 {LagBenchmark.Percentile(pooled, 50):N1} ms, p99 {LagBenchmark.Percentile(pooled, 99):N1} ms; summary counts {next:N0} of {Participants:N0} checked in, as scanned");
+        return [Forum.Benchmarks.Figure.Throughput(Figure, AppendBenchmarks.Median(rates), AppendBenchmarks.Median(baselineRates), "check-ins/s")];
+    }
+
+    /// <summary>A conference of 5,000 participants with their badge codes, in random order, through the application's services.</summary>
+    private static async Task<(string Slug, List<string> Codes)> SeedAsync(IServiceProvider services)
+    {
+        var conferences = services.GetRequiredService<ConferenceService>();
+        var delegations = services.GetRequiredService<DelegationService>();
+        var venue = services.GetRequiredService<VenueService>();
+        var slug = $"bench-checkin-{Guid.NewGuid():N}"[..24];
+        await conferences.ScheduleAsync(new ScheduleConferenceRequest(
+            slug, "Check-in Benchmark Forum", null, new VenueRequest("Conference centre", "Brussels", "BE"), "Europe/Brussels",
+            "2027-10-24", "2027-10-26", ["en", "fr"], Participants, MembersPerDelegation), Actor, CancellationToken.None);
+        await conferences.ChangeAsync(slug, new ConferenceCommand.Publish(), Actor, null, CancellationToken.None);
+        await conferences.ChangeAsync(slug, new ConferenceCommand.OpenRegistration(), Actor, null, CancellationToken.None);
+
+        // Registrations that arrive together are decided in batches: send them all at once.
+        var registered = await Task.WhenAll(Enumerable.Range(1, Delegations).Select(i => delegations.RegisterAsync(slug, new RegisterDelegationRequest(
+            new PartyRequest(i % 2 == 0 ? "Company" : "NonGovernmentalOrganisation", null, $"Party {i}"),
+            new ContactRequest($"Focal Point {i}", $"focal.{i}@example.org"),
+            Enumerable.Range(0, MembersPerDelegation).Select(m => (MemberRequest?)new MemberRequest(
+                $"Member {m} of party {i}", m == 0 ? "Minister" : "Adviser", m == 0 ? "Minister" : "Official", $"m{m}.p{i}@example.org", m == 0, null)).ToList()),
+            null, Actor, CancellationToken.None)));
+        var members = registered.SelectMany(d => d.Members.Select(m => (Delegation: d.Id, Member: m.Id))).ToList();
+
+        // Accreditation decisions of one conference are taken one at a time (its lock); a few in flight keep it busy.
+        await ForEachAsync(members, 4, m => delegations.DecideAccreditationAsync(m.Delegation, m.Member, new AccreditationRequest("approve", null), null, Actor, CancellationToken.None));
+        var codes = new string[members.Count];
+        await ForEachAsync(Enumerable.Range(0, members.Count).ToList(), Scanners, async i =>
+            codes[i] = (await venue.BadgeAsync(members[i].Delegation, members[i].Member, Actor, CancellationToken.None)).Code);
+        return (slug, codes.OrderBy(_ => Random.Shared.Next()).ToList());
+    }
+
+    private static async Task ForEachAsync<T>(IReadOnlyList<T> items, int parallel, Func<T, Task> action)
+    {
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, parallel).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < items.Count)
+            {
+                await action(items[i]);
+            }
+        })));
+    }
+
+    private sealed record BurstResult(TimeSpan Elapsed, double[] LatenciesMs);
+
+    /// <summary>The codes taken in turn by the scanners, each posting one and reading the answer; every answer must be a first check-in.</summary>
+    private static async Task<BurstResult> BurstAsync(HttpClient http, string path, List<string> codes, string label)
+    {
+        var bodies = codes.Select((code, i) => JsonSerializer.SerializeToUtf8Bytes(new { code, scanId = $"bench-{Guid.NewGuid():N}", gate = $"Gate {i % 4}" })).ToArray();
+        var latencies = new double[codes.Count];
+        var failures = new List<string>();
+        var next = -1;
+        var start = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, Scanners).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < codes.Count)
+            {
+                using var content = new ByteArrayContent(bodies[i]);
+                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                var started = Stopwatch.GetTimestamp();
+                using var response = await http.PostAsync(path, content);
+                var text = await response.Content.ReadAsStringAsync();
+                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (response.StatusCode != HttpStatusCode.OK || !text.Contains("\"result\":\"CheckedIn\"", StringComparison.Ordinal))
+                {
+                    lock (failures)
+                    {
+                        failures.Add($"{(int)response.StatusCode} {(text.Length <= 300 ? text : text[..300])}");
+                    }
+                }
+            }
+        })));
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        if (failures.Count > 0)
+        {
+            throw new InvalidOperationException($"check-in {label}: {failures.Count} of {codes.Count} scans were not first check-ins; first: {failures[0]}");
+        }
+
+        return new BurstResult(elapsed, latencies);
+    }
+
+    private static async Task VerifySummaryAsync(HttpClient http, string slug, int scanned)
+    {
+        var text = await http.GetStringAsync($"/api/conferences/{slug}/check-in/summary");
+        using var summary = JsonDocument.Parse(text);
+        var participants = summary.RootElement.GetProperty("participants").GetInt32();
+        var checkedIn = summary.RootElement.GetProperty("checkedIn").GetInt32();
+        if (participants != Participants || checkedIn != scanned)
+        {
+            throw new InvalidOperationException($"check-in summary of {slug}: {checkedIn} checked in of {participants} participants; expected {scanned} of {Participants}");
+        }
+    }
+}
