@@ -111,6 +111,11 @@ internal static class BenchRun
             figures.AddRange(await CheckInBenchmark.RunAsync(ctx, connection.ConnectionString));
         }
 
+        if (options.Runs("speaking"))
+        {
+            figures.AddRange(await SpeakingOrderBenchmark.RunAsync(ctx, connection.ConnectionString));
+        }
+
         var goals = new Dictionary<string, string>
         {
             [AppendBenchmarks.Single16] = "ratio >= 0.8",
@@ -123,6 +128,8 @@ internal static class BenchRun
             [RegistrationBenchmark.Burst] = $"ratio >= 0.1 (baseline: {RegistrationBenchmark.BaselineName})",
             [RegistrationBenchmark.P99] = $"<= {RegistrationBenchmark.GoalMs} ms",
             [CheckInBenchmark.Figure] = $"ratio >= 0.5 (baseline: {CheckInBenchmark.BaselineName})",
+            [SpeakingOrderBenchmark.Compute] = "a figure (baseline: GET the conference's delegations)",
+            [SpeakingOrderBenchmark.Fix] = "a figure (baseline: GET the conference's delegations)",
         };
         await Report.WriteJsonAsync(options.OutPath, figures);
         Console.WriteLine();

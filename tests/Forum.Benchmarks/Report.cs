@@ -33,7 +33,7 @@ internal static class Report
             f.Unit,
             f.Baseline.ToString(f.LowerIsBetter ? "N1" : "N0", c),
             f.Ratio.ToString("0.000", c),
-            f.LowerIsBetter ? "value/goal, lower is better" : "value/baseline, higher is better",
+            f.LowerIsBetter ? "value/baseline (or goal), lower is better" : "value/baseline, higher is better",
             goals.GetValueOrDefault(f.Name, ""),
         }).ToList();
         string[] header = ["Benchmark", "Value", "Unit", "Baseline", "Ratio", "Ratio means", "Goal"];
