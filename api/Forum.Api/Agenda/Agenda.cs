@@ -63,7 +63,7 @@ public abstract record AgendaCommand(Conference Conference)
 
     public sealed record CancelSession(Conference Conference, Guid SessionId, string Reason, long? IfMatch) : AgendaCommand(Conference);
 
-    public sealed record PublishAgenda(Conference Conference, Instant Now) : AgendaCommand(Conference);
+    public sealed record PublishAgenda(Conference Conference, Instant Now, IReadOnlyDictionary<Guid, IReadOnlyList<SpeakerTurn>> TourDeTable) : AgendaCommand(Conference);
 }
 
 public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
@@ -107,7 +107,7 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
             AgendaCommand.ChangeSession c => Change(c, state),
             AgendaCommand.CancelSession c => Cancel(c, state),
             AgendaCommand.PublishAgenda c => state.ChangedSincePublished
-                ? [new AgendaPublished(state.PublishedVersion + 1, c.Now)]
+                ? [new AgendaPublished(state.PublishedVersion + 1, c.Now, c.TourDeTable)]
                 : throw ProblemException.Conflict("agenda_unchanged", $"Nothing changed since version {state.PublishedVersion} was published."),
             _ => throw new ArgumentOutOfRangeException(nameof(command)),
         };

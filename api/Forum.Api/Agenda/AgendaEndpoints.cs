@@ -27,9 +27,14 @@ public static class AgendaEndpoints
             return TypedResults.Created($"/api/conferences/{slug}/sessions/{session.Id}", session);
         }).WithSummary("Schedule a session");
 
-        organiser.MapGet("/sessions/{id:guid}", async (string slug, Guid id, HttpContext http, AgendaService agenda, CancellationToken ct) =>
+        organiser.MapGet("/sessions/{id:guid}", async (string slug, Guid id, HttpContext http, AgendaService agenda, Delegations.DelegationService delegations, CancellationToken ct) =>
         {
             var session = await agenda.GetSessionAsync(slug, id, ct);
+            if (session.Kind == SessionKind.Ministerial)
+            {
+                session = session with { TourDeTable = await delegations.SpeakingOrderAsync(slug, id, ct) };
+            }
+
             ETags.Set(http, session.Revision);
             return TypedResults.Ok(session);
         }).WithSummary("One session as it stands in the working agenda, with its ETag");
@@ -94,14 +99,21 @@ public static class AgendaEndpoints
                 throw ProblemException.NotFound("working agenda for you");
             }
 
-            var (state, conference) = await agenda.WorkingAsync(slug, instant, ct);
-            return TypedResults.Ok(AgendaRenderer.Render(conference, state, AgendaVariant.Full, null, null));
+            return TypedResults.Ok(await agenda.WorkingViewAsync(slug, instant, ct));
         }
 
         var wanted = version ?? (instant is { } at ? await agenda.VersionAtAsync(slug, at, ct) : (await agenda.LatestAsync(slug, ct))?.Version ?? 0);
         if (wanted == 0)
         {
             throw ProblemException.NotFound(instant is null ? "published agenda yet" : "agenda published at that instant");
+        }
+
+        if (variant == AgendaVariant.Full)
+        {
+            // Organisers see the speakers' names, opened at each read (and so never served from a cache after an erasure).
+            var published = await agenda.PublishedViewAsync(slug, wanted, AgendaVariant.Full, ct) ?? throw ProblemException.NotFound($"published version {wanted}");
+            http.Response.Headers.CacheControl = "private, no-store";
+            return TypedResults.Ok(await agenda.WithOpenedToursAsync(published, ct));
         }
 
         return await Rendered(slug, wanted, AgendaProjection.AgendaRendering(variant), "application/json; charset=utf-8", http, agenda, ct);
@@ -118,7 +130,8 @@ public static class AgendaEndpoints
         var variant = http.User.IsOrganiser() ? AgendaVariant.Full : AgendaVariant.Public;
         var before = await agenda.PublishedViewAsync(slug, from!.Value, variant, ct) ?? throw ProblemException.NotFound($"published version {from}");
         var after = await agenda.PublishedViewAsync(slug, to!.Value, variant, ct) ?? throw ProblemException.NotFound($"published version {to}");
-        return TypedResults.Ok(AgendaDiff.Between(before, after));
+        // The changes compare sessions, not who speaks in them.
+        return TypedResults.Ok(AgendaDiff.Between(before.MapSessions(s => s with { TourDeTable = null }), after.MapSessions(s => s with { TourDeTable = null })));
     }
 
     private static async Task<IResult> Export(string slug, string rendering, string contentType, HttpContext http, AgendaService agenda, ConferenceService conferences, CancellationToken ct)

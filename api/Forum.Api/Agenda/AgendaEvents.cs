@@ -25,7 +25,8 @@ public sealed record SessionDetailsChanged(
 
 public sealed record SessionCancelled(Guid SessionId, string Reason);
 
-public sealed record AgendaPublished(int Version, Instant PublishedAt);
+/// <summary>A version published; TourDeTable keeps each ministerial session's speaking order as it stood then.</summary>
+public sealed record AgendaPublished(int Version, Instant PublishedAt, IReadOnlyDictionary<Guid, IReadOnlyList<SpeakerTurn>>? TourDeTable = null);
 
 /// <summary>
 /// The organiser fixed a ministerial session's tour de table by hand. Delegations that later become entitled to

@@ -70,7 +70,7 @@ public sealed class AgendaProjection : IProjection
             {
                 foreach (var variant in new[] { AgendaVariant.Full, AgendaVariant.Public })
                 {
-                    var view = AgendaRenderer.Render(conference, state, variant, published.Version, published.PublishedAt);
+                    var view = AgendaRenderer.Render(conference, state, variant, published.Version, published.PublishedAt, published.TourDeTable);
                     session.Store(RenderingId(slug, published.Version, AgendaRendering(variant)), new RenderedDocument(JsonSerializer.Serialize(view, JsonOptions)));
                     if (variant == AgendaVariant.Public)
                     {
@@ -88,7 +88,9 @@ public sealed class AgendaProjection : IProjection
 public static class AgendaRenderer
 {
     /// <summary>Sessions by day and room, in the conference's zone, with their instants.</summary>
-    public static AgendaView Render(ConferenceScheduled conference, AgendaState state, AgendaVariant variant, int? version, Instant? publishedAt)
+    /// <param name="tours">The tour de table of ministerial sessions, shown to organisers only (the public sees no seat holders).</param>
+    public static AgendaView Render(
+        ConferenceScheduled conference, AgendaState state, AgendaVariant variant, int? version, Instant? publishedAt, IReadOnlyDictionary<Guid, IReadOnlyList<SpeakerTurn>>? tours = null)
     {
         var zone = DateTimeZoneProviders.Tzdb[conference.TimeZone];
         var rooms = state.Rooms.ToDictionary(r => r.Id);
@@ -97,6 +99,7 @@ public static class AgendaRenderer
             .Where(s => variant == AgendaVariant.Full || s.Plan.IsPublic || s.Plan.Listed)
             .Select(s => View(s, rooms[s.Plan.RoomId].Name, zone))
             .Select(v => variant == AgendaVariant.Full || v.IsPublic ? v : v with { Description = null, SpeakingOrder = [] })
+            .Select(v => variant == AgendaVariant.Full && tours is not null && tours.TryGetValue(v.Id, out var tour) ? v with { TourDeTable = tour } : v)
             .ToList();
         var days = new List<AgendaDay>();
         for (var day = conference.FirstDay; day <= conference.LastDay; day = day.PlusDays(1))

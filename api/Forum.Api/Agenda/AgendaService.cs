@@ -42,12 +42,14 @@ public sealed class AgendaService
     private readonly ConcurrentDictionary<string, (bool Visible, PublishedVersion? Latest, long Until)> heads = new(StringComparer.Ordinal);
     private readonly EventStreamWriter writer;
     private readonly ConferenceService conferences;
+    private readonly Delegations.DelegationService delegations;
     private readonly TimeProvider time;
 
-    public AgendaService(EventStreamWriter writer, ConferenceService conferences, TimeProvider time)
+    public AgendaService(EventStreamWriter writer, ConferenceService conferences, Delegations.DelegationService delegations, TimeProvider time)
     {
         this.writer = writer;
         this.conferences = conferences;
+        this.delegations = delegations;
         this.time = time;
 
         // A write in this process is seen at once by its next read; other processes' writes within a second.
@@ -106,7 +108,10 @@ public sealed class AgendaService
     public async Task<PublishedVersion> PublishAsync(string slug, string actor, CancellationToken ct)
     {
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());
-        var (state, _) = await HandleAsync(slug, c => new AgendaCommand.PublishAgenda(c, now), actor, null, ct);
+        // The tour de table of each ministerial session is published as it stands now.
+        var (working, _) = await WorkingAsync(slug, null, ct);
+        var tours = await delegations.TourDeTableAsync(slug, working, ct);
+        var (state, _) = await HandleAsync(slug, c => new AgendaCommand.PublishAgenda(c, now, tours), actor, null, ct);
         return new PublishedVersion(state.PublishedVersion, state.PublishedAt!.Value);
     }
 
@@ -164,6 +169,26 @@ public sealed class AgendaService
 
         published[key] = bytes;
         return bytes;
+    }
+
+    /// <summary>The agenda with each tour de table's speakers opened (names and functions, or erased): for organisers.</summary>
+    public async Task<AgendaView> WithOpenedToursAsync(AgendaView view, CancellationToken ct)
+    {
+        var opened = new Dictionary<Guid, IReadOnlyList<SpeakerTurn>>();
+        foreach (var session in view.AllSessions.Where(s => s.TourDeTable is { Count: > 0 }))
+        {
+            opened[session.Id] = await delegations.OpenAsync(session.TourDeTable!, ct);
+        }
+
+        return opened.Count == 0 ? view : view.MapSessions(s => opened.TryGetValue(s.Id, out var tour) ? s with { TourDeTable = tour } : s);
+    }
+
+    /// <summary>The working agenda as organisers see it, with the tours de table as they stand now.</summary>
+    public async Task<AgendaView> WorkingViewAsync(string slug, Instant? asOf, CancellationToken ct)
+    {
+        var (state, conference) = await WorkingAsync(slug, asOf, ct);
+        var tours = asOf is null ? await delegations.TourDeTableAsync(slug, state, ct) : null;
+        return await WithOpenedToursAsync(AgendaRenderer.Render(conference, state, AgendaVariant.Full, null, null, tours), ct);
     }
 
     public async Task<AgendaView?> PublishedViewAsync(string slug, int version, AgendaVariant variant, CancellationToken ct)

@@ -34,6 +34,9 @@ public sealed record AgendaView(
     IReadOnlyList<AgendaDay> Days)
 {
     public IEnumerable<SessionView> AllSessions => Days.SelectMany(d => d.Rooms).SelectMany(r => r.Sessions);
+
+    public AgendaView MapSessions(Func<SessionView, SessionView> map) =>
+        this with { Days = Days.Select(d => d with { Rooms = d.Rooms.Select(r => r with { Sessions = r.Sessions.Select(map).ToList() }).ToList() }).ToList() };
 }
 
 public sealed record RoomView(Guid Id, string Name, int Capacity, IReadOnlyList<string> Interpretation);
@@ -67,4 +70,22 @@ public sealed record SessionView(
     string? CancellationReason,
     long Revision,
     IReadOnlyList<Guid> SpeakingOrder,
-    bool Listed);
+    bool Listed,
+    IReadOnlyList<SpeakerTurn>? TourDeTable = null);
+
+/// <summary>
+/// One turn of a ministerial session's tour de table: the party and who speaks for it. In a published rendering the
+/// speaker's name and function are kept sealed with the member's own key (Person) and opened for organisers when
+/// read, so that erasing the member reaches published versions too.
+/// </summary>
+public sealed record SpeakerTurn(
+    int Turn,
+    Guid DelegationId,
+    Delegations.Party Party,
+    Guid MemberId,
+    Delegations.Rank Rank,
+    bool IsHead,
+    Infrastructure.Sealed? Person = null,
+    string? Name = null,
+    string? Function = null,
+    bool Erased = false);

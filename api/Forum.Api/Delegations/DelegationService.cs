@@ -538,30 +538,51 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
     /// The tour de table of a ministerial session as protocol orders it: delegations holding a seat that asked for the
     /// floor, heads of ministerial rank first, then by rank, then in the order they asked.
     /// </summary>
-    public async Task<IReadOnlyList<SpeakerView>> SpeakingOrderAsync(string slug, Guid sessionId, CancellationToken ct)
+    public async Task<IReadOnlyList<SpeakerTurn>> SpeakingOrderAsync(string slug, Guid sessionId, CancellationToken ct)
     {
         var agenda = await store.Documents.LoadAsync<AgendaState>(AgendaProjection.ProjectionName, AgendaProjection.StateId(slug), ct);
-        if (agenda is null || !agenda.Sessions.ContainsKey(sessionId))
+        if (agenda is null || !agenda.Sessions.TryGetValue(sessionId, out var session))
         {
             throw ProblemException.NotFound("such session");
         }
 
         await PlacesAsync(slug, ct);
         var (documents, _) = await DocumentsAsync(slug, ct);
-        var order = SpeakingOrder.InForce(documents.Select(d => d.State), sessionId, agenda.Sessions[sessionId].SpeakingOrder ?? []);
-        var opened = await vault.OpenAsync(order.Select(o => o.Speaker.Person), ct);
-        return order.Select((o, i) =>
-        {
-            var person = opened.Open<PersonalDetails>(o.Speaker.Person);
-            return new SpeakerView(i + 1, o.Delegation.Id, o.Delegation.Party, o.Speaker.Id, person?.Name, person?.Function, o.Speaker.Rank, o.Speaker.IsHead, person is null);
-        }).ToList();
+        return await OpenAsync(Turns(documents.Select(d => d.State).ToList(), session), ct);
     }
+
+    /// <summary>The tour de table of every scheduled ministerial session, speakers' names and functions still sealed (for publication).</summary>
+    public async Task<IReadOnlyDictionary<Guid, IReadOnlyList<SpeakerTurn>>> TourDeTableAsync(string slug, AgendaState agenda, CancellationToken ct)
+    {
+        var ministerial = agenda.Sessions.Values.Where(s => s.Plan.Kind == SessionKind.Ministerial && s.Status == SessionStatus.Scheduled).ToList();
+        if (ministerial.Count == 0)
+        {
+            return new Dictionary<Guid, IReadOnlyList<SpeakerTurn>>();
+        }
+
+        var states = (await DocumentsAsync(slug, ct)).Documents.Select(d => d.State).ToList();
+        return ministerial.ToDictionary(s => s.Id, s => (IReadOnlyList<SpeakerTurn>)Turns(states, s));
+    }
+
+    /// <summary>Turns with the speakers' names and functions opened (or marked erased), their sealed form dropped.</summary>
+    public async Task<IReadOnlyList<SpeakerTurn>> OpenAsync(IReadOnlyList<SpeakerTurn> turns, CancellationToken ct)
+    {
+        var opened = await vault.OpenAsync(turns.Select(t => t.Person), ct);
+        return turns.Select(t => opened.Open<PersonalDetails>(t.Person) is { } person
+            ? t with { Person = null, Name = person.Name, Function = person.Function }
+            : t with { Person = null, Erased = true }).ToList();
+    }
+
+    private static List<SpeakerTurn> Turns(IReadOnlyList<Delegation> delegations, Session session) =>
+        SpeakingOrder.InForce(delegations, session.Id, session.SpeakingOrder ?? [])
+            .Select((o, i) => new SpeakerTurn(i + 1, o.Delegation.Id, o.Delegation.Party, o.Speaker.Id, o.Speaker.Rank, o.Speaker.IsHead, o.Speaker.Person))
+            .ToList();
 
     /// <summary>
     /// Fixes a ministerial session's tour de table by hand (If-Match: the session's ETag), under the conference's and
     /// the agenda's locks, so that the seats and floor requests it is checked against cannot change meanwhile.
     /// </summary>
-    public async Task<IReadOnlyList<SpeakerView>> FixSpeakingOrderAsync(string slug, Guid sessionId, SpeakingOrderRequest request, long? ifMatch, string actor, CancellationToken ct)
+    public async Task<IReadOnlyList<SpeakerTurn>> FixSpeakingOrderAsync(string slug, Guid sessionId, SpeakingOrderRequest request, long? ifMatch, string actor, CancellationToken ct)
     {
         new Validator().Require(request.DelegationIds is { Count: > 0 }, "delegationIds", "List the delegations in the order they are to speak.").ThrowIfInvalid();
         using (await gates.EnterAsync(slug, ct))

@@ -60,8 +60,6 @@ public sealed record DelegationHistoryEntry(string Type, DateTimeOffset Time, st
 
 public sealed record TokenView(string AccessToken);
 
-/// <summary>One turn in a tour de table: the party and who speaks for it.</summary>
-public sealed record SpeakerView(int Turn, Guid DelegationId, Party Party, Guid MemberId, string? Name, string? Function, Rank Rank, bool IsHead, bool Erased);
 
 public static class DelegationRenderer
 {

@@ -221,4 +221,42 @@ public sealed class SeatTests(ApiFixture api)
         await (await DelegationKit.SendJsonAsync(kit.FocalPointClient(minister), HttpMethod.Delete, DelegationKit.DelegationUrl(minister.Id, $"/seats/{ministerial}/{minister.MemberId(0)}"))).OkJsonAsync();
         Assert.Equal(["NL", "FR", "IT"], await OrderAsync());
     }
+    [Fact]
+    public async Task The_tour_de_table_is_published_for_organisers_only_and_erasure_reaches_published_versions()
+    {
+        var kit = await DelegationKit.CreateAsync(api);
+        var ministerial = await SessionAsync(kit, "Ministerial", isPublic: false, roomCapacity: 100);
+        var belgium = await AccreditedAsync(kit, DelegationKit.State("BE"));
+        var netherlands = await AccreditedAsync(kit, DelegationKit.State("NL"));
+        await (await SeatsAsync(kit, belgium, ministerial, [belgium.MemberId(0)], requestsFloor: true)).OkJsonAsync();
+        await (await SeatsAsync(kit, netherlands, ministerial, [netherlands.MemberId(0)], requestsFloor: true)).OkJsonAsync();
+        await (await kit.Organiser.PostJsonAsync(kit.Url("/agenda/publish"), null)).OkJsonAsync();
+
+        static JsonElement Ministerial(JsonElement agenda) =>
+            agenda.GetProperty("days").EnumerateArray().SelectMany(d => d.GetProperty("rooms").EnumerateArray()).SelectMany(r => r.GetProperty("sessions").EnumerateArray())
+                .Single(s => s.GetProperty("kind").GetString() == "Ministerial");
+
+        var published = Ministerial(await (await kit.Organiser.GetAsync(kit.Url("/agenda"))).OkJsonAsync()).GetProperty("tourDeTable").EnumerateArray().ToList();
+        Assert.Equal(["Belgium", "Netherlands"], published.Select(t => t.GetProperty("party").GetProperty("name").GetString()));
+        Assert.Equal("Member 1 of BE", published[0].GetProperty("name").GetString());
+        Assert.Equal("Minister of Justice", published[0].GetProperty("function").GetString());
+        Assert.Equal("Minister", published[0].GetProperty("rank").GetString());
+        Assert.False(published[0].TryGetProperty("person", out _));
+
+        var anonymous = await (await kit.Anonymous.GetAsync(kit.Url("/agenda"))).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("tourDeTable", anonymous, StringComparison.Ordinal);
+        Assert.DoesNotContain("Member 1 of BE", anonymous, StringComparison.Ordinal);
+        var live = await (await kit.Organiser.GetAsync(kit.Url($"/sessions/{ministerial}"))).OkJsonAsync();
+        Assert.Equal(2, live.GetProperty("tourDeTable").GetArrayLength());
+
+        // Erasing Belgium's head reaches the version already published.
+        await (await DelegationKit.SendJsonAsync(kit.Protocol, HttpMethod.Delete, DelegationKit.DelegationUrl(belgium.Id, $"/members/{belgium.MemberId(0)}/personal-data"))).OkJsonAsync();
+        var response = await kit.Organiser.GetAsync(kit.Url("/agenda?version=1"));
+        var afterErasure = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("Member 1 of BE", afterErasure, StringComparison.Ordinal);
+        var first = Ministerial(JsonDocument.Parse(afterErasure).RootElement).GetProperty("tourDeTable")[0];
+        Assert.True(first.GetProperty("erased").GetBoolean());
+        Assert.Equal("Belgium", first.GetProperty("party").GetProperty("name").GetString());
+        Assert.True(response.Headers.CacheControl is { NoStore: true, Private: true });
+    }
 }
