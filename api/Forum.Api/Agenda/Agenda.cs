@@ -266,6 +266,8 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
         }),
         SessionCancelled c => Revise(state, c.SessionId, s => s with { Status = SessionStatus.Cancelled, CancellationReason = c.Reason }),
         SpeakingOrderFixed f => Revise(state, f.SessionId, s => s with { SpeakingOrder = f.DelegationIds }),
+        SpeakingOrderJoined j => Revise(state, j.SessionId, s => s with { SpeakingOrder = [.. (s.SpeakingOrder ?? []).Where(d => d != j.DelegationId), j.DelegationId] }),
+        SpeakingOrderLeft l => Revise(state, l.SessionId, s => s with { SpeakingOrder = (s.SpeakingOrder ?? []).Where(d => d != l.DelegationId).ToList() }),
         AgendaPublished p => state with { PublishedVersion = p.Version, PublishedAt = p.PublishedAt, ChangedSincePublished = false },
         _ => state,
     };

@@ -33,3 +33,9 @@ public sealed record AgendaPublished(int Version, Instant PublishedAt, IReadOnly
 /// speak follow it in the order they asked for the floor; those that lose their seat drop out (see SpeakingOrder).
 /// </summary>
 public sealed record SpeakingOrderFixed(Guid SessionId, IReadOnlyList<Guid> DelegationIds);
+
+/// <summary>A delegation asked for the floor after the order was fixed: it joins at the end.</summary>
+public sealed record SpeakingOrderJoined(Guid SessionId, Guid DelegationId);
+
+/// <summary>A delegation no longer asks for the floor (it holds no seat any more): it leaves the fixed order.</summary>
+public sealed record SpeakingOrderLeft(Guid SessionId, Guid DelegationId);

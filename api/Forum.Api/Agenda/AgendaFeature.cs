@@ -16,7 +16,9 @@ public sealed class AgendaFeature : IEventSourcedFeature, IConferenceStreams
         .Register<SessionDetailsChanged>("session-details-changed")
         .Register<SessionCancelled>("session-cancelled")
         .Register<AgendaPublished>("agenda-published")
-        .Register<SpeakingOrderFixed>("speaking-order-fixed");
+        .Register<SpeakingOrderFixed>("speaking-order-fixed")
+        .Register<SpeakingOrderJoined>("speaking-order-joined")
+        .Register<SpeakingOrderLeft>("speaking-order-left");
 
     public IEnumerable<IProjection> InlineProjections => [new AgendaProjection()];
 

@@ -363,7 +363,8 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         var slug = (await store.Documents.LoadAsync<DelegationLocation>(DelegationProjection.ProjectionName, DelegationLocation.DocumentId(id), ct))?.ConferenceSlug
             ?? throw ProblemException.NotFound("such delegation");
         using (await gates.EnterAsync(slug, ct))
-        await using (var tx = await store.BeginAsync(seatSession is null ? [Conference.StreamId(slug)] : [Conference.StreamId(slug), AgendaState.StreamId(slug)], ct))
+        // The agenda's lock too: seats read its sessions, and a fixed speaking order records who joins and leaves it.
+        await using (var tx = await store.BeginAsync([Conference.StreamId(slug), AgendaState.StreamId(slug)], ct))
         {
             var (places, _) = await PlacesAsync(tx, slug, [], ct);
             var (state, version) = await tx.AggregateAsync(Delegation.StreamId(id), DelegationDecider.Instance.Initial, DelegationDecider.Instance.Evolve, ct);
@@ -381,9 +382,10 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
 
             SeatSession? session = null;
             SessionSeats? seats = null;
+            AgendaState? agenda = null;
             if (seatSession is { } sessionId)
             {
-                var agenda = await tx.LoadAsync<AgendaState>(AgendaProjection.ProjectionName, AgendaProjection.StateId(slug), ct) ?? AgendaState.Empty;
+                agenda = await tx.LoadAsync<AgendaState>(AgendaProjection.ProjectionName, AgendaProjection.StateId(slug), ct) ?? AgendaState.Empty;
                 session = SeatSession.Of(agenda, sessionId) ?? throw ProblemException.NotFound("such session");
                 seats = await tx.LoadAsync<SessionSeats>(DelegationProjection.ProjectionName, SessionSeats.DocumentId(slug, sessionId), ct) ?? SessionSeats.Empty(sessionId);
             }
@@ -403,6 +405,17 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
                         metadata with { Actor = WaitingListActor, Reason = g.First().Reason }))
                     .Prepend(new StreamAppend(Delegation.StreamId(id), DelegationDecider.Instance.StreamType, ExpectedVersion.Exactly(version), own))
                     .ToList();
+                var floor = events.OfType<FloorRequested>().Select(f => (f.SessionId, Joined: true)).Concat(events.OfType<FloorWithdrawn>().Select(f => (f.SessionId, Joined: false))).ToList();
+                if (floor.Count > 0)
+                {
+                    agenda ??= await tx.LoadAsync<AgendaState>(AgendaProjection.ProjectionName, AgendaProjection.StateId(slug), ct) ?? AgendaState.Empty;
+                    var order = SpeakingOrder.Changes(agenda, id, floor);
+                    if (order.Count > 0)
+                    {
+                        // The agenda's lock is held: nobody else appends to its stream meanwhile.
+                        appends.Add(new StreamAppend(AgendaState.StreamId(slug), AgendaDecider.Instance.StreamType, ExpectedVersion.Any, order));
+                    }
+                }
                 await tx.AppendAsync(appends, metadata, ct);
                 await vault.SaveKeysAsync(tx.Connection, tx.Transaction, newKeys, ct);
                 var erased = events.OfType<MemberPersonalDataErased>().Select(e => state.Find(e.MemberId)?.Person?.Subject).OfType<Guid>().ToList();

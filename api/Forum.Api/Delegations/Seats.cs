@@ -234,6 +234,12 @@ public static class SpeakingOrder
             .ToList();
     }
 
+    /// <summary>Once a session's order is fixed, a delegation asking for the floor joins it and one that stops leaves it.</summary>
+    public static List<object> Changes(AgendaState agenda, Guid delegationId, IEnumerable<(Guid SessionId, bool Joined)> floor) =>
+        floor.Where(f => agenda.Sessions.TryGetValue(f.SessionId, out var s) && s.SpeakingOrder is { Count: > 0 })
+            .Select(f => f.Joined ? (object)new SpeakingOrderJoined(f.SessionId, delegationId) : new SpeakingOrderLeft(f.SessionId, delegationId))
+            .ToList();
+
     /// <summary>Fixes the order by hand: exactly the delegations entitled to speak (a seat, and the floor asked for), each once.</summary>
     public static SpeakingOrderFixed Fix(SeatSession session, IReadOnlyList<Guid> order, IReadOnlyList<(Delegation Delegation, Member Speaker, long Asked)> entitled)
     {

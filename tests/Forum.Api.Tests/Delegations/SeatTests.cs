@@ -220,6 +220,12 @@ public sealed class SeatTests(ApiFixture api)
         Assert.Equal(["NL", "BE", "FR", "IT"], await OrderAsync());
         await (await DelegationKit.SendJsonAsync(kit.FocalPointClient(minister), HttpMethod.Delete, DelegationKit.DelegationUrl(minister.Id, $"/seats/{ministerial}/{minister.MemberId(0)}"))).OkJsonAsync();
         Assert.Equal(["NL", "FR", "IT"], await OrderAsync());
+
+        // Each is an event of the session, and its view shows the order as it now stands.
+        var history = (await (await kit.Organiser.GetAsync(kit.Url("/history"))).OkJsonAsync()).EnumerateArray().Select(h => h.GetProperty("type").GetString()).ToList();
+        Assert.Equal(["speaking-order-fixed", "speaking-order-joined", "speaking-order-left"], history.Where(t => t!.StartsWith("speaking-order", StringComparison.Ordinal)));
+        var after = await (await kit.Organiser.GetAsync(kit.Url($"/sessions/{ministerial}"))).OkJsonAsync();
+        Assert.Equal([deputy.Id, headOfState.Id, silent.Id], after.GetProperty("speakingOrder").EnumerateArray().Select(d => d.GetGuid()));
     }
     [Fact]
     public async Task The_tour_de_table_is_published_for_organisers_only_and_erasure_reaches_published_versions()
