@@ -188,7 +188,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
 
                     if (p.IdempotencyKey is { } same && firsts.TryGetValue(same, out var first))
                     {
-                        IdempotencyKeys.Check(new IdempotentAnswer(first.RequestHash!, StatusCodes.Status201Created, ""), p.RequestHash!);
+                        IdempotencyKeys.RequireSameRequest(first.RequestHash!, p.RequestHash!);
                         retries.Add((p, first));
                         continue;
                     }

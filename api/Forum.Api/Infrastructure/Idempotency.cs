@@ -93,10 +93,20 @@ public sealed class IdempotencyKeys(NpgsqlDataSource dataSource, EventStore.Even
     }
 
     /// <summary>The answer, if it answered this very request; the same key with another request is refused.</summary>
-    public static IdempotentAnswer Check(IdempotentAnswer answer, byte[] requestHash) =>
-        CryptographicOperations.FixedTimeEquals(answer.RequestHash, requestHash)
-            ? answer
-            : throw ProblemException.Unprocessable("idempotency_key_reused", "This Idempotency-Key was used for another request; use a new key for a new request.");
+    public static IdempotentAnswer Check(IdempotentAnswer answer, byte[] requestHash)
+    {
+        RequireSameRequest(answer.RequestHash, requestHash);
+        return answer;
+    }
+
+    /// <summary>Two requests under one key must be the same request.</summary>
+    public static void RequireSameRequest(byte[] first, byte[] retry)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(first, retry))
+        {
+            throw ProblemException.Unprocessable("idempotency_key_reused", "This Idempotency-Key was used for another request; use a new key for a new request.");
+        }
+    }
 
     private static async Task<Dictionary<string, IdempotentAnswer>> ReadAsync(NpgsqlCommand cmd, CancellationToken ct)
     {
