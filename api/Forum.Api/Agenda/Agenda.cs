@@ -173,12 +173,7 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
             throw ProblemException.NotFound("such session");
         }
 
-        if (ifMatch is { } expected && expected != session.Revision)
-        {
-            throw new ProblemException(StatusCodes.Status412PreconditionFailed, "precondition_failed", "Precondition failed",
-                $"If-Match names revision {expected}, but the session is at revision {session.Revision}; nothing was changed.",
-                new Dictionary<string, object?> { ["currentVersion"] = session.Revision });
-        }
+        ETags.RequireMatch(ifMatch, session.Revision, "the session");
 
         if (session.Status == SessionStatus.Cancelled)
         {

@@ -360,8 +360,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
     private async Task<DelegationView> ChangeAsync(
         Guid id, Func<Decision, DelegationCommand> command, long? ifMatch, string actor, string? reason, IReadOnlyCollection<SubjectKey> newKeys, Guid? seatSession, CancellationToken ct)
     {
-        var slug = (await store.Documents.LoadAsync<DelegationLocation>(DelegationProjection.ProjectionName, DelegationLocation.DocumentId(id), ct))?.ConferenceSlug
-            ?? throw ProblemException.NotFound("such delegation");
+        var slug = await ConferenceOfAsync(id, ct) ?? throw ProblemException.NotFound("such delegation");
         using (await gates.EnterAsync(slug, ct))
         // The agenda's lock too: seats read its sessions, and a fixed speaking order records who joins and leaves it.
         await using (var tx = await store.BeginAsync([Conference.StreamId(slug), AgendaState.StreamId(slug)], ct))
@@ -373,12 +372,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
                 throw ProblemException.NotFound("such delegation");
             }
 
-            if (ifMatch is { } expected && expected != version)
-            {
-                throw new ProblemException(StatusCodes.Status412PreconditionFailed, "precondition_failed", "Precondition failed",
-                    $"If-Match names version {expected}, but the delegation is at version {version}; nothing was changed.",
-                    new Dictionary<string, object?> { ["currentVersion"] = version });
-            }
+            ETags.RequireMatch(ifMatch, version, "the delegation");
 
             SeatSession? session = null;
             SessionSeats? seats = null;
@@ -604,13 +598,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
             await PlacesAsync(tx, slug, [], ct);
             var agenda = await tx.LoadAsync<AgendaState>(AgendaProjection.ProjectionName, AgendaProjection.StateId(slug), ct) ?? AgendaState.Empty;
             var session = SeatSession.Of(agenda, sessionId) ?? throw ProblemException.NotFound("such session");
-            var revision = agenda.Sessions[sessionId].Revision;
-            if (ifMatch is { } expected && expected != revision)
-            {
-                throw new ProblemException(StatusCodes.Status412PreconditionFailed, "precondition_failed", "Precondition failed",
-                    $"If-Match names revision {expected}, but the session is at revision {revision}; nothing was changed.",
-                    new Dictionary<string, object?> { ["currentVersion"] = revision });
-            }
+            ETags.RequireMatch(ifMatch, agenda.Sessions[sessionId].Revision, "the session");
 
             var delegations = await tx.ListAsync<DelegationDocument>(DelegationProjection.ProjectionName, DelegationDocument.Prefix(slug), int.MaxValue, ct);
             var entitled = SpeakingOrder.Compute(delegations.Select(d => d.State), sessionId);

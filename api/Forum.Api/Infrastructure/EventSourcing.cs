@@ -94,12 +94,7 @@ public sealed class EventStreamWriter(EventStore.EventStore store)
         IDecider<TState, TCommand> decider, string streamId, TCommand command, string actor, long? ifMatch, string? reason = null, CancellationToken ct = default)
     {
         var (state, version) = await LoadAsync(decider, streamId, ct);
-        if (ifMatch is { } expected && expected != version)
-        {
-            throw new ProblemException(StatusCodes.Status412PreconditionFailed, "precondition_failed", "Precondition failed",
-                $"If-Match names version {expected}, but the resource is at version {version}; nothing was changed.",
-                new Dictionary<string, object?> { ["currentVersion"] = version });
-        }
+        ETags.RequireMatch(ifMatch, version, "the resource");
 
         var events = decider.Decide(command, state);
         if (events.Count == 0)
@@ -157,4 +152,15 @@ public static class ETags
     }
 
     public static void Set(HttpContext context, long version) => context.Response.Headers.ETag = Format(version);
+
+    /// <summary>A stale If-Match is a 412 and nothing is written; no If-Match means no condition.</summary>
+    public static void RequireMatch(long? ifMatch, long current, string what)
+    {
+        if (ifMatch is { } expected && expected != current)
+        {
+            throw new ProblemException(StatusCodes.Status412PreconditionFailed, "precondition_failed", "Precondition failed",
+                $"If-Match names version {expected}, but {what} is at version {current}; nothing was changed.",
+                new Dictionary<string, object?> { ["currentVersion"] = current });
+        }
+    }
 }

@@ -58,44 +58,15 @@ public sealed class DocumentSession : IAsyncDisposable
     public async Task<IReadOnlyDictionary<string, T>> LoadManyAsync<T>(IEnumerable<string> ids, CancellationToken ct = default)
         where T : class
     {
+        var wanted = ids.Distinct(StringComparer.Ordinal).ToList();
+        await PrefetchAsync(wanted.Select(id => (id, typeof(T))).ToList(), ct);
         var result = new Dictionary<string, T>(StringComparer.Ordinal);
-        var missing = new List<string>();
-        foreach (var id in ids.Distinct(StringComparer.Ordinal))
+        foreach (var id in wanted)
         {
-            if (pending.TryGetValue(id, out var p) || loaded.TryGetValue(id, out p))
+            if ((pending.TryGetValue(id, out var doc) || loaded.TryGetValue(id, out doc)) && doc is T found)
             {
-                if (p is T doc)
-                {
-                    result[id] = doc;
-                }
+                result[id] = found;
             }
-            else
-            {
-                missing.Add(id);
-            }
-        }
-
-        if (missing.Count == 0)
-        {
-            return result;
-        }
-
-        await using var cmd = new NpgsqlCommand($"SELECT id, data::text FROM {s}.projection_documents WHERE projection = $1 AND generation = $2 AND id = ANY($3)", connection, transaction);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Projection });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Generation });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = missing.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                var doc = JsonSerializer.Deserialize<T>(reader.GetString(1), json)!;
-                result[reader.GetString(0)] = doc;
-            }
-        }
-
-        foreach (var id in missing)
-        {
-            loaded[id] = result.GetValueOrDefault(id);
         }
 
         return result;
