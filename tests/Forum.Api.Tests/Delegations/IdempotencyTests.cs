@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Forum.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Forum.Api.Tests.Delegations;
 
@@ -106,5 +107,43 @@ public sealed class IdempotencyTests(ApiFixture api)
         Assert.Equal(expected.Id, actual.Id);
         Assert.Equal(expected.Response.Headers.Location, actual.Response.Headers.Location);
         Assert.True(JsonElement.DeepEquals(expected.Body, actual.Body), $"The answers differ:\n{expected.Body}\n{actual.Body}");
+    }
+    [Fact]
+    public async Task A_key_is_kept_at_least_a_day_and_forgotten_after_two()
+    {
+        var kit = await DelegationKit.CreateAsync(api);
+        var key = NewKey();
+        var first = await kit.RegisterAsync(DelegationKit.State("BE"), key);
+        var keys = api.Services.GetRequiredService<Forum.Api.Infrastructure.IdempotencyKeys>();
+
+        await AgeAsync(key, TimeSpan.FromHours(25));
+        await keys.DeleteExpiredAsync(CancellationToken.None);
+        AssertSameAnswer(first, await kit.RegisterAsync(DelegationKit.State("BE"), key));
+
+        await AgeAsync(key, TimeSpan.FromHours(49));
+        Assert.True(await keys.DeleteExpiredAsync(CancellationToken.None) >= 1);
+
+        // Forgotten: the same request is a new attempt, which the party's existing delegation refuses.
+        await (await kit.RegisterRawAsync(DelegationKit.State("BE"), key)).ProblemAsync(409, "party_already_registered");
+    }
+
+    [Theory]
+    [InlineData("\"\"")]
+    [InlineData("k\u00e9y")]
+    public async Task A_malformed_key_is_refused_and_nothing_is_created(string header)
+    {
+        var kit = await DelegationKit.CreateAsync(api);
+        await (await kit.RegisterRawAsync(DelegationKit.State("BE"), header)).ProblemAsync(400, "invalid_idempotency_key");
+        await (await kit.RegisterRawAsync(DelegationKit.State("BE"), new string('k', 256))).ProblemAsync(400, "invalid_idempotency_key");
+        Assert.Empty((await kit.DelegationsAsync()).EnumerateArray());
+    }
+
+    private async Task AgeAsync(string key, TimeSpan age)
+    {
+        var store = api.Services.GetRequiredService<Forum.EventStore.EventStore>();
+        await using var cmd = store.DataSource.CreateCommand($"UPDATE \"{store.SchemaName}\".idempotency_keys SET created_at = now() - $2 WHERE key = $1");
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = key });
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = age });
+        Assert.Equal(1, await cmd.ExecuteNonQueryAsync());
     }
 }
