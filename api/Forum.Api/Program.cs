@@ -1,5 +1,6 @@
 using Forum.Api.Agenda;
 using Forum.Api.Conferences;
+using Forum.Api.Declarations;
 using Forum.Api.Delegations;
 using Forum.Api.Demo;
 using Forum.Api.Infrastructure;
@@ -35,6 +36,7 @@ app.MapConferenceEndpoints();
 app.MapAgendaEndpoints();
 app.MapDelegationEndpoints();
 app.MapVenueEndpoints();
+app.MapDeclarationEndpoints();
 
 await app.RunAsync();
 

@@ -28,7 +28,16 @@ public sealed record ConferenceSummary(
 
 public sealed record SeriesEdition(string Slug, string Title, LocalDate FirstDay, LocalDate LastDay, ConferenceStatus Status, bool WasPublished);
 
-public sealed record SeriesView(string Slug, string Name, string Description, long Version, IReadOnlyList<SeriesEdition> Editions);
+public sealed record SeriesView(string Slug, string Name, string Description, long Version, IReadOnlyList<SeriesEdition> Editions, IReadOnlyList<SeriesDeclaration>? Declarations = null);
+
+/// <summary>A declaration adopted (or, for organisers, drafted) at one of a series' editions, followed at the next ones.</summary>
+public sealed record SeriesDeclaration(Guid Id, string Title, string ConferenceSlug, string Status, Instant? AdoptedAt, int Signatories);
+
+/// <summary>The declarations of a series' editions (kept by the declarations feature), for the series' page.</summary>
+public interface ISeriesDeclarations
+{
+    Task<IReadOnlyList<SeriesDeclaration>> OfEditionsAsync(IReadOnlyList<string> conferenceSlugs, bool organiser, CancellationToken ct);
+}
 
 /// <summary>Conferences and series as read models, kept inline so that a write is readable at once.</summary>
 public sealed class ConferenceCatalogue : IProjection

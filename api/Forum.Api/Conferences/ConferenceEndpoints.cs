@@ -38,7 +38,8 @@ public static class ConferenceEndpoints
         return TypedResults.Created($"/api/series/{created.Slug}", created);
     }
 
-    private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> GetSeries(string slug, ClaimsPrincipal user, ConferenceService service, CancellationToken ct)
+    private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> GetSeries(
+        string slug, ClaimsPrincipal user, ConferenceService service, ISeriesDeclarations declarations, CancellationToken ct)
     {
         var found = await service.GetSeriesAsync(slug, ct);
         if (found is null)
@@ -46,7 +47,9 @@ public static class ConferenceEndpoints
             return ProblemResults.NotFound($"series '{slug}'");
         }
 
-        return TypedResults.Ok(user.IsOrganiser() ? found : found with { Editions = found.Editions.Where(e => e.WasPublished).ToList() });
+        var organiser = user.IsOrganiser();
+        var editions = organiser ? found.Editions : found.Editions.Where(e => e.WasPublished).ToList();
+        return TypedResults.Ok(found with { Editions = editions, Declarations = await declarations.OfEditionsAsync(editions.Select(e => e.Slug).ToList(), organiser, ct) });
     }
 
     private static async Task<Created<ConferenceSummary>> Schedule(ScheduleConferenceRequest request, ClaimsPrincipal user, HttpContext http, ConferenceService service, CancellationToken ct)

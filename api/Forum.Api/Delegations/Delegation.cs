@@ -78,6 +78,9 @@ public sealed record Accreditation(AccreditationStatus Status, string? Reason = 
     public static Accreditation Pending { get; } = new(AccreditationStatus.Pending);
 }
 
+/// <summary>Protocol's decision on a member's declared full powers (the power to sign for the party); a later one revises it.</summary>
+public sealed record FullPowersDecision(bool Confirmed, string? Reason, string DecidedBy, Instant DecidedAt);
+
 public sealed record Member(
     Guid Id,
     Rank Rank,
@@ -91,7 +94,8 @@ public sealed record Member(
     Guid? Replaces = null,
     Guid? ReplacedBy = null,
     bool Erased = false,
-    IReadOnlyList<Seat>? Seats = null)
+    IReadOnlyList<Seat>? Seats = null,
+    FullPowersDecision? FullPowers = null)
 {
     /// <summary>The sessions in which the member holds a seat or waits for one.</summary>
     [JsonIgnore]
@@ -196,6 +200,8 @@ public abstract partial record DelegationCommand
     public sealed record DecideAccreditation(Places Places, Guid MemberId, AccreditationStatus Decision, string? Reason, string DecidedBy, Instant Now) : DelegationCommand;
 
     public sealed record ErasePersonalData(Guid MemberId, bool ByFocalPoint) : DelegationCommand;
+
+    public sealed record DecideFullPowers(Guid MemberId, bool Confirmed, string? Reason, string DecidedBy, Instant Now) : DelegationCommand;
 }
 
 /// <summary>
@@ -238,6 +244,7 @@ public sealed partial class DelegationDecider : IDecider<Delegation?, Delegation
             DelegationCommand.RotateToken c => [new AccessTokenRotated(c.AccessTokenHash)],
             DelegationCommand.DecideAccreditation c => DecideAccreditation(c, Active(state)),
             DelegationCommand.ErasePersonalData c => Erase(c, state),
+            DelegationCommand.DecideFullPowers c => DecideFullPowers(c, Active(state)),
             DelegationCommand.RequestSeats c => RequestSeats(c, Active(state)),
             DelegationCommand.ReleaseSeat c => ReleaseSeat(c, Active(state)),
             _ => throw new ArgumentOutOfRangeException(nameof(command)),
@@ -364,6 +371,19 @@ public sealed partial class DelegationDecider : IDecider<Delegation?, Delegation
         return member.Erased ? [] : [new MemberPersonalDataErased(member.Id)];
     }
 
+    private static List<object> DecideFullPowers(DelegationCommand.DecideFullPowers c, Delegation state)
+    {
+        var member = ActiveMember(state, c.MemberId);
+        if (!member.HasFullPowers)
+        {
+            throw ProblemException.Unprocessable(
+                "full_powers_not_declared",
+                "The focal point has not declared this member as holding full powers; only declared full powers are confirmed.");
+        }
+
+        return [new FullPowersDecided(member.Id, c.Confirmed, c.Reason, c.DecidedBy, c.Now)];
+    }
+
     /// <summary>A place while the conference has room, otherwise the next ticket in line.</summary>
     private static object Place(ref Places places, Guid memberId)
     {
@@ -449,6 +469,7 @@ public sealed partial class DelegationDecider : IDecider<Delegation?, Delegation
         MemberReplaced r => Change(state!, r.MemberId, m => m with { Status = MemberStatus.Replaced, ReplacedBy = r.ReplacementId }),
         MemberWithdrawn w => Change(state!, w.MemberId, m => m with { Status = MemberStatus.Withdrawn }),
         AccreditationDecided d => Change(state!, d.MemberId, m => m with { Accreditation = new Accreditation(d.Decision, d.Reason, d.DecidedBy, d.DecidedAt) }),
+        FullPowersDecided d => Change(state!, d.MemberId, m => m with { FullPowers = new FullPowersDecision(d.Confirmed, d.Reason, d.DecidedBy, d.DecidedAt) }),
         FocalPointChanged f => state! with { FocalPoint = f.FocalPoint },
         DelegationWithdrawn w => state! with
         {

@@ -63,6 +63,9 @@ public static class DelegationEndpoints
         delegation.MapPost("/members/{memberId:guid}/accreditation", async (Guid id, Guid memberId, AccreditationRequest request, HttpContext http, DelegationService delegations, CancellationToken ct) =>
             Answer(http, await delegations.DecideAccreditationAsync(id, memberId, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
             .WithMetadata(new DelegationAccess(false, Roles.Protocol)).WithSummary("Accredit or reject a member (a rejection needs a reason); a later decision revises it");
+        delegation.MapPost("/members/{memberId:guid}/full-powers", async (Guid id, Guid memberId, FullPowersRequest request, HttpContext http, DelegationService delegations, CancellationToken ct) =>
+            Answer(http, await delegations.DecideFullPowersAsync(id, memberId, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithMetadata(new DelegationAccess(false, Roles.Protocol)).WithSummary("Confirm (or refuse, with a reason) the full powers declared for a member: a member with confirmed full powers may sign declarations for the party");
         delegation.MapDelete("/members/{memberId:guid}/personal-data", async (Guid id, Guid memberId, HttpContext http, DelegationService delegations, CancellationToken ct) =>
             Answer(http, await delegations.ErasePersonalDataAsync(id, memberId, http.User.IsInRole(Roles.FocalPoint), ETags.IfMatch(http.Request), http.User.Actor(), ct)))
             .WithMetadata(new DelegationAccess(true, Roles.Protocol)).WithSummary("Erase a member's name, function and e-mail everywhere (protocol; the focal point once the member is withdrawn)");

@@ -40,3 +40,6 @@ public sealed record AccessTokenRotated(string AccessTokenHash);
 
 /// <summary>The member's key was deleted: what was sealed with it (name, function, e-mail) can no longer be read.</summary>
 public sealed record MemberPersonalDataErased(Guid MemberId);
+
+/// <summary>Protocol confirmed (or refused) the full powers the focal point declared for a member; a later decision revises it.</summary>
+public sealed record FullPowersDecided(Guid MemberId, bool Confirmed, string? Reason, string DecidedBy, Instant DecidedAt);

@@ -25,6 +25,8 @@ public sealed record WithdrawDelegationRequest(string? Reason);
 
 public sealed record AccreditationRequest(string? Decision, string? Reason);
 
+public sealed record FullPowersRequest(bool? Confirmed, string? Reason);
+
 public sealed record SeatsRequest(Guid? SessionId, IReadOnlyList<Guid>? MemberIds, bool? RequestsFloor);
 
 public sealed record SpeakingOrderRequest(IReadOnlyList<Guid>? DelegationIds);
@@ -331,6 +333,18 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         v.Require(reason is null || reason.Length <= 1000, "reason", "A reason is at most 1,000 characters.");
         v.ThrowIfInvalid();
         return ChangeAsync(id, d => new DelegationCommand.DecideAccreditation(d.Places, memberId, decision!.Value, reason, actor, Now), ifMatch, actor, reason, [], null, ct);
+    }
+
+    /// <summary>Protocol confirms (or refuses, with a reason) the full powers declared for a member: who may sign for the party.</summary>
+    public Task<DelegationView> DecideFullPowersAsync(Guid id, Guid memberId, FullPowersRequest request, long? ifMatch, string actor, CancellationToken ct)
+    {
+        var v = new Validator();
+        v.Require(request.Confirmed is not null, "confirmed", "Say whether the full powers are confirmed (true) or not (false).");
+        var reason = string.IsNullOrWhiteSpace(request.Reason) ? null : request.Reason.Trim();
+        v.Require(request.Confirmed != false || reason is not null, "reason", "Say why the full powers are not confirmed.");
+        v.Require(reason is null || reason.Length <= 1000, "reason", "A reason is at most 1,000 characters.");
+        v.ThrowIfInvalid();
+        return ChangeAsync(id, _ => new DelegationCommand.DecideFullPowers(memberId, request.Confirmed!.Value, reason, actor, Now), ifMatch, actor, reason, [], null, ct);
     }
 
     public Task<DelegationView> ErasePersonalDataAsync(Guid id, Guid memberId, bool byFocalPoint, long? ifMatch, string actor, CancellationToken ct) =>

@@ -36,7 +36,8 @@ public sealed record MemberView(
     Guid? ReplacedBy,
     Accreditation Accreditation,
     PlaceView Place,
-    IReadOnlyList<SeatView> Seats);
+    IReadOnlyList<SeatView> Seats,
+    FullPowersDecision? FullPowers = null);
 
 /// <summary>A delegation as its focal point and staff see it; Number is its order of registration. AccessToken is only in the registration's answer.</summary>
 public sealed record DelegationView(
@@ -82,7 +83,8 @@ public static class DelegationRenderer
                     new PlaceView(m.Place, m.Place == PlaceStatus.Waiting ? position(m.Ticket!.Value) : null),
                     m.SeatList.Select(s => seats.Cancelled.Contains(s.SessionId)
                         ? new SeatView(s.SessionId, "Ended", Reason: "the session was cancelled")
-                        : new SeatView(s.SessionId, s.Status.ToString(), s.Status == SeatStatus.Waiting ? seats.Position(s.SessionId, s.Ticket!.Value) : null)).ToList());
+                        : new SeatView(s.SessionId, s.Status.ToString(), s.Status == SeatStatus.Waiting ? seats.Position(s.SessionId, s.Ticket!.Value) : null)).ToList(),
+                    m.FullPowers);
             }).ToList(),
             d.WithdrawalReason);
     }

@@ -27,7 +27,8 @@ public sealed class DelegationsFeature : IEventSourcedFeature
         .Register<SeatReleased>("seat-released")
         .Register<SeatWaitingLeft>("seat-waiting-left")
         .Register<FloorRequested>("floor-requested")
-        .Register<FloorWithdrawn>("floor-withdrawn");
+        .Register<FloorWithdrawn>("floor-withdrawn")
+        .Register<FullPowersDecided>("full-powers-decided");
 
     public IEnumerable<IProjection> InlineProjections => [new DelegationProjection()];
 }

@@ -18,6 +18,9 @@ public static class Roles
 
     /// <summary>The policy of routes for organisers and protocol officers alike.</summary>
     public const string Staff = "staff";
+
+    /// <summary>The policy of routes where a focal point acts for its own delegation and an organiser for any.</summary>
+    public const string OrganiserOrFocalPoint = "organiser-or-focal-point";
 }
 
 public sealed class StaffTokenOptions : AuthenticationSchemeOptions

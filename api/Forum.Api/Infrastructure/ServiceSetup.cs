@@ -1,5 +1,6 @@
 using Forum.Api.Agenda;
 using Forum.Api.Conferences;
+using Forum.Api.Declarations;
 using Forum.Api.Delegations;
 using Forum.Api.Venues;
 using Microsoft.AspNetCore.Authentication;
@@ -31,7 +32,8 @@ public static class ServiceSetup
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Organiser, p => p.RequireRole(Roles.Organiser))
             .AddPolicy(Roles.Protocol, p => p.RequireRole(Roles.Protocol))
-            .AddPolicy(Roles.Staff, p => p.RequireRole(Roles.Organiser, Roles.Protocol));
+            .AddPolicy(Roles.Staff, p => p.RequireRole(Roles.Organiser, Roles.Protocol))
+            .AddPolicy(Roles.OrganiserOrFocalPoint, p => p.RequireRole(Roles.Organiser, Roles.FocalPoint));
         return services;
     }
 
@@ -49,6 +51,9 @@ public static class ServiceSetup
         services.AddSingleton<IEventSourcedFeature, VenueFeature>();
         services.AddSingleton<BadgeSigningKeys>();
         services.AddSingleton<VenueService>();
+        services.AddSingleton<IEventSourcedFeature, DeclarationsFeature>();
+        services.AddSingleton<DeclarationService>();
+        services.AddSingleton<ISeriesDeclarations>(sp => sp.GetRequiredService<DeclarationService>());
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddHostedService<IdempotencyKeyCleanup>();

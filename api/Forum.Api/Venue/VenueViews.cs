@@ -112,6 +112,12 @@ public static class ProtocolOrder
         return folded.ToString();
     }
 
+    /// <summary>Parties in protocol order: by kind (states first), then by name as a reader compares it.</summary>
+    public static IEnumerable<T> ByParty<T>(IEnumerable<T> items, Func<T, Party> party) => items
+        .OrderBy(i => KindOrder(party(i).Kind))
+        .ThenBy(i => SortKey(party(i).Name), StringComparer.Ordinal)
+        .ThenBy(i => party(i).Name, StringComparer.Ordinal);
+
     public static IReadOnlyList<ParticipantRow> Sort(IEnumerable<ParticipantRow> rows) => rows
         .OrderBy(r => KindOrder(r.Kind))
         .ThenBy(r => SortKey(r.Party), StringComparer.Ordinal)

@@ -1,0 +1,140 @@
+using System.Security.Claims;
+using Forum.Api.Conferences;
+using Forum.Api.Delegations;
+using Forum.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Forum.Api.Declarations;
+
+public static class DeclarationEndpoints
+{
+    public static IEndpointRouteBuilder MapDeclarationEndpoints(this IEndpointRouteBuilder app)
+    {
+        var conference = app.MapGroup("/api/conferences/{slug}/declarations").WithTags("Declarations");
+        conference.MapPost("", Draft).RequireAuthorization(Roles.Organiser)
+            .WithSummary("Draft a declaration for the conference: title, preamble, numbered commitments (each optionally with an indicator and a yearly target)");
+        conference.MapGet("", List).WithSummary("The conference's declarations (adopted ones; organisers also see drafts)");
+
+        var declarations = app.MapGroup("/api/declarations/{id:guid}").WithTags("Declarations");
+        declarations.MapGet("", Get).WithSummary("The declaration (a draft with ?version=N): text, version, text hash, state; drafts only for organisers");
+        declarations.MapGet("/text", Text)
+            .WithSummary("The canonical text (UTF-8, NFC, LF line ends) whose SHA-256 is the text hash: curl -s .../text | sha256sum");
+        declarations.MapGet("/signatories", Signatories).WithSummary("The public register of signatories, grouped by kind of party, with totals; ?format=csv");
+        declarations.MapGet("/progress", Progress)
+            .WithSummary("The yearly progress aggregate per commitment (?year=Y), or every year since adoption side by side; organisers also see who has and has not reported");
+
+        var organiser = declarations.MapGroup("").RequireAuthorization(Roles.Organiser);
+        organiser.MapPut("", async (Guid id, DraftDeclarationRequest request, HttpContext http, DeclarationService service, CancellationToken ct) =>
+            Answer(http, await service.RedraftAsync(id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithSummary("A new draft version (before adoption; If-Match the declaration's ETag)");
+        organiser.MapGet("/changes", async (Guid id, int? from, int? to, DeclarationService service, CancellationToken ct) =>
+            TypedResults.Ok(await service.ChangesAsync(id, from, to, ct)))
+            .WithSummary("What changed between two drafts (?from=N&to=M): title, preamble, commitments added, removed or changed, the reporting deadline");
+        organiser.MapPost("/adopt", async (Guid id, HttpContext http, DeclarationService service, CancellationToken ct) =>
+            Answer(http, await service.AdoptAsync(id, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithSummary("Adopt the latest draft: the text is frozen and its SHA-256 recorded");
+        organiser.MapPost("/open-for-signature", async (Guid id, OpenForSignatureRequest? request, HttpContext http, DeclarationService service, CancellationToken ct) =>
+            Answer(http, await service.OpenForSignatureAsync(id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithSummary("Open the adopted text for signature, now or at a signing ceremony of the conference (sessionId): signatures before its start are refused");
+
+        var parties = declarations.MapGroup("").RequireAuthorization(Roles.OrganiserOrFocalPoint);
+        parties.MapPost("/signatures", async (Guid id, SignRequest request, HttpContext http, DeclarationService service, CancellationToken ct) =>
+            Answer(http, await service.SignAsync(id, request, OwnDelegation(http.User), http.User.Actor(), ct)))
+            .WithSummary("Sign for a delegation (organiser at the ceremony, or the delegation's own focal point): by the head of ministerial rank or a member with confirmed full powers");
+        parties.MapPost("/signatures/{delegationId:guid}/withdraw", async (Guid id, Guid delegationId, WithdrawSignatureRequest request, HttpContext http, DeclarationService service, CancellationToken ct) =>
+            Answer(http, await service.WithdrawSignatureAsync(id, delegationId, request, OwnDelegation(http.User), http.User.Actor(), ct)))
+            .WithSummary("Withdraw the party's signature, with a reason; the register keeps the signature and shows the withdrawal");
+        parties.MapPost("/reports", async (Guid id, ReportRequest request, HttpContext http, DeclarationService service, CancellationToken ct) =>
+            TypedResults.Ok(await service.ReportAsync(id, request, OwnDelegation(http.User), http.User.Actor(), ct)))
+            .WithSummary("The party's progress report for a year, on every commitment; revisable until that year's deadline");
+        parties.MapGet("/reports/{delegationId:guid}", async (Guid id, Guid delegationId, int year, HttpContext http, DeclarationService service, CancellationToken ct) =>
+            TypedResults.Ok(await service.GetReportAsync(id, delegationId, year, OwnDelegation(http.User), ct)))
+            .WithSummary("The party's report for a year (?year=Y), narratives included");
+        return app;
+    }
+
+    /// <summary>A focal point acts for its own delegation only; staff for any.</summary>
+    private static Guid? OwnDelegation(ClaimsPrincipal user) =>
+        user.FindFirstValue(FocalPointTokenHandler.DelegationClaim) is { } own ? Guid.Parse(own) : null;
+
+    private static async Task<Created<DeclarationView>> Draft(string slug, DraftDeclarationRequest request, HttpContext http, DeclarationService service, CancellationToken ct)
+    {
+        var view = await service.DraftAsync(slug, request, http.User.Actor(), ct);
+        ETags.Set(http, view.StreamVersion);
+        return TypedResults.Created($"/api/declarations/{view.Id}", view);
+    }
+
+    private static async Task<Ok<IReadOnlyList<DeclarationEntry>>> List(string slug, ClaimsPrincipal user, ConferenceService conferences, DeclarationService service, CancellationToken ct)
+    {
+        var conference = await conferences.GetAsync(slug, ct);
+        if (conference is null || !(conference.IsPublic || user.IsOrganiser()))
+        {
+            throw ProblemException.NotFound($"conference '{slug}'");
+        }
+
+        return TypedResults.Ok(await service.ListAsync(slug, user.IsOrganiser(), ct));
+    }
+
+    private static async Task<Ok<DeclarationView>> Get(Guid id, int? version, HttpContext http, DeclarationService service, CancellationToken ct)
+    {
+        var view = await service.GetAsync(id, version, http.User.IsOrganiser(), ct) ?? throw ProblemException.NotFound("such declaration");
+        return Answer(http, view);
+    }
+
+    private static async Task<IResult> Text(Guid id, int? version, HttpContext http, DeclarationService service, CancellationToken ct)
+    {
+        var text = await service.TextAsync(id, version, http.User.IsOrganiser(), ct) ?? throw ProblemException.NotFound("such declaration");
+        return TypedResults.Text(text, "text/plain; charset=utf-8");
+    }
+
+    private static async Task<IResult> Signatories(Guid id, string? format, HttpContext http, DeclarationService service, CancellationToken ct)
+    {
+        var csv = string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase);
+        if (format is not null && !csv && !string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
+        {
+            new Validator().Require(false, "format", "The format is json (the default) or csv.").ThrowIfInvalid();
+        }
+
+        var register = await service.RegisterAsync(id, ct) ?? throw ProblemException.NotFound("register for such a declaration (it opens at adoption)");
+        if (NotModified(http, $"\"r{register.Stamp}{(csv ? "-csv" : "")}\""))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return csv
+            ? TypedResults.File((await service.RegisterCsvAsync(id, ct))!, "text/csv; charset=utf-8", $"signatories-{id}.csv")
+            : TypedResults.Bytes(register.Body, "application/json; charset=utf-8");
+    }
+
+    private static async Task<IResult> Progress(Guid id, int? year, HttpContext http, DeclarationService service, CancellationToken ct)
+    {
+        var organiser = http.User.IsOrganiser();
+        if (year is null)
+        {
+            http.Response.Headers.CacheControl = organiser ? "private, no-cache" : "public, no-cache";
+            return TypedResults.Ok(await service.ProgressYearsAsync(id, organiser, ct) ?? throw ProblemException.NotFound("progress for such a declaration (it is followed from adoption)"));
+        }
+
+        var progress = await service.ProgressAsync(id, year.Value, organiser, ct) ?? throw ProblemException.NotFound("progress for such a declaration (it is followed from adoption)");
+        if (NotModified(http, $"\"p{progress.Stamp}{(organiser ? "-o" : "")}\"", organiser))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return TypedResults.Bytes(progress.Body, "application/json; charset=utf-8");
+    }
+
+    /// <summary>Sets the ETag; public answers may be cached but are checked again each time (a signature changes them).</summary>
+    private static bool NotModified(HttpContext http, string etag, bool isPrivate = false)
+    {
+        http.Response.Headers.ETag = etag;
+        http.Response.Headers.CacheControl = isPrivate ? "private, no-cache" : "public, no-cache";
+        return http.Request.Headers.IfNoneMatch.Contains(etag);
+    }
+
+    private static Ok<DeclarationView> Answer(HttpContext http, DeclarationView view)
+    {
+        ETags.Set(http, view.StreamVersion);
+        return TypedResults.Ok(view);
+    }
+}
