@@ -6,8 +6,8 @@ using NodaTime.Text;
 
 namespace Forum.Api.Declarations;
 
-/// <summary>A signature or accession as the register shows it: who signed, in which function, when and where.</summary>
-public sealed record ActView(string Kind, LocalDate Date, string? Signatory = null, string? Function = null, string? Place = null, string? Reason = null);
+/// <summary>A signature or accession as the register shows it: who signed, in which function, when and where, and the hash of the text signed; or a withdrawal and its reason.</summary>
+public sealed record ActView(string Kind, LocalDate Date, string? Signatory = null, string? Function = null, string? Place = null, string? TextHash = null, string? Reason = null);
 
 /// <summary>
 /// One row per party, as treaty depositaries publish the status of a treaty: the signature, the latest accession, the
@@ -47,7 +47,7 @@ public static class SignatoryRegister
     {
         var acts = signatory.Acts.Select(a => a.Kind == SignatoryAct.Withdrawal
             ? new ActView(a.Kind, a.Date, Reason: a.Reason)
-            : new ActView(a.Kind, a.Date, a.SignatoryName, a.SignatoryFunction, a.Place)).ToList();
+            : new ActView(a.Kind, a.Date, a.SignatoryName, a.SignatoryFunction, a.Place, a.TextHash)).ToList();
         var status = signatory.Acts[^1].Kind switch
         {
             SignatoryAct.Withdrawal => StatusWithdrawn,

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace Forum.Api.Tests.Infrastructure;
 
 /// <summary>The API in process, on the real PostgreSQL, in a schema of its own; tests use fresh slugs for fresh data.</summary>
-public sealed class ApiFixture : WebApplicationFactory<Program>
+public class ApiFixture : WebApplicationFactory<Program>
 {
     public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
 
