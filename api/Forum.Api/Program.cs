@@ -1,4 +1,5 @@
 using Forum.Api.Agenda;
+using Forum.Api.Calendars;
 using Forum.Api.Conferences;
 using Forum.Api.Declarations;
 using Forum.Api.Delegations;
@@ -17,6 +18,7 @@ builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddOpenApi();
 builder.Services.AddForumAuth(builder.Configuration);
 builder.Services.AddEventSourcing(builder.Configuration);
+builder.Services.Configure<CalendarOptions>(builder.Configuration.GetSection("Calendars"));
 builder.Services.AddForumFeatures();
 
 var app = builder.Build();
@@ -37,6 +39,7 @@ app.MapAgendaEndpoints();
 app.MapDelegationEndpoints();
 app.MapVenueEndpoints();
 app.MapDeclarationEndpoints();
+app.MapCalendarEndpoints();
 
 await app.RunAsync();
 

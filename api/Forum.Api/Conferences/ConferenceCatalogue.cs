@@ -19,7 +19,8 @@ public sealed record ConferenceSummary(
     ConferenceStatus Status,
     bool WasPublished,
     string? CancellationReason,
-    long Version)
+    long Version,
+    CalendarLinks? Calendar = null)
 {
     /// <summary>What the public may see: everything that was ever published.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -29,6 +30,15 @@ public sealed record ConferenceSummary(
 public sealed record SeriesEdition(string Slug, string Title, LocalDate FirstDay, LocalDate LastDay, ConferenceStatus Status, bool WasPublished);
 
 public sealed record SeriesView(string Slug, string Name, string Description, long Version, IReadOnlyList<SeriesEdition> Editions, IReadOnlyList<SeriesDeclaration>? Declarations = null);
+
+/// <summary>A calendar feed's addresses: https, webcal (for calendar apps) and Google Calendar's subscribe link.</summary>
+public sealed record CalendarLinks(string Https, string Webcal, string Google);
+
+/// <summary>The public calendar feed of a conference (kept by the calendars feature), for the conference's resource.</summary>
+public interface IConferenceFeeds
+{
+    CalendarLinks ConferenceFeed(HttpRequest request, string slug);
+}
 
 /// <summary>A declaration adopted (or, for organisers, drafted) at one of a series' editions, followed at the next ones.</summary>
 public sealed record SeriesDeclaration(Guid Id, string Title, string ConferenceSlug, string Status, Instant? AdoptedAt, int Signatories);

@@ -65,7 +65,8 @@ public static class ConferenceEndpoints
         return TypedResults.Ok(user.IsOrganiser() ? all : all.Where(c => c.IsPublic).ToList());
     }
 
-    private static async Task<Results<Ok<ConferenceSummary>, ProblemHttpResult>> Get(string slug, ClaimsPrincipal user, HttpContext http, ConferenceService service, CancellationToken ct)
+    private static async Task<Results<Ok<ConferenceSummary>, ProblemHttpResult>> Get(
+        string slug, ClaimsPrincipal user, HttpContext http, ConferenceService service, IConferenceFeeds feeds, CancellationToken ct)
     {
         var found = await service.GetAsync(slug, ct);
         if (found is null || !(found.IsPublic || user.IsOrganiser()))
@@ -74,7 +75,7 @@ public static class ConferenceEndpoints
         }
 
         ETags.Set(http, found.Version);
-        return TypedResults.Ok(found);
+        return TypedResults.Ok(found with { Calendar = feeds.ConferenceFeed(http.Request, slug) });
     }
 
     private static async Task<Ok<ConferenceSummary>> Change(string slug, ConferenceCommand command, HttpContext http, ConferenceService service, CancellationToken ct)

@@ -54,6 +54,9 @@ public static class ServiceSetup
         services.AddSingleton<IEventSourcedFeature, DeclarationsFeature>();
         services.AddSingleton<DeclarationService>();
         services.AddSingleton<ISeriesDeclarations>(sp => sp.GetRequiredService<DeclarationService>());
+        services.AddSingleton<IEventSourcedFeature, Calendars.CalendarsFeature>();
+        services.AddSingleton<Calendars.CalendarService>();
+        services.AddSingleton<IConferenceFeeds>(sp => sp.GetRequiredService<Calendars.CalendarService>());
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddHostedService<IdempotencyKeyCleanup>();

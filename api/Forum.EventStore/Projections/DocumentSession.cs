@@ -98,6 +98,38 @@ public sealed class DocumentSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A document of another projection (its active generation), read in this transaction: for projections that
+    /// render what others keep. An async projection sees it as committed now, which may be ahead of the event at hand.
+    /// </summary>
+    public async Task<T?> LoadFromAsync<T>(string projection, string id, CancellationToken ct = default)
+        where T : class => await QueryOtherAsync<T>(projection, "d.id = $2", id, ct) is { Count: > 0 } found ? found[0] : null;
+
+    /// <summary>Documents of another projection whose id starts with <paramref name="idPrefix"/>, in id order.</summary>
+    public Task<IReadOnlyList<T>> ListFromAsync<T>(string projection, string idPrefix, CancellationToken ct = default) =>
+        QueryOtherAsync<T>(projection, "starts_with(d.id, $2)", idPrefix, ct);
+
+    private async Task<IReadOnlyList<T>> QueryOtherAsync<T>(string projection, string condition, string value, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            SELECT d.data::text FROM {s}.projection_documents d
+            JOIN {s}.projection_checkpoints c ON c.name = d.projection AND c.generation = d.generation AND c.active
+            WHERE d.projection = $1 AND {condition}
+            ORDER BY d.id
+            """, connection, transaction);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = projection });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = value });
+        var all = new List<T>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            all.Add(JsonSerializer.Deserialize<T>(reader.GetString(0), json)!);
+        }
+
+        return all;
+    }
+
     public void Store<T>(string id, T document)
         where T : class => pending[id] = document;
 

@@ -1,0 +1,74 @@
+using Forum.Api.Delegations;
+using Forum.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+
+namespace Forum.Api.Calendars;
+
+public static class CalendarEndpoints
+{
+    private static readonly string[] GetAndHead = [HttpMethods.Get, HttpMethods.Head];
+
+    public static IEndpointRouteBuilder MapCalendarEndpoints(this IEndpointRouteBuilder app)
+    {
+        var feeds = app.MapGroup("/calendars").WithTags("Calendars");
+        feeds.MapMethods("/{slug}.ics", GetAndHead, async (string slug, HttpContext http, CalendarService calendars, CancellationToken ct) =>
+            Serve(http, await calendars.ConferenceFeedAsync(slug, ct), isPublic: true))
+            .WithSummary("The conference's published public agenda as an iCalendar feed (closed sessions listed as closed)");
+        feeds.MapMethods("/delegations/{token}.ics", GetAndHead, async (string token, HttpContext http, CalendarService calendars, CancellationToken ct) =>
+            Serve(http, await calendars.PrivateFeedAsync(token, FeedKind.Delegation, ct), isPublic: false))
+            .WithSummary("A delegation's sessions (every session its members hold seats in, closed ones included), by its secret feed token");
+        feeds.MapMethods("/people/{token}.ics", GetAndHead, async (string token, HttpContext http, CalendarService calendars, CancellationToken ct) =>
+            Serve(http, await calendars.PrivateFeedAsync(token, FeedKind.Person, ct), isPublic: false))
+            .WithSummary("One member's sessions, by the member's secret feed token");
+
+        var delegation = app.MapGroup("/api/delegations/{id:guid}/feeds").WithTags("Calendars").AddEndpointFilter(DelegationAccess.Filter)
+            .WithMetadata(new DelegationAccess(FocalPoint: true));
+        delegation.MapGet("", async (Guid id, HttpContext http, CalendarService calendars, CancellationToken ct) =>
+            NoStore(http, TypedResults.Ok(await calendars.FeedsAsync(id, http.Request, http.User.Actor(), ct))))
+            .WithSummary("The delegation's feed and each member's (https, webcal and Google Calendar links); the addresses are secret");
+        delegation.MapPost("/rotate", async (Guid id, HttpContext http, CalendarService calendars, CancellationToken ct) =>
+            NoStore(http, TypedResults.Ok(await calendars.RotateAsync(id, http.Request, http.User.Actor(), ct))))
+            .WithSummary("New feed addresses for the delegation and every member; the old ones answer 404 at once");
+        return app;
+    }
+
+    private static Ok<DelegationFeedsView> NoStore(HttpContext http, Ok<DelegationFeedsView> result)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        return result;
+    }
+
+    /// <summary>text/calendar with an ETag (304 on If-None-Match), gzip when asked; calendar clients poll, so answers are cheap.</summary>
+    private static IResult Serve(HttpContext http, FeedBytes? feed, bool isPublic)
+    {
+        if (feed is null)
+        {
+            throw ProblemException.NotFound("such calendar feed");
+        }
+
+        var gzip = AcceptsGzip(http.Request);
+        // One ETag per encoding: the bytes differ.
+        var etag = $"\"f{feed.Stamp}{(gzip ? "-gz" : "")}\"";
+        var headers = http.Response.Headers;
+        headers.ETag = etag;
+        headers.CacheControl = isPublic ? "public, max-age=300" : "private, max-age=300";
+        headers.Vary = "Accept-Encoding";
+        if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        if (gzip)
+        {
+            headers.ContentEncoding = "gzip";
+            return TypedResults.Bytes(feed.Gzip, "text/calendar; charset=utf-8");
+        }
+
+        return TypedResults.Bytes(feed.Body, "text/calendar; charset=utf-8");
+    }
+
+    private static bool AcceptsGzip(HttpRequest request) =>
+        StringWithQualityHeaderValue.TryParseList(request.Headers.AcceptEncoding.OfType<string>().ToList(), out var encodings)
+        && encodings.Any(e => e.Value.Equals("gzip", StringComparison.OrdinalIgnoreCase) && (e.Quality ?? 1) > 0);
+}

@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Forum.Api.Conferences;
+using Forum.Api.Delegations;
+using Forum.Api.Infrastructure;
+using Forum.EventStore;
+using Microsoft.Extensions.Options;
+
+namespace Forum.Api.Calendars;
+
+/// <summary>A feed's bytes, plain and gzipped, with the stamp its ETag is made of.</summary>
+public sealed record FeedBytes(long Stamp, byte[] Body, byte[] Gzip);
+
+public sealed record MemberFeedView(Guid MemberId, string? Name, CalendarLinks Feed);
+
+/// <summary>The delegation's feed (every session its members hold seats in) and each member's own.</summary>
+public sealed record DelegationFeedsView(Guid DelegationId, CalendarLinks Delegation, IReadOnlyList<MemberFeedView> Members);
+
+/// <summary>
+/// Feed tokens (issued when a focal point first asks for the feeds, rotated on demand) and the feeds' bytes as the
+/// projection rendered them. A token is 256 random bits; only its SHA-256 is looked up, on every request, so a
+/// rotated or revoked token answers 404 at once in every process.
+/// </summary>
+public sealed class CalendarService(EventStore.EventStore store, PersonalDataVault vault, IOptions<CalendarOptions> options) : IConferenceFeeds
+{
+    private const int MaxCached = 20_000;
+
+    // Rendered bytes by feed, with their stamp; the stamp is read from the database on every request.
+    private readonly ConcurrentDictionary<string, FeedBytes> cache = new(StringComparer.Ordinal);
+
+    public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    public static bool IsWellFormed(string token) => token.Length == 43 && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    public CalendarLinks Links(HttpRequest request, string path)
+    {
+        var baseUrl = options.Value.PublicBaseUrl is { Length: > 0 } configured ? configured.TrimEnd('/') : $"{request.Scheme}://{request.Host}";
+        var https = baseUrl + path;
+        var webcal = "webcal://" + https[(https.IndexOf("://", StringComparison.Ordinal) + 3)..];
+        return new CalendarLinks(https, webcal, "https://calendar.google.com/calendar/render?cid=" + Uri.EscapeDataString(webcal));
+    }
+
+    public CalendarLinks ConferenceFeed(HttpRequest request, string slug) => Links(request, $"/calendars/{Uri.EscapeDataString(slug)}.ics");
+
+    public Task<DelegationFeedsView> FeedsAsync(Guid delegationId, HttpRequest request, string actor, CancellationToken ct) =>
+        IssueAsync(delegationId, rotate: false, request, actor, ct);
+
+    public Task<DelegationFeedsView> RotateAsync(Guid delegationId, HttpRequest request, string actor, CancellationToken ct) =>
+        IssueAsync(delegationId, rotate: true, request, actor, ct);
+
+    /// <summary>
+    /// Under the feed stream's lock: a token for the delegation and for each active member that has none (every one
+    /// when rotating), the old tokens' keys erased. Withdrawn, replaced and erased members get no feed.
+    /// </summary>
+    private async Task<DelegationFeedsView> IssueAsync(Guid delegationId, bool rotate, HttpRequest request, string actor, CancellationToken ct)
+    {
+        var delegation = await DelegationAsync(delegationId, ct);
+        if (delegation.Status != DelegationStatus.Active)
+        {
+            throw ProblemException.Conflict("delegation_withdrawn", "This delegation was withdrawn; its feeds are gone.");
+        }
+
+        var streamId = FeedTokens.StreamId(delegationId);
+        FeedTokens? tokens;
+        await using (var tx = await store.BeginAsync([streamId], ct))
+        {
+            long version;
+            (tokens, version) = await tx.AggregateAsync<FeedTokens?>(streamId, null, (s, e) => FeedTokens.Evolve(s, e), ct);
+            var owners = delegation.Members.Where(m => m.IsActive && !m.Erased).Select(m => (Guid?)m.Id).Prepend(null).ToList();
+            var wanted = owners.Where(o => rotate || tokens?.Current.ContainsKey(o ?? Guid.Empty) != true).ToList();
+            if (wanted.Count > 0)
+            {
+                var keys = new List<SubjectKey>();
+                var events = new List<object>();
+                foreach (var owner in wanted)
+                {
+                    var key = PersonalDataVault.NewKey(Guid.CreateVersion7());
+                    var token = DelegationService.NewAccessToken();
+                    keys.Add(key);
+                    events.Add(new FeedTokenIssued(delegationId, delegation.ConferenceSlug, owner, HashToken(token), PersonalDataVault.Seal(key, token)));
+                }
+
+                await tx.AppendAsync([new StreamAppend(streamId, "feeds", ExpectedVersion.Exactly(version), events)], EventMetadata.For(actor), ct);
+                await vault.SaveKeysAsync(tx.Connection, tx.Transaction, keys, ct);
+                var replaced = wanted.Select(o => tokens?.Current.GetValueOrDefault(o ?? Guid.Empty)?.Token.Subject).OfType<Guid>().ToList();
+                if (replaced.Count > 0)
+                {
+                    await vault.EraseAsync(tx.Connection, tx.Transaction, replaced, ct);
+                }
+
+                await tx.CommitAsync(ct);
+                tokens = events.Aggregate(tokens, (s, e) => FeedTokens.Evolve(s, e));
+            }
+        }
+
+        var opened = await vault.OpenAsync(tokens!.Current.Values.Select(t => t.Token).Concat(delegation.Members.Select(m => m.Person)), ct);
+        string Url(FeedTokenIssued issued, string kind) => $"/calendars/{kind}/{opened.Open<string>(issued.Token)}.ics";
+        var members = delegation.Members
+            .Where(m => m.IsActive && !m.Erased && tokens.Current.ContainsKey(m.Id))
+            .Select(m => new MemberFeedView(m.Id, opened.Open<PersonalDetails>(m.Person)?.Name, Links(request, Url(tokens.Current[m.Id], "people"))))
+            .ToList();
+        return new DelegationFeedsView(delegationId, Links(request, Url(tokens.Current[Guid.Empty], "delegations")), members);
+    }
+
+    private async Task<Delegation> DelegationAsync(Guid id, CancellationToken ct)
+    {
+        var where = await store.Documents.LoadAsync<DelegationLocation>(DelegationProjection.ProjectionName, DelegationLocation.DocumentId(id), ct);
+        var document = where is null ? null : await store.Documents.LoadAsync<DelegationDocument>(DelegationProjection.ProjectionName, DelegationDocument.DocumentId(where.ConferenceSlug, id), ct);
+        return document?.State ?? throw ProblemException.NotFound("such delegation");
+    }
+
+    /// <summary>A delegation's or a member's feed by its token (the grant and the feed's stamp in one round trip), or null (404).</summary>
+    public async Task<FeedBytes?> PrivateFeedAsync(string token, FeedKind kind, CancellationToken ct)
+    {
+        if (!IsWellFormed(token))
+        {
+            return null;
+        }
+
+        var (grantJson, headJson) = await store.Documents.LoadJsonWithReferenceAsync(
+            FeedGrantProjection.ProjectionName, FeedGrant.DocumentId(HashToken(token)), "feedKey", FeedProjection.ProjectionName, FeedHead.Prefix, ct);
+        if (grantJson is null)
+        {
+            return null;
+        }
+
+        var grant = JsonSerializer.Deserialize<FeedGrant>(grantJson, store.Types.JsonOptions)!;
+        if ((grant.MemberId is null) != (kind == FeedKind.Delegation))
+        {
+            return null;
+        }
+
+        return await BytesAsync(grant.FeedKey, headJson is null ? null : JsonSerializer.Deserialize<FeedHead>(headJson, store.Types.JsonOptions), kind, ct);
+    }
+
+    /// <summary>The conference's public feed, or null (404) for a conference the public cannot see.</summary>
+    public async Task<FeedBytes?> ConferenceFeedAsync(string slug, CancellationToken ct)
+    {
+        var key = FeedKeys.Conference(slug);
+        var head = await store.Documents.LoadAsync<FeedHead>(FeedProjection.ProjectionName, FeedHead.DocumentId(key), ct);
+        if (head is null)
+        {
+            // Nothing published yet: an empty feed for a public conference, so that a subscription can start early.
+            var conference = await store.Documents.LoadAsync<ConferenceSummary>(ConferenceCatalogue.ProjectionName, ConferenceCatalogue.ConferenceId(slug), ct);
+            return conference is { IsPublic: true } ? Empty(FeedKind.Public) : null;
+        }
+
+        return await BytesAsync(key, head, FeedKind.Public, ct);
+    }
+
+    private async Task<FeedBytes> BytesAsync(string feedKey, FeedHead? head, FeedKind kind, CancellationToken ct)
+    {
+        if (head is null)
+        {
+            return Empty(kind);
+        }
+
+        var cacheKey = $"{store.SchemaName}/{feedKey}";
+        if (cache.TryGetValue(cacheKey, out var cached) && cached.Stamp == head.Stamp)
+        {
+            return cached;
+        }
+
+        var rendered = await store.Documents.LoadAsync<RenderedFeed>(FeedProjection.ProjectionName, FeedProjection.FeedId(feedKey), ct);
+        if (rendered is null)
+        {
+            return Empty(kind);
+        }
+
+        var bytes = Of(rendered.Stamp, Encoding.UTF8.GetBytes(rendered.Body));
+        if (cache.Count >= MaxCached)
+        {
+            cache.Clear();
+        }
+
+        cache[cacheKey] = bytes;
+        return bytes;
+    }
+
+    private static readonly Dictionary<FeedKind, FeedBytes> Empties = Enum.GetValues<FeedKind>().ToDictionary(k => k, k =>
+    {
+        var w = new CalendarWriter().Begin("VCALENDAR").Raw("VERSION", "2.0").Raw("PRODID", FeedRenderer.ProductId);
+        if (k != FeedKind.Person)
+        {
+            w.Raw("METHOD", "PUBLISH");
+        }
+
+        return Of(0, w.Raw("REFRESH-INTERVAL", "PT1H", ("VALUE", "DURATION")).Raw("X-PUBLISHED-TTL", "PT1H").End("VCALENDAR").ToUtf8());
+    });
+
+    private static FeedBytes Empty(FeedKind kind) => Empties[kind];
+
+    private static FeedBytes Of(long stamp, byte[] body)
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(body);
+        }
+
+        return new FeedBytes(stamp, body, compressed.ToArray());
+    }
+}
