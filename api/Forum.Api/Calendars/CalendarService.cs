@@ -52,21 +52,28 @@ public sealed class CalendarService(EventStore.EventStore store, PersonalDataVau
         IssueAsync(delegationId, rotate: true, request, actor, ct);
 
     /// <summary>
-    /// Under the feed stream's lock: a token for the delegation and for each active member that has none (every one
+    /// Under the locks of the feed stream and the delegation: a token for the delegation and for each active member that has none (every one
     /// when rotating), the old tokens' keys erased. Withdrawn, replaced and erased members get no feed.
     /// </summary>
     private async Task<DelegationFeedsView> IssueAsync(Guid delegationId, bool rotate, HttpRequest request, string actor, CancellationToken ct)
     {
-        var delegation = await DelegationAsync(delegationId, ct);
-        if (delegation.Status != DelegationStatus.Active)
-        {
-            throw ProblemException.Conflict("delegation_withdrawn", "This delegation was withdrawn; its feeds are gone.");
-        }
-
+        var slug = (await store.Documents.LoadAsync<DelegationLocation>(DelegationProjection.ProjectionName, DelegationLocation.DocumentId(delegationId), ct))?.ConferenceSlug
+            ?? throw ProblemException.NotFound("such delegation");
         var streamId = FeedTokens.StreamId(delegationId);
         FeedTokens? tokens;
-        await using (var tx = await store.BeginAsync([streamId], ct))
+        Delegation delegation;
+
+        // The delegation's lock too: the grants' index is also changed by the delegation's own events (a withdrawn
+        // member's feed revoked), and both writers must see each other's changes.
+        await using (var tx = await store.BeginAsync([streamId, Delegation.StreamId(delegationId)], ct))
         {
+            delegation = (await tx.LoadAsync<DelegationDocument>(DelegationProjection.ProjectionName, DelegationDocument.DocumentId(slug, delegationId), ct))?.State
+                ?? throw ProblemException.NotFound("such delegation");
+            if (delegation.Status != DelegationStatus.Active)
+            {
+                throw ProblemException.Conflict("delegation_withdrawn", "This delegation was withdrawn; its feeds are gone.");
+            }
+
             long version;
             (tokens, version) = await tx.AggregateAsync<FeedTokens?>(streamId, null, (s, e) => FeedTokens.Evolve(s, e), ct);
             var owners = delegation.Members.Where(m => m.IsActive && !m.Erased).Select(m => (Guid?)m.Id).Prepend(null).ToList();
@@ -103,13 +110,6 @@ public sealed class CalendarService(EventStore.EventStore store, PersonalDataVau
             .Select(m => new MemberFeedView(m.Id, opened.Open<PersonalDetails>(m.Person)?.Name, Links(request, Url(tokens.Current[m.Id], "people"))))
             .ToList();
         return new DelegationFeedsView(delegationId, Links(request, Url(tokens.Current[Guid.Empty], "delegations")), members);
-    }
-
-    private async Task<Delegation> DelegationAsync(Guid id, CancellationToken ct)
-    {
-        var where = await store.Documents.LoadAsync<DelegationLocation>(DelegationProjection.ProjectionName, DelegationLocation.DocumentId(id), ct);
-        var document = where is null ? null : await store.Documents.LoadAsync<DelegationDocument>(DelegationProjection.ProjectionName, DelegationDocument.DocumentId(where.ConferenceSlug, id), ct);
-        return document?.State ?? throw ProblemException.NotFound("such delegation");
     }
 
     /// <summary>A delegation's or a member's feed by its token (the grant and the feed's stamp in one round trip), or null (404).</summary>
