@@ -1,24 +1,60 @@
 using System.Text.Json;
 using Forum.Api.Agenda;
 using Forum.Api.Conferences;
+using Forum.Api.Declarations;
 using Forum.Api.Delegations;
+using Forum.Api.Infrastructure;
+using NodaTime;
+using NodaTime.Text;
+using Npgsql;
 
 namespace Forum.Api.Demo;
 
 /// <summary>
 /// Seeds the demo facts (shared/demo, embedded) through the application's own commands, idempotently:
-/// each step looks first and does only what is missing, so a second run changes nothing.
+/// each step looks first and does only what is missing, so a second run changes nothing. The declarations' history
+/// is decided by a <see cref="DeclarationService"/> on a <see cref="HistoricalClock"/> set to each moment in turn.
 /// </summary>
-public sealed class DemoSeeder(ConferenceService conferences, AgendaService agenda, DelegationService delegations, ILogger<DemoSeeder> logger)
+public sealed class DemoSeeder(
+    ConferenceService conferences, AgendaService agenda, DelegationService delegations, EventStore.EventStore store, PersonalDataVault vault, ILogger<DemoSeeder> logger)
 {
     private const string Actor = "system:demo-seed";
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions ApiJson = Json.CreateOptions();
+
+    /// <summary>
+    /// Which of the coalition's companies (by their order in the demo file) report on which year, and from when (New
+    /// York time, one company an hour): illustrative, so that progress shows reporters and non-reporters.
+    /// </summary>
+    private static readonly (int Year, int[] Companies, LocalDateTime From)[] IllustrativeReports =
+    [
+        (2020, [0, 1, 2, 3, 4], new LocalDateTime(2021, 3, 1, 10, 0)),
+        (2021, [0, 2, 3, 5], new LocalDateTime(2022, 3, 1, 10, 0)),
+    ];
 
     public async Task SeedAsync(CancellationToken ct = default)
     {
-        await SeedGlobalAllianceAsync(ct);
-        await SeedTechnologyCoalitionAsync(ct);
+        // Several API processes may start at once: one seeds at a time (the lock is the session's, held on a
+        // connection of its own), and the others then find everything in place.
+        await using var connection = await store.DataSource.OpenConnectionAsync(ct);
+        await LockAsync(connection, "pg_advisory_lock", ct);
+        try
+        {
+            await SeedGlobalAllianceAsync(ct);
+            await SeedTechnologyCoalitionAsync(ct);
+        }
+        finally
+        {
+            await LockAsync(connection, "pg_advisory_unlock", CancellationToken.None);
+        }
+
         logger.LogInformation("Demo data is in place");
+    }
+
+    private async Task LockAsync(NpgsqlConnection connection, string function, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"SELECT {function}(hashtextextended($1, 0))", connection);
+        command.Parameters.AddWithValue($"forum-demo-seed:{store.SchemaName}");
+        await command.ExecuteScalarAsync(ct);
     }
 
     private async Task SeedGlobalAllianceAsync(CancellationToken ct)
@@ -77,7 +113,189 @@ public sealed class DemoSeeder(ConferenceService conferences, AgendaService agen
             });
         await EnsureDelegationsAsync(slug, all.ToList(), ct);
         await EnsureSeatsAsync(slug, ct);
+        await EnsureGlobalAllianceDeclarationAsync(demo.RootElement, ct);
     }
+
+    /// <summary>
+    /// The declaration as it went on the day: drafted in the morning, adopted at the end of the ministerial session,
+    /// opened at the signing ceremony and signed there by the head of each of the 48 state delegations, one after the
+    /// other. The European Commission hosted the launch and does not sign: the register lists the 48 states.
+    /// </summary>
+    private async Task EnsureGlobalAllianceDeclarationAsync(JsonElement demo, CancellationToken ct)
+    {
+        var c = demo.GetProperty("conference");
+        var slug = c.GetProperty("slug").GetString()!;
+        var (zone, day) = ZoneAndFirstDay(c);
+        var city = c.GetProperty("venue").GetProperty("city").GetString()!;
+        var text = demo.GetProperty("declaration");
+        var (agendaState, _) = await agenda.WorkingAsync(slug, null, ct);
+        var ceremony = agendaState.Sessions.Values.Single(s => s.Plan.Title == text.GetProperty("signingSession").GetString());
+        var clock = new HistoricalClock();
+        var declarations = new DeclarationService(store, vault, clock);
+        var id = await EnsureDeclarationAsync(declarations, clock, slug, text, zone, day.At(new LocalTime(8, 0)), day.At(new LocalTime(12, 30)), ceremony.Id, ct);
+
+        // The conference is never concluded by the demo, so these are signatures, not accessions.
+        var signed = await InRegisterAsync(declarations, id, ct);
+        var states = (await delegations.ListAsync(slug, ct)).Where(d => d.Status == DelegationStatus.Active && d.Party.Kind == PartyKind.State).OrderBy(d => d.Number).ToList();
+        for (var i = 0; i < states.Count; i++)
+        {
+            if (signed.Contains(Label(states[i].Party)))
+            {
+                continue;
+            }
+
+            // Two a minute from the ceremony's start: the 48 sign within its half hour.
+            clock.Set(ceremony.Plan.Start.PlusSeconds(30 * i), zone);
+            var head = states[i].Members.Single(m => m.IsHead && m.Status == MemberStatus.Active);
+            await declarations.SignAsync(id, new SignRequest(states[i].Id, head.Id, city, day), null, Actor, ct);
+        }
+    }
+
+    /// <summary>
+    /// Project Protect, drafted and adopted at the 2020 forum (online) and opened for signature there, signed by the
+    /// seven named companies; then illustrative reports on 2020 and 2021 from some of them, before each deadline.
+    /// </summary>
+    private async Task EnsureProjectProtectAsync(JsonElement demo, CancellationToken ct)
+    {
+        var editions = demo.GetProperty("editions").EnumerateArray().ToList();
+        var slug = editions[0].GetProperty("slug").GetString()!;
+        var (zone, day) = ZoneAndFirstDay(editions[0]);
+        var text = demo.GetProperty("declaration");
+        var clock = new HistoricalClock();
+        var declarations = new DeclarationService(store, vault, clock);
+        var id = await EnsureDeclarationAsync(declarations, clock, slug, text, zone, day.At(new LocalTime(9, 0)), day.At(new LocalTime(11, 0)), null, ct);
+
+        var companies = demo.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("name").GetString()!).ToList();
+        var signed = await InRegisterAsync(declarations, id, ct);
+        var delegationsAt = (await delegations.ListAsync(slug, ct)).Where(d => d.Status == DelegationStatus.Active).ToDictionary(d => d.Party.Name, StringComparer.Ordinal);
+        for (var i = 0; i < companies.Count; i++)
+        {
+            if (signed.Contains(companies[i]))
+            {
+                continue;
+            }
+
+            var delegation = delegationsAt[companies[i]];
+            var signer = await EnsureSignerAsync(delegation, ct);
+            clock.Set(day.At(new LocalTime(11, 30)).PlusMinutes(5 * i), zone);
+            await declarations.SignAsync(id, new SignRequest(delegation.Id, signer, null, day), null, Actor, ct);
+        }
+
+        foreach (var (year, reporters, from) in IllustrativeReports)
+        {
+            // Each year's report comes through the company's delegation to that year's forum.
+            var edition = editions.Single(e => ZoneAndFirstDay(e).Day.Year == year).GetProperty("slug").GetString()!;
+            var parties = (await delegations.ListAsync(edition, ct)).Where(d => d.Status == DelegationStatus.Active).ToDictionary(d => d.Party.Name, StringComparer.Ordinal);
+            clock.Set(from, zone);
+            var progress = await declarations.ProgressAsync(id, year, organiser: true, ct);
+            var reported = JsonSerializer.Deserialize<ProgressYearView>(progress!.Value.Body, ApiJson)!.Reporters!.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var n in reporters.Where(n => !reported.Contains(companies[n])))
+            {
+                clock.Set(from.PlusHours(n), zone);
+                await declarations.ReportAsync(id, new ReportRequest(parties[companies[n]].Id, year, IllustrativeReport(text, year, n, companies[n])), null, Actor, ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The coalition's heads of delegation are senior officials, not of ministerial rank: a company signs through a
+    /// member its focal point declared as holding full powers, which protocol confirmed (added and accredited first if
+    /// the delegation has none).
+    /// </summary>
+    private async Task<Guid> EnsureSignerAsync(DelegationView delegation, CancellationToken ct)
+    {
+        var active = delegation.Members.Where(m => m.Status == MemberStatus.Active).ToList();
+        var entitled = active.FirstOrDefault(m =>
+            m.Accreditation.Status == AccreditationStatus.Approved && ((m.IsHead && m.IsMinisterialRank) || m.FullPowers is { Confirmed: true }));
+        if (entitled is not null)
+        {
+            return entitled.Id;
+        }
+
+        var signer = active.FirstOrDefault(m => m.HasFullPowers);
+        if (signer is null)
+        {
+            var label = delegation.Party.Name;
+            var added = await delegations.AddMemberAsync(
+                delegation.Id, new MemberRequest($"Authorised signatory ({label})", "Authorised signatory", "SeniorOfficial", Email("signatory", label), false, true), null, Actor, ct);
+            signer = added.Members.Single(m => m.Status == MemberStatus.Active && m.HasFullPowers);
+        }
+
+        if (signer.Accreditation.Status == AccreditationStatus.Pending)
+        {
+            await delegations.DecideAccreditationAsync(delegation.Id, signer.Id, new AccreditationRequest("approve", null), null, Actor, ct);
+        }
+
+        await delegations.DecideFullPowersAsync(delegation.Id, signer.Id, new FullPowersRequest(true, null), null, Actor, ct);
+        return signer.Id;
+    }
+
+    /// <summary>
+    /// Plainly illustrative (the sources give no reports, and the narratives say so): statuses that advance a year
+    /// on, and for the indicator the share of members that published a report.
+    /// </summary>
+    private static List<CommitmentProgressRequest?> IllustrativeReport(JsonElement text, int year, int company, string name) =>
+        text.GetProperty("commitments").EnumerateArray().Select((c, i) => (CommitmentProgressRequest?)new CommitmentProgressRequest(
+            i + 1,
+            Math.Min(2, (year - 2020) + ((i + company) % 3)) switch { 0 => "NotStarted", 1 => "InProgress", _ => "Achieved" },
+            c.TryGetProperty("indicator", out _) ? Math.Min(100, 40 + (30 * (year - 2020)) + (10 * company)) : null,
+            $"Illustrative demo report, not {name}'s own words: what it did on commitment {i + 1} in {year}.")).ToList();
+
+    /// <summary>Drafts the declaration unless the conference has one of that title, adopts it and opens it for signature (at the ceremony, when named).</summary>
+    private static async Task<Guid> EnsureDeclarationAsync(
+        DeclarationService declarations, HistoricalClock clock, string slug, JsonElement text, DateTimeZone zone, LocalDateTime drafted, LocalDateTime adopted, Guid? ceremony, CancellationToken ct)
+    {
+        var request = DraftRequest(text);
+        var existing = (await declarations.ListAsync(slug, organiser: true, ct)).FirstOrDefault(d => d.Title == request.Title);
+        var (id, status) = existing is null ? (Guid.Empty, (DeclarationStatus?)null) : (existing.Id, existing.Status);
+        if (status is null)
+        {
+            clock.Set(drafted, zone);
+            var draft = await declarations.DraftAsync(slug, request, Actor, ct);
+            (id, status) = (draft.Id, draft.Status);
+        }
+
+        clock.Set(adopted, zone);
+        if (status == DeclarationStatus.Draft)
+        {
+            status = (await declarations.AdoptAsync(id, null, Actor, ct)).Status;
+        }
+
+        if (status == DeclarationStatus.Adopted)
+        {
+            await declarations.OpenForSignatureAsync(id, new OpenForSignatureRequest(ceremony), null, Actor, ct);
+        }
+
+        return id;
+    }
+
+    private static DraftDeclarationRequest DraftRequest(JsonElement text) => new(
+        text.GetProperty("title").GetString(),
+        text.GetProperty("preamble").GetString(),
+        text.GetProperty("commitments").EnumerateArray().Select(c => (CommitmentRequest?)new CommitmentRequest(
+            c.GetProperty("text").GetString(),
+            c.TryGetProperty("indicator", out var indicator) ? Indicator(indicator.GetString()!) : null,
+            c.TryGetProperty("yearlyTarget", out var target) ? target.GetDecimal() : null)).ToList(),
+        null);
+
+    /// <summary>The demo files write an indicator as "what is measured, unit"; the API takes the two apart.</summary>
+    private static IndicatorRequest Indicator(string text)
+    {
+        var comma = text.LastIndexOf(", ", StringComparison.Ordinal);
+        return new IndicatorRequest(text[..comma], text[(comma + 2)..]);
+    }
+
+    /// <summary>Every party in the register, whatever it did since signing, by state code or organisation name.</summary>
+    private static async Task<HashSet<string>> InRegisterAsync(DeclarationService declarations, Guid id, CancellationToken ct)
+    {
+        var register = JsonSerializer.Deserialize<RegisterView>((await declarations.RegisterAsync(id, ct))!.Value.Body, ApiJson)!;
+        return register.Groups.SelectMany(g => g.Rows).Select(r => r.Party.Code ?? r.Party.Name).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private static string Label(Party party) => party.Code ?? party.Name;
+
+    private static (DateTimeZone Zone, LocalDate Day) ZoneAndFirstDay(JsonElement conference) =>
+        (DateTimeZoneProviders.Tzdb[conference.GetProperty("timeZone").GetString()!], LocalDatePattern.Iso.Parse(conference.GetProperty("firstDay").GetString()!).Value);
 
     /// <summary>
     /// Every head in the ministerial session, asking for the floor (the tour de table follows from it), and each
@@ -166,6 +384,8 @@ public sealed class DemoSeeder(ConferenceService conferences, AgendaService agen
             await EnsureConferenceAsync(edition, seriesSlug, ct);
             await EnsureDelegationsAsync(edition.GetProperty("slug").GetString()!, parties, ct);
         }
+
+        await EnsureProjectProtectAsync(demo.RootElement, ct);
     }
 
     private async Task EnsureConferenceAsync(JsonElement c, string? seriesSlug, CancellationToken ct)

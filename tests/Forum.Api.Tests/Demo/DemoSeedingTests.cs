@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Forum.Api.Demo;
 using Forum.Api.Tests.Agenda;
 using Forum.Api.Tests.Infrastructure;
@@ -76,5 +77,80 @@ public sealed class DemoSeedingTests(ApiFixture api)
 
         var series = await (await anonymous.GetAsync("/api/series/tech-coalition-forum")).OkJsonAsync();
         Assert.Equal(["tech-coalition-forum-2020", "tech-coalition-forum-2021"], series.GetProperty("editions").EnumerateArray().Select(e => e.GetProperty("slug").GetString()));
+    }
+
+    [Fact]
+    public async Task Seeding_gives_the_declarations_their_history_the_48_states_signed_at_the_ceremony_and_the_coalition_reporting_in_part()
+    {
+        var seeder = api.Services.GetRequiredService<DemoSeeder>();
+        await seeder.SeedAsync();
+        var organiser = api.Organiser();
+        var anonymous = api.Anonymous();
+
+        var alliance = Assert.Single((await (await anonymous.GetAsync("/api/conferences/global-alliance-2012/declarations")).OkJsonAsync()).EnumerateArray());
+        var allianceId = alliance.GetProperty("id").GetGuid();
+        var declaration = await (await anonymous.GetAsync($"/api/declarations/{allianceId}")).OkJsonAsync();
+        Assert.Equal("OpenForSignature", declaration.GetProperty("status").GetString());
+        Assert.StartsWith("2012-12-05T", declaration.GetProperty("adoptedAt").GetString());
+        var ceremony = AgendaKit.Sessions(await (await anonymous.GetAsync("/api/conferences/global-alliance-2012/agenda")).OkJsonAsync())
+            .Single(s => s.GetProperty("kind").GetString() == "SigningCeremony");
+        Assert.Equal(ceremony.GetProperty("id").GetGuid(), declaration.GetProperty("signing").GetProperty("sessionId").GetGuid());
+        Assert.Equal("2012-12-05T15:30:00Z", declaration.GetProperty("signing").GetProperty("opensAt").GetString());
+        var indicator = declaration.GetProperty("commitments")[7].GetProperty("indicator");
+        Assert.Equal("Growth of the Interpol database of child abuse material", indicator.GetProperty("name").GetString());
+        Assert.Equal("percent per year", indicator.GetProperty("unit").GetString());
+
+        // The register lists the 48 states, every one signed on the day in Brussels by its head; the Commission hosted.
+        var register = await (await anonymous.GetAsync($"/api/declarations/{allianceId}/signatories")).OkJsonAsync();
+        Assert.Equal(48, register.GetProperty("bound").GetInt32());
+        var states = Assert.Single(register.GetProperty("groups").EnumerateArray());
+        Assert.Equal("State", states.GetProperty("kind").GetString());
+        var rows = states.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(48, rows.Select(r => r.GetProperty("party").GetProperty("code").GetString()).Distinct().Count());
+        Assert.All(rows, r =>
+        {
+            Assert.Equal("Signed", r.GetProperty("status").GetString());
+            Assert.Equal("2012-12-05", r.GetProperty("signature").GetProperty("date").GetString());
+            Assert.Equal("Brussels", r.GetProperty("signature").GetProperty("place").GetString());
+        });
+        var us = rows.Single(r => r.GetProperty("party").GetProperty("code").GetString() == "US").GetProperty("signature");
+        Assert.Equal("Eric Holder", us.GetProperty("signatory").GetString());
+        Assert.Equal("Attorney General of the United States", us.GetProperty("function").GetString());
+
+        // Project Protect: the seven named companies signed at the 2020 forum through members with confirmed full powers.
+        var protect = Assert.Single((await (await anonymous.GetAsync("/api/conferences/tech-coalition-forum-2020/declarations")).OkJsonAsync()).EnumerateArray());
+        var protectId = protect.GetProperty("id").GetGuid();
+        var companies = Assert.Single((await (await anonymous.GetAsync($"/api/declarations/{protectId}/signatories")).OkJsonAsync()).GetProperty("groups").EnumerateArray());
+        Assert.Equal("Company", companies.GetProperty("kind").GetString());
+        Assert.Equal(
+            ["Amazon", "Apple", "Facebook", "Google", "Microsoft", "Snapchat", "Twitter"],
+            companies.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("party").GetProperty("name").GetString()).Order());
+        Assert.All(companies.GetProperty("rows").EnumerateArray(), r => Assert.Equal("2020-11-17", r.GetProperty("signature").GetProperty("date").GetString()));
+        var microsoft = (await (await organiser.GetAsync("/api/conferences/tech-coalition-forum-2020/delegations")).OkJsonAsync()).EnumerateArray()
+            .Single(d => d.GetProperty("party").GetProperty("name").GetString() == "Microsoft");
+        Assert.Contains(microsoft.GetProperty("members").EnumerateArray(), m =>
+            m.GetProperty("hasFullPowers").GetBoolean() && m.GetProperty("fullPowers").GetProperty("confirmed").GetBoolean());
+
+        // Progress shows who reported on 2020 and 2021 and who did not; the public sees the aggregate only.
+        var years = (await (await organiser.GetAsync($"/api/declarations/{protectId}/progress")).OkJsonAsync()).GetProperty("years").EnumerateArray()
+            .ToDictionary(y => y.GetProperty("year").GetInt32());
+        Assert.Equal(2020, years.Keys.Min());
+        static List<string?> Names(JsonElement year, string list) => year.GetProperty(list).EnumerateArray().Select(p => p.GetProperty("name").GetString()).Order().ToList();
+        Assert.Equal(7, years[2020].GetProperty("signatories").GetInt32());
+        Assert.Equal(["Amazon", "Apple", "Facebook", "Google", "Microsoft"], Names(years[2020], "reporters"));
+        Assert.Equal(["Snapchat", "Twitter"], Names(years[2020], "notReported"));
+        Assert.Equal(["Amazon", "Facebook", "Google", "Twitter"], Names(years[2021], "reporters"));
+        Assert.Equal(["Apple", "Microsoft", "Snapchat"], Names(years[2021], "notReported"));
+        var measured = years[2021].GetProperty("commitments")[4];
+        Assert.Equal("Members that published an annual progress report", measured.GetProperty("indicator").GetProperty("name").GetString());
+        Assert.Equal(4, measured.GetProperty("indicatorValues").GetInt32());
+        var publicYear = await (await anonymous.GetAsync($"/api/declarations/{protectId}/progress?year=2020")).OkJsonAsync();
+        Assert.Equal(5, publicYear.GetProperty("reported").GetInt32());
+        Assert.False(publicYear.TryGetProperty("reporters", out _));
+
+        // Seeding again changes neither declaration.
+        var before = (await organiser.GetStringAsync($"/api/declarations/{allianceId}"), await organiser.GetStringAsync($"/api/declarations/{protectId}/progress"));
+        await seeder.SeedAsync();
+        Assert.Equal(before, (await organiser.GetStringAsync($"/api/declarations/{allianceId}"), await organiser.GetStringAsync($"/api/declarations/{protectId}/progress")));
     }
 }
