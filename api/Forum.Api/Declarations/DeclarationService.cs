@@ -144,7 +144,9 @@ public sealed class DeclarationService(EventStore.EventStore store, PersonalData
         await RequireSameSeriesAsync(document.State, delegation, ct);
 
         var streamId = ProgressReport.StreamId(id, request.Year!.Value, delegation.Party);
-        await using var tx = await store.BeginAsync([streamId], ct);
+        // Under the declaration's lock too: every report of a year updates that year's figures and renderings (and
+        // a signature re-renders them), documents that writers holding only their own stream's lock would overwrite.
+        await using var tx = await store.BeginAsync([Declaration.StreamId(id), streamId], ct);
         // The declaration as its projection committed it: who is bound, the deadline.
         var declaration = (await tx.LoadAsync<DeclarationDocument>(DeclarationProjection.ProjectionName, DeclarationDocument.DocumentId(id), ct))!.State;
         var (state, version) = await tx.AggregateAsync(streamId, ProgressReportDecider.Instance.Initial, ProgressReportDecider.Instance.Evolve, ct);

@@ -19,7 +19,7 @@ public sealed record CommitmentProgress(int Number, ProgressStatus Status, decim
 /// <summary>A party's report for a year, as its stream says (a revision replaces the previous one).</summary>
 public sealed record ProgressReport(Guid DeclarationId, Party Party, Guid DelegationId, int Year, int Revision, IReadOnlyList<CommitmentProgress> Commitments, Instant ReportedAt)
 {
-    /// <summary>One stream per declaration, year and party, so that parties reporting at once never wait on each other.</summary>
+    /// <summary>One stream per declaration, year and party: a party's revisions of a year, folded alone.</summary>
     public static string StreamId(Guid declarationId, int year, Party party) => $"progress-{declarationId}-{year}-{PartyId(party)}";
 
     /// <summary>A party's key as an identifier: the key may hold any letter, the hash only hex digits.</summary>
