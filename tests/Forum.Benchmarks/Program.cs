@@ -116,6 +116,11 @@ internal static class BenchRun
             figures.AddRange(await SpeakingOrderBenchmark.RunAsync(ctx, connection.ConnectionString));
         }
 
+        if (options.Runs("declarations"))
+        {
+            figures.AddRange(await DeclarationBenchmarks.RunAsync(ctx, connection.ConnectionString));
+        }
+
         var goals = new Dictionary<string, string>
         {
             [AppendBenchmarks.Single16] = "ratio >= 0.8",
@@ -130,6 +135,8 @@ internal static class BenchRun
             [CheckInBenchmark.Figure] = $"ratio >= 0.5 (baseline: {CheckInBenchmark.BaselineName})",
             [SpeakingOrderBenchmark.Compute] = "a figure (baseline: GET the conference's delegations)",
             [SpeakingOrderBenchmark.Fix] = "a figure (baseline: GET the conference's delegations)",
+            [DeclarationBenchmarks.Register] = "ratio >= 0.7",
+            [DeclarationBenchmarks.Progress] = "ratio >= 0.7",
         };
         await Report.WriteJsonAsync(options.OutPath, figures);
         Console.WriteLine();

@@ -6,7 +6,7 @@ namespace Forum.Api.Demo;
 /// A clock the demo sets to moments of the past: the declarations' rules read the time (the adoption's year, the
 /// signing ceremony's start, the reporting deadlines), so the seeded history is decided as it happened.
 /// </summary>
-internal sealed class HistoricalClock : TimeProvider
+public sealed class HistoricalClock : TimeProvider
 {
     private Instant now;
 
