@@ -23,9 +23,14 @@ public sealed class DeclarationService(EventStore.EventStore store, PersonalData
     private const int MaxNarrative = 10_000;
     private const string DefaultDeadline = "03-31";
 
-    // Rendered public answers by key, with the stamp they were rendered at; the stamp is read from the database on
-    // every request, so every process serves the current bytes.
-    private readonly ConcurrentDictionary<string, (long Stamp, byte[] Body)> rendered = new(StringComparer.Ordinal);
+    /// <summary>How long a read trusts a rendering's stamp it read, while this process appended nothing (as the agenda's public reads).</summary>
+    private static readonly TimeSpan StampTimeToLive = TimeSpan.FromSeconds(1);
+
+    // Rendered public answers by key, with the stamp they were rendered at, when that stamp was last read from the
+    // database and this process's count of appends then: a change in this process is served at once by its next
+    // read, another process's within a second.
+    private readonly ConcurrentDictionary<string, CachedRendering> rendered = new(StringComparer.Ordinal);
+    private readonly AppendCount appends = new(store);
 
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
@@ -285,16 +290,24 @@ public sealed class DeclarationService(EventStore.EventStore store, PersonalData
 
     private async Task<(long Stamp, byte[] Body)?> RenderedAsync(string key, CancellationToken ct)
     {
+        var cacheKey = $"{store.SchemaName}/{key}";
+        var appended = appends.Value;
+        var checkedAt = time.GetTimestamp();
+        if (rendered.TryGetValue(cacheKey, out var cached) && cached.Appends == appended && time.GetElapsedTime(cached.CheckedAt) < StampTimeToLive)
+        {
+            return (cached.Stamp, cached.Body);
+        }
+
         var head = await store.Documents.LoadAsync<RenderedHead>(DeclarationProjection.ProjectionName, Renderings.HeadId(key), ct);
         if (head is null)
         {
             return null;
         }
 
-        var cacheKey = $"{store.SchemaName}/{key}";
-        if (rendered.TryGetValue(cacheKey, out var cached) && cached.Stamp == head.Stamp)
+        if (cached is not null && cached.Stamp == head.Stamp)
         {
-            return cached;
+            rendered[cacheKey] = cached with { CheckedAt = checkedAt, Appends = appended };
+            return (cached.Stamp, cached.Body);
         }
 
         // The rendering may have moved on since the head was read: serve what is there, under its own stamp.
@@ -304,14 +317,26 @@ public sealed class DeclarationService(EventStore.EventStore store, PersonalData
             return null;
         }
 
-        var entry = (body.Stamp, Encoding.UTF8.GetBytes(body.Body));
+        var entry = new CachedRendering(body.Stamp, Encoding.UTF8.GetBytes(body.Body), checkedAt, appended);
         if (rendered.Count > 4096)
         {
             rendered.Clear();
         }
 
         rendered[cacheKey] = entry;
-        return entry;
+        return (entry.Stamp, entry.Body);
+    }
+
+    private sealed record CachedRendering(long Stamp, byte[] Body, long CheckedAt, long Appends);
+
+    /// <summary>This process's appends, counted: a stamp read before the latest of them is read again.</summary>
+    private sealed class AppendCount
+    {
+        private long value;
+
+        public AppendCount(EventStore.EventStore store) => store.Appended += () => Interlocked.Increment(ref value);
+
+        public long Value => Interlocked.Read(ref value);
     }
 
     private Task<DeclarationDocument?> LoadAsync(Guid id, CancellationToken ct) =>
