@@ -125,7 +125,7 @@ internal static class DeclarationBenchmarks
         // One after the other: reports of one year share that year's figures (see the report).
         for (var year = first; year <= today.Year; year++)
         {
-            var at = year < today.Year ? new LocalDateTime(year + 1, 3, 1, 9, 0) : today;
+            var at = LocalDateTime.Min(new LocalDateTime(year + 1, 3, 1, 9, 0), today);
             clock.Set(at, zone);
             for (var i = 0; i < signers.Count; i++)
             {
