@@ -89,6 +89,11 @@ public sealed class EventStore
     /// <summary>Raised (in this process) after every committed append, so a local daemon need not wait to poll.</summary>
     public event Action? Appended;
 
+    private long appendCount;
+
+    /// <summary>How many appends this process committed: a reader that cached something before the latest one reads again.</summary>
+    public long AppendCount => Interlocked.Read(ref appendCount);
+
     public Task MigrateAsync(CancellationToken ct = default) => Schema.MigrateAsync(DataSource, SchemaName, ct);
 
     /// <summary>An inline projection commits in the same transaction as the append: reads see their own writes.</summary>
@@ -147,6 +152,7 @@ public sealed class EventStore
             await tx.CommitAsync(ct);
         }
 
+        Interlocked.Increment(ref appendCount);
         Appended?.Invoke();
         return results;
     }
@@ -189,7 +195,11 @@ public sealed class EventStore
         }
     }
 
-    internal void RaiseAppended() => Appended?.Invoke();
+    internal void RaiseAppended()
+    {
+        Interlocked.Increment(ref appendCount);
+        Appended?.Invoke();
+    }
 
     /// <summary>
     /// Writes the events of <paramref name="appends"/> (in <paramref name="tx"/> when given, after locking all their

@@ -121,6 +121,11 @@ internal static class BenchRun
             figures.AddRange(await DeclarationBenchmarks.RunAsync(ctx, connection.ConnectionString));
         }
 
+        if (options.Runs("calendars"))
+        {
+            figures.AddRange(await CalendarBenchmarks.RunAsync(ctx, connection.ConnectionString));
+        }
+
         var goals = new Dictionary<string, string>
         {
             [AppendBenchmarks.Single16] = "ratio >= 0.8",
@@ -137,6 +142,10 @@ internal static class BenchRun
             [SpeakingOrderBenchmark.Fix] = "a figure (baseline: GET the conference's delegations)",
             [DeclarationBenchmarks.Register] = "ratio >= 0.7",
             [DeclarationBenchmarks.Progress] = "ratio >= 0.7",
+            [CalendarBenchmarks.DemoFeed] = "ratio >= 0.8",
+            [CalendarBenchmarks.PersonalFeed] = "ratio >= 0.8",
+            [CalendarBenchmarks.NotModified] = "a figure (baseline: the same feed's bytes from memory)",
+            [CalendarBenchmarks.SizeIndependent] = "ratio >= 0.9 (baseline: the 10-member conference)",
         };
         await Report.WriteJsonAsync(options.OutPath, figures);
         Console.WriteLine();

@@ -30,7 +30,6 @@ public sealed class DeclarationService(EventStore.EventStore store, PersonalData
     // database and this process's count of appends then: a change in this process is served at once by its next
     // read, another process's within a second.
     private readonly ConcurrentDictionary<string, CachedRendering> rendered = new(StringComparer.Ordinal);
-    private readonly AppendCount appends = new(store);
 
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
@@ -291,7 +290,7 @@ public sealed class DeclarationService(EventStore.EventStore store, PersonalData
     private async Task<(long Stamp, byte[] Body)?> RenderedAsync(string key, CancellationToken ct)
     {
         var cacheKey = $"{store.SchemaName}/{key}";
-        var appended = appends.Value;
+        var appended = store.AppendCount;
         var checkedAt = time.GetTimestamp();
         if (rendered.TryGetValue(cacheKey, out var cached) && cached.Appends == appended && time.GetElapsedTime(cached.CheckedAt) < StampTimeToLive)
         {
@@ -328,16 +327,6 @@ public sealed class DeclarationService(EventStore.EventStore store, PersonalData
     }
 
     private sealed record CachedRendering(long Stamp, byte[] Body, long CheckedAt, long Appends);
-
-    /// <summary>This process's appends, counted: a stamp read before the latest of them is read again.</summary>
-    private sealed class AppendCount
-    {
-        private long value;
-
-        public AppendCount(EventStore.EventStore store) => store.Appended += () => Interlocked.Increment(ref value);
-
-        public long Value => Interlocked.Read(ref value);
-    }
 
     private Task<DeclarationDocument?> LoadAsync(Guid id, CancellationToken ct) =>
         store.Documents.LoadAsync<DeclarationDocument>(DeclarationProjection.ProjectionName, DeclarationDocument.DocumentId(id), ct);
