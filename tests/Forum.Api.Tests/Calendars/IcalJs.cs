@@ -8,6 +8,10 @@ public static class IcalJs
 {
     private static readonly string Folder = Path.Combine(RepositoryRoot(), "tests", "calendar-parser");
 
+    /// <summary>Many feeds in one run of Node.js: an array of what <see cref="ParseAsync(byte[])"/> gives for each.</summary>
+    public static Task<JsonElement> ParseAllAsync(IEnumerable<byte[]> feeds) =>
+        ParseAsync(JsonSerializer.SerializeToUtf8Bytes(feeds.Select(f => System.Text.Encoding.UTF8.GetString(f)).ToList()));
+
     public static async Task<JsonElement> ParseAsync(byte[] feed)
     {
         var start = new ProcessStartInfo("node", "parse.mjs")
