@@ -89,10 +89,8 @@ public sealed class EventStore
     /// <summary>Raised (in this process) after every committed append, so a local daemon need not wait to poll.</summary>
     public event Action? Appended;
 
-    private long appendCount;
-
-    /// <summary>How many appends this process committed: a reader that cached something before the latest one reads again.</summary>
-    public long AppendCount => Interlocked.Read(ref appendCount);
+    /// <summary>The documents this process keeps in memory and forgets on change (set by <see cref="WatchedDocuments"/>).</summary>
+    public WatchedDocuments? Watch { get; internal set; }
 
     public Task MigrateAsync(CancellationToken ct = default) => Schema.MigrateAsync(DataSource, SchemaName, ct);
 
@@ -117,7 +115,7 @@ public sealed class EventStore
                 }
 
                 await using var tx = await connection.BeginTransactionAsync(ct);
-                await using (var session = new DocumentSession(connection, tx, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration))
+                await using (var session = new DocumentSession(connection, tx, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration, Watch))
                 {
                     await projection.ApplyAsync(events, session, ct);
                     await session.FlushAsync(ct);
@@ -152,7 +150,6 @@ public sealed class EventStore
             await tx.CommitAsync(ct);
         }
 
-        Interlocked.Increment(ref appendCount);
         Appended?.Invoke();
         return results;
     }
@@ -189,17 +186,13 @@ public sealed class EventStore
     {
         foreach (var projection in inline)
         {
-            await using var session = new DocumentSession(connection, tx, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration);
+            await using var session = new DocumentSession(connection, tx, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration, Watch);
             await projection.ApplyAsync(events, session, ct);
             await session.FlushAsync(ct);
         }
     }
 
-    internal void RaiseAppended()
-    {
-        Interlocked.Increment(ref appendCount);
-        Appended?.Invoke();
-    }
+    internal void RaiseAppended() => Appended?.Invoke();
 
     /// <summary>
     /// Writes the events of <paramref name="appends"/> (in <paramref name="tx"/> when given, after locking all their

@@ -76,7 +76,7 @@ internal static class DeclarationBenchmarks
         var conferences = services.GetRequiredService<ConferenceService>();
         var delegations = services.GetRequiredService<DelegationService>();
         var clock = new HistoricalClock();
-        var declarations = new DeclarationService(services.GetRequiredService<EventStore.EventStore>(), services.GetRequiredService<PersonalDataVault>(), clock);
+        var declarations = new DeclarationService(services.GetRequiredService<EventStore.EventStore>(), services.GetRequiredService<Forum.EventStore.Projections.WatchedDocuments>(), services.GetRequiredService<PersonalDataVault>(), clock);
         var zone = DateTimeZoneProviders.Tzdb["Europe/Brussels"];
         var today = SystemClock.Instance.GetCurrentInstant().InZone(zone).LocalDateTime;
         var first = today.Year - Years + 1;

@@ -2,11 +2,11 @@ using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Forum.Api.Conferences;
 using Forum.Api.Delegations;
 using Forum.Api.Infrastructure;
 using Forum.EventStore;
+using Forum.EventStore.Projections;
 using Microsoft.Extensions.Options;
 
 namespace Forum.Api.Calendars;
@@ -21,10 +21,11 @@ public sealed record DelegationFeedsView(Guid DelegationId, CalendarLinks Delega
 
 /// <summary>
 /// Feed tokens (issued when a focal point first asks for the feeds, rotated on demand) and the feeds' bytes as the
-/// projection rendered them. A token is 256 random bits; only its SHA-256 is looked up, on every request, so a
-/// rotated or revoked token answers 404 at once in every process.
+/// projection rendered them. A token is 256 random bits; only its SHA-256 is looked up. Grants and stamps are kept in
+/// memory and forgotten when any process changes them (<see cref="WatchedDocuments"/>), so a rotated or revoked token
+/// answers 404 at once in the process that rotated it and within a notification's time in the others.
 /// </summary>
-public sealed class CalendarService(EventStore.EventStore store, PersonalDataVault vault, IOptions<CalendarOptions> options) : IConferenceFeeds
+public sealed class CalendarService(EventStore.EventStore store, WatchedDocuments watched, PersonalDataVault vault, IOptions<CalendarOptions> options) : IConferenceFeeds
 {
     private const int MaxCached = 20_000;
 
@@ -112,7 +113,7 @@ public sealed class CalendarService(EventStore.EventStore store, PersonalDataVau
         return new DelegationFeedsView(delegationId, Links(request, Url(tokens.Current[Guid.Empty], "delegations")), members);
     }
 
-    /// <summary>A delegation's or a member's feed by its token (the grant and the feed's stamp in one round trip), or null (404).</summary>
+    /// <summary>A delegation's or a member's feed by its token, or null (404): the grant and the feed's stamp come from memory while nothing changed them.</summary>
     public async Task<FeedBytes?> PrivateFeedAsync(string token, FeedKind kind, CancellationToken ct)
     {
         if (!IsWellFormed(token))
@@ -120,27 +121,20 @@ public sealed class CalendarService(EventStore.EventStore store, PersonalDataVau
             return null;
         }
 
-        var (grantJson, headJson) = await store.Documents.LoadJsonWithReferenceAsync(
-            FeedGrantProjection.ProjectionName, FeedGrant.DocumentId(HashToken(token)), "feedKey", FeedProjection.ProjectionName, FeedHead.Prefix, ct);
-        if (grantJson is null)
+        var grant = await watched.LoadAsync<FeedGrant>(FeedGrantProjection.ProjectionName, FeedGrant.DocumentId(HashToken(token)), ct);
+        if (grant is null || (grant.MemberId is null) != (kind == FeedKind.Delegation))
         {
             return null;
         }
 
-        var grant = JsonSerializer.Deserialize<FeedGrant>(grantJson, store.Types.JsonOptions)!;
-        if ((grant.MemberId is null) != (kind == FeedKind.Delegation))
-        {
-            return null;
-        }
-
-        return await BytesAsync(grant.FeedKey, headJson is null ? null : JsonSerializer.Deserialize<FeedHead>(headJson, store.Types.JsonOptions), kind, ct);
+        return await BytesAsync(grant.FeedKey, await watched.LoadAsync<FeedHead>(FeedProjection.ProjectionName, FeedHead.DocumentId(grant.FeedKey), ct), kind, ct);
     }
 
     /// <summary>The conference's public feed, or null (404) for a conference the public cannot see.</summary>
     public async Task<FeedBytes?> ConferenceFeedAsync(string slug, CancellationToken ct)
     {
         var key = FeedKeys.Conference(slug);
-        var head = await store.Documents.LoadAsync<FeedHead>(FeedProjection.ProjectionName, FeedHead.DocumentId(key), ct);
+        var head = await watched.LoadAsync<FeedHead>(FeedProjection.ProjectionName, FeedHead.DocumentId(key), ct);
         if (head is null)
         {
             // Nothing published yet: an empty feed for a public conference, so that a subscription can start early.

@@ -12,4 +12,7 @@ public sealed class CalendarsFeature(IOptions<CalendarOptions> options) : IEvent
     public IEnumerable<IProjection> InlineProjections => [new FeedGrantProjection()];
 
     public IEnumerable<IProjection> AsyncProjections => [new FeedProjection(options.Value)];
+
+    // Calendar clients poll all day: grants and the stamps of renderings are read from memory, forgotten on change.
+    public IEnumerable<string> WatchedProjections => [FeedGrantProjection.ProjectionName, FeedProjection.ProjectionName];
 }

@@ -67,9 +67,6 @@ public sealed class FeedProjection(CalendarOptions options) : IProjection
                 case SeatTaken or SeatMovedUp or SeatReleased or MemberWithdrawn or MemberReplaced or DelegationWithdrawn:
                     delegations[DelegationOf(e.StreamId)] = change;
                     break;
-                case FeedTokenIssued issued:
-                    delegations[issued.DelegationId] = change;
-                    break;
                 case MemberPersonalDataErased x:
                     erased.Add(x.MemberId);
                     break;

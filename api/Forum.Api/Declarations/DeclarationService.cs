@@ -5,6 +5,7 @@ using Forum.Api.Conferences;
 using Forum.Api.Delegations;
 using Forum.Api.Infrastructure;
 using Forum.EventStore;
+using Forum.EventStore.Projections;
 using NodaTime;
 using NodaTime.Text;
 
@@ -15,7 +16,7 @@ namespace Forum.Api.Declarations;
 /// reports. Every change of a declaration is decided under its stream's lock, so signatures arriving together are
 /// taken one after the other (never a spurious conflict); each party's yearly report is a stream of its own.
 /// </summary>
-public sealed class DeclarationService(EventStore.EventStore store, PersonalDataVault vault, TimeProvider time) : ISeriesDeclarations
+public sealed class DeclarationService(EventStore.EventStore store, WatchedDocuments watched, PersonalDataVault vault, TimeProvider time) : ISeriesDeclarations
 {
     private const int MaxTitle = 300;
     private const int MaxText = 20_000;
@@ -23,13 +24,9 @@ public sealed class DeclarationService(EventStore.EventStore store, PersonalData
     private const int MaxNarrative = 10_000;
     private const string DefaultDeadline = "03-31";
 
-    /// <summary>How long a read trusts a rendering's stamp it read, while this process appended nothing (as the agenda's public reads).</summary>
-    private static readonly TimeSpan StampTimeToLive = TimeSpan.FromSeconds(1);
-
-    // Rendered public answers by key, with the stamp they were rendered at, when that stamp was last read from the
-    // database and this process's count of appends then: a change in this process is served at once by its next
-    // read, another process's within a second.
-    private readonly ConcurrentDictionary<string, CachedRendering> rendered = new(StringComparer.Ordinal);
+    // Rendered public answers by key, with the stamp they were rendered at; the stamp (the head) comes from memory
+    // while no process changed it (WatchedDocuments), so every process serves the current bytes.
+    private readonly ConcurrentDictionary<string, (long Stamp, byte[] Body)> rendered = new(StringComparer.Ordinal);
 
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
@@ -289,24 +286,16 @@ public sealed class DeclarationService(EventStore.EventStore store, PersonalData
 
     private async Task<(long Stamp, byte[] Body)?> RenderedAsync(string key, CancellationToken ct)
     {
-        var cacheKey = $"{store.SchemaName}/{key}";
-        var appended = store.AppendCount;
-        var checkedAt = time.GetTimestamp();
-        if (rendered.TryGetValue(cacheKey, out var cached) && cached.Appends == appended && time.GetElapsedTime(cached.CheckedAt) < StampTimeToLive)
-        {
-            return (cached.Stamp, cached.Body);
-        }
-
-        var head = await store.Documents.LoadAsync<RenderedHead>(DeclarationProjection.ProjectionName, Renderings.HeadId(key), ct);
+        var head = await watched.LoadAsync<RenderedHead>(DeclarationProjection.ProjectionName, Renderings.HeadId(key), ct);
         if (head is null)
         {
             return null;
         }
 
-        if (cached is not null && cached.Stamp == head.Stamp)
+        var cacheKey = $"{store.SchemaName}/{key}";
+        if (rendered.TryGetValue(cacheKey, out var cached) && cached.Stamp == head.Stamp)
         {
-            rendered[cacheKey] = cached with { CheckedAt = checkedAt, Appends = appended };
-            return (cached.Stamp, cached.Body);
+            return cached;
         }
 
         // The rendering may have moved on since the head was read: serve what is there, under its own stamp.
@@ -316,17 +305,15 @@ public sealed class DeclarationService(EventStore.EventStore store, PersonalData
             return null;
         }
 
-        var entry = new CachedRendering(body.Stamp, Encoding.UTF8.GetBytes(body.Body), checkedAt, appended);
+        var entry = (body.Stamp, Encoding.UTF8.GetBytes(body.Body));
         if (rendered.Count > 4096)
         {
             rendered.Clear();
         }
 
         rendered[cacheKey] = entry;
-        return (entry.Stamp, entry.Body);
+        return entry;
     }
-
-    private sealed record CachedRendering(long Stamp, byte[] Body, long CheckedAt, long Appends);
 
     private Task<DeclarationDocument?> LoadAsync(Guid id, CancellationToken ct) =>
         store.Documents.LoadAsync<DeclarationDocument>(DeclarationProjection.ProjectionName, DeclarationDocument.DocumentId(id), ct);

@@ -16,4 +16,7 @@ public sealed class DeclarationsFeature : IEventSourcedFeature
         .Register<ProgressReported>("progress-reported");
 
     public IEnumerable<IProjection> InlineProjections => [new DeclarationProjection()];
+
+    // The register and the yearly aggregates are public reads: their stamps are read from memory, forgotten on change.
+    public IEnumerable<string> WatchedProjections => [DeclarationProjection.ProjectionName];
 }

@@ -4,6 +4,7 @@ using Forum.Api.Conferences;
 using Forum.Api.Declarations;
 using Forum.Api.Delegations;
 using Forum.Api.Infrastructure;
+using Forum.EventStore.Projections;
 using NodaTime;
 using NodaTime.Text;
 using Npgsql;
@@ -16,7 +17,8 @@ namespace Forum.Api.Demo;
 /// is decided by a <see cref="DeclarationService"/> on a <see cref="HistoricalClock"/> set to each moment in turn.
 /// </summary>
 public sealed class DemoSeeder(
-    ConferenceService conferences, AgendaService agenda, DelegationService delegations, EventStore.EventStore store, PersonalDataVault vault, ILogger<DemoSeeder> logger)
+    ConferenceService conferences, AgendaService agenda, DelegationService delegations, EventStore.EventStore store, WatchedDocuments watched, PersonalDataVault vault,
+    ILogger<DemoSeeder> logger)
 {
     private const string Actor = "system:demo-seed";
     private static readonly JsonSerializerOptions ApiJson = Json.CreateOptions();
@@ -131,7 +133,7 @@ public sealed class DemoSeeder(
         var (agendaState, _) = await agenda.WorkingAsync(slug, null, ct);
         var ceremony = agendaState.Sessions.Values.Single(s => s.Plan.Title == text.GetProperty("signingSession").GetString());
         var clock = new HistoricalClock();
-        var declarations = new DeclarationService(store, vault, clock);
+        var declarations = new DeclarationService(store, watched, vault, clock);
         var id = await EnsureDeclarationAsync(declarations, clock, slug, text, zone, day.At(new LocalTime(8, 0)), day.At(new LocalTime(12, 30)), ceremony.Id, ct);
 
         // The conference is never concluded by the demo, so these are signatures, not accessions.
@@ -162,7 +164,7 @@ public sealed class DemoSeeder(
         var (zone, day) = ZoneAndFirstDay(editions[0]);
         var text = demo.GetProperty("declaration");
         var clock = new HistoricalClock();
-        var declarations = new DeclarationService(store, vault, clock);
+        var declarations = new DeclarationService(store, watched, vault, clock);
         var id = await EnsureDeclarationAsync(declarations, clock, slug, text, zone, day.At(new LocalTime(9, 0)), day.At(new LocalTime(11, 0)), null, ct);
 
         var companies = demo.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("name").GetString()!).ToList();

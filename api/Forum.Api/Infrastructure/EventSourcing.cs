@@ -12,6 +12,9 @@ public interface IEventSourcedFeature
     IEnumerable<IProjection> InlineProjections => [];
 
     IEnumerable<IProjection> AsyncProjections => [];
+
+    /// <summary>Projections whose documents each process keeps in memory, forgotten when any process changes them.</summary>
+    IEnumerable<string> WatchedProjections => [];
 }
 
 public sealed class StoreSettings
@@ -52,6 +55,9 @@ public static class EventSourcingSetup
             sp.GetRequiredService<EventStore.EventStore>(),
             sp.GetServices<IEventSourcedFeature>().SelectMany(f => f.AsyncProjections)));
         services.AddHostedService<ProjectionDaemonService>();
+        services.AddSingleton(sp => new WatchedDocuments(
+            sp.GetRequiredService<EventStore.EventStore>(), sp.GetServices<IEventSourcedFeature>().SelectMany(f => f.WatchedProjections)));
+        services.AddHostedService<WatchedDocumentsListener>();
         return services;
     }
 
@@ -59,6 +65,8 @@ public static class EventSourcingSetup
     public static async Task InitializeEventStoreAsync(this IServiceProvider services, CancellationToken ct = default)
     {
         var store = services.GetRequiredService<EventStore.EventStore>();
+        // Made before any write, so that every flush of a watched projection tells the other processes.
+        services.GetRequiredService<WatchedDocuments>();
         await store.MigrateAsync(ct);
         await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, "personal-data", PersonalDataVault.Migrations, ct);
         await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, "idempotency", IdempotencyKeys.Migrations, ct);
@@ -68,6 +76,12 @@ public static class EventSourcingSetup
             await store.AddInlineProjectionAsync(projection, ct);
         }
     }
+}
+
+/// <summary>Listens for changes to watched documents for as long as the process runs.</summary>
+public sealed class WatchedDocumentsListener(WatchedDocuments watched) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => watched.ListenAsync(stoppingToken);
 }
 
 public sealed class ProjectionDaemonService(ProjectionDaemon daemon, ILogger<ProjectionDaemonService> logger) : BackgroundService

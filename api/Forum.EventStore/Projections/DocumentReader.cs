@@ -29,36 +29,6 @@ public sealed class DocumentReader(NpgsqlDataSource dataSource, JsonSerializerOp
         return await cmd.ExecuteScalarAsync(ct) as string;
     }
 
-    /// <summary>
-    /// A document and, in the same round trip, the document it names: the one of <paramref name="referencedProjection"/>
-    /// whose id is <paramref name="referencePrefix"/> followed by the first document's <paramref name="referenceField"/>.
-    /// Either is null when absent.
-    /// </summary>
-    public async Task<(string? Document, string? Referenced)> LoadJsonWithReferenceAsync(
-        string projection, string id, string referenceField, string referencedProjection, string referencePrefix, CancellationToken ct = default)
-    {
-        await using var cmd = dataSource.CreateCommand(
-            $"""
-            SELECT d.data::text, r.data::text FROM {s}.projection_documents d
-            JOIN {s}.projection_checkpoints c ON c.name = d.projection AND c.generation = d.generation AND c.active
-            LEFT JOIN {s}.projection_checkpoints rc ON rc.name = $3 AND rc.active
-            LEFT JOIN {s}.projection_documents r ON r.projection = $3 AND r.generation = rc.generation AND r.id = $4 || (d.data ->> $5)
-            WHERE d.projection = $1 AND d.id = $2
-            """);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = projection });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = referencedProjection });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = referencePrefix });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = referenceField });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
-        {
-            return (null, null);
-        }
-
-        return (reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
-    }
-
     /// <summary>How many documents have an id in [<paramref name="fromId"/>, <paramref name="toId"/>) (a position in an ordered list).</summary>
     public async Task<long> CountRangeAsync(string projection, string fromId, string toId, CancellationToken ct = default)
     {

@@ -17,8 +17,12 @@ public sealed class DocumentSession : IAsyncDisposable
     private readonly Dictionary<string, object?> loaded = new(StringComparer.Ordinal);
     private readonly Dictionary<string, object?> pending = new(StringComparer.Ordinal);
 
-    internal DocumentSession(NpgsqlConnection connection, NpgsqlTransaction transaction, JsonSerializerOptions json, string quotedSchema, string projection, int generation)
+    private readonly WatchedDocuments? watch;
+
+    internal DocumentSession(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, JsonSerializerOptions json, string quotedSchema, string projection, int generation, WatchedDocuments? watch = null)
     {
+        this.watch = watch is not null && watch.Watches(projection) ? watch : null;
         this.connection = connection;
         this.transaction = transaction;
         this.json = json;
@@ -169,6 +173,7 @@ public sealed class DocumentSession : IAsyncDisposable
             batch.BatchCommands.Add(delete);
         }
 
+        watch?.Flushing(Projection, pending.Keys.ToList(), batch);
         await batch.ExecuteNonQueryAsync(ct);
         foreach (var (id, doc) in pending)
         {

@@ -265,7 +265,7 @@ public sealed class ProjectionDaemon
         }
 
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var session = new DocumentSession(connection, tx, store.Types.JsonOptions, s, projection.Name, generation))
+        await using (var session = new DocumentSession(connection, tx, store.Types.JsonOptions, s, projection.Name, generation, store.Watch))
         {
             await projection.ApplyAsync(events, session, ct);
             await session.FlushAsync(ct);
@@ -333,6 +333,14 @@ public sealed class ProjectionDaemon
         activate.Parameters.AddWithValue("old", oldGeneration);
         activate.Parameters.AddWithValue("new", newGeneration);
         await activate.ExecuteNonQueryAsync(ct);
+        if (store.Watch is { } watch && watch.Watches(name))
+        {
+            // Readers move to other documents: every process forgets what it kept of the old ones.
+            await using var batch = new NpgsqlBatch(connection, tx);
+            watch.Flushing(name, null, batch);
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+
         await tx.CommitAsync(ct);
     }
 
