@@ -48,13 +48,12 @@ public static class CalendarEndpoints
         }
 
         var gzip = AcceptsGzip(http.Request);
-        // One ETag per encoding: the bytes differ.
-        var etag = $"\"f{feed.Stamp}{(gzip ? "-gz" : "")}\"";
+        var etag = gzip ? feed.GzipETag : feed.ETag;
         var headers = http.Response.Headers;
         headers.ETag = etag;
         headers.CacheControl = isPublic ? "public, max-age=300" : "private, max-age=300";
         headers.Vary = "Accept-Encoding";
-        if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
+        if (Matches(http.Request.Headers.IfNoneMatch, etag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
@@ -62,13 +61,50 @@ public static class CalendarEndpoints
         if (gzip)
         {
             headers.ContentEncoding = "gzip";
-            return TypedResults.Bytes(feed.Gzip, "text/calendar; charset=utf-8");
         }
 
-        return TypedResults.Bytes(feed.Body, "text/calendar; charset=utf-8");
+        return new FeedResult(gzip ? feed.Gzip : feed.Body);
     }
 
-    private static bool AcceptsGzip(HttpRequest request) =>
-        StringWithQualityHeaderValue.TryParseList(request.Headers.AcceptEncoding.OfType<string>().ToList(), out var encodings)
-        && encodings.Any(e => e.Value.Equals("gzip", StringComparison.OrdinalIgnoreCase) && (e.Quality ?? 1) > 0);
+    /// <summary>The bytes as they are: no range or precondition processing (the ETag was handled above).</summary>
+    private sealed class FeedResult(byte[] body) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.ContentType = "text/calendar; charset=utf-8";
+            response.ContentLength = body.Length;
+            return HttpMethods.IsHead(httpContext.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body).AsTask();
+        }
+    }
+
+    private static bool Matches(Microsoft.Extensions.Primitives.StringValues ifNoneMatch, string etag)
+    {
+        foreach (var value in ifNoneMatch)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            if (value == etag || value.Trim() == "*" || value.Split(',').Any(t => t.Trim() == etag))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool AcceptsGzip(HttpRequest request)
+    {
+        var header = request.Headers.AcceptEncoding;
+        if (header.Count == 0 || !header.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        return StringWithQualityHeaderValue.TryParseList(header.OfType<string>().ToList(), out var encodings)
+            && encodings.Any(e => e.Value.Equals("gzip", StringComparison.OrdinalIgnoreCase) && (e.Quality ?? 1) > 0);
+    }
 }

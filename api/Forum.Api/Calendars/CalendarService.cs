@@ -11,8 +11,13 @@ using Microsoft.Extensions.Options;
 
 namespace Forum.Api.Calendars;
 
-/// <summary>A feed's bytes, plain and gzipped, with the stamp its ETag is made of.</summary>
-public sealed record FeedBytes(long Stamp, byte[] Body, byte[] Gzip);
+/// <summary>A feed's bytes, plain and gzipped, with the stamp its ETags (one per encoding: the bytes differ) are made of.</summary>
+public sealed record FeedBytes(long Stamp, byte[] Body, byte[] Gzip)
+{
+    public string ETag { get; } = $"\"f{Stamp}\"";
+
+    public string GzipETag { get; } = $"\"f{Stamp}-gz\"";
+}
 
 public sealed record MemberFeedView(Guid MemberId, string? Name, CalendarLinks Feed);
 
@@ -152,8 +157,8 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
             return Empty(kind);
         }
 
-        var cacheKey = $"{store.SchemaName}/{feedKey}";
-        if (cache.TryGetValue(cacheKey, out var cached) && cached.Stamp == head.Stamp)
+        // One service per store (and schema): the feed's key is enough.
+        if (cache.TryGetValue(feedKey, out var cached) && cached.Stamp == head.Stamp)
         {
             return cached;
         }
@@ -170,7 +175,7 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
             cache.Clear();
         }
 
-        cache[cacheKey] = bytes;
+        cache[feedKey] = bytes;
         return bytes;
     }
 
