@@ -51,10 +51,10 @@ internal static class CalendarBenchmarks
         memory[large.Path] = large.Body;
         var figures = new List<Figure>
         {
-            await AppendBenchmarks.CompareAsync(ctx, DemoFeed, Clients, Get(http, "/bench/memory" + demoPath, demo.Length), Get(http, demoPath, demo.Length), "requests/s"),
-            await AppendBenchmarks.CompareAsync(ctx, PersonalFeed, Clients, Get(http, "/bench/memory" + large.Path, large.Body.Length), Get(http, large.Path, large.Body.Length), "requests/s"),
-            await AppendBenchmarks.CompareAsync(ctx, NotModified, Clients, Get(http, "/bench/memory" + large.Path, large.Body.Length), Conditional(http, large.Path, large.ETag), "requests/s"),
-            await AppendBenchmarks.CompareAsync(ctx, SizeIndependent, Clients, Get(http, small.Path, small.Body.Length), Get(http, large.Path, large.Body.Length), "requests/s"),
+            await AppendBenchmarks.CompareAsync(ctx, DemoFeed, Clients, ReadBenchmarks.Get(http, "/bench/memory" + demoPath, demo.Length), ReadBenchmarks.Get(http, demoPath, demo.Length), "requests/s"),
+            await AppendBenchmarks.CompareAsync(ctx, PersonalFeed, Clients, ReadBenchmarks.Get(http, "/bench/memory" + large.Path, large.Body.Length), ReadBenchmarks.Get(http, large.Path, large.Body.Length), "requests/s"),
+            await AppendBenchmarks.CompareAsync(ctx, NotModified, Clients, ReadBenchmarks.Get(http, "/bench/memory" + large.Path, large.Body.Length), Conditional(http, large.Path, large.ETag), "requests/s"),
+            await AppendBenchmarks.CompareAsync(ctx, SizeIndependent, Clients, ReadBenchmarks.Get(http, small.Path, small.Body.Length), ReadBenchmarks.Get(http, large.Path, large.Body.Length), "requests/s"),
         };
         return figures;
     }
@@ -138,18 +138,6 @@ internal static class CalendarBenchmarks
             await Task.Delay(200);
         }
     }
-
-    private static Func<int, Task<int>> Get(HttpClient http, string path, int expectedLength) => async _ =>
-    {
-        using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
-        var body = await response.Content.ReadAsByteArrayAsync();
-        if (response.StatusCode != HttpStatusCode.OK || body.Length != expectedLength)
-        {
-            throw new InvalidOperationException($"GET {path} answered {(int)response.StatusCode} with {body.Length} bytes");
-        }
-
-        return 1;
-    };
 
     private static Func<int, Task<int>> Conditional(HttpClient http, string path, EntityTagHeaderValue etag) => async _ =>
     {

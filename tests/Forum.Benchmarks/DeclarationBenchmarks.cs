@@ -47,23 +47,11 @@ internal static class DeclarationBenchmarks
             var bytes = await http.GetByteArrayAsync(path + query);
             memory[path] = bytes;
             BenchContext.Log($"{name}: {bytes.Length:N0} bytes per answer");
-            figures.Add(await AppendBenchmarks.CompareAsync(ctx, name, Clients, Get(http, "/bench/memory" + path + query, bytes.Length), Get(http, path + query, bytes.Length), "requests/s"));
+            figures.Add(await AppendBenchmarks.CompareAsync(ctx, name, Clients, ReadBenchmarks.Get(http, "/bench/memory" + path + query, bytes.Length), ReadBenchmarks.Get(http, path + query, bytes.Length), "requests/s"));
         }
 
         return figures;
     }
-
-    private static Func<int, Task<int>> Get(HttpClient http, string path, int expectedLength) => async _ =>
-    {
-        using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
-        var body = await response.Content.ReadAsByteArrayAsync();
-        if (response.StatusCode != HttpStatusCode.OK || body.Length != expectedLength)
-        {
-            throw new InvalidOperationException($"GET {path} answered {(int)response.StatusCode} with {body.Length} bytes");
-        }
-
-        return 1;
-    };
 
     /// <summary>
     /// Through the application's own commands: 200 delegations (120 states, 80 organisations of four kinds), each

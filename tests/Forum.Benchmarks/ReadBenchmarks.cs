@@ -39,7 +39,8 @@ internal static class ReadBenchmarks
         return figures;
     }
 
-    private static Func<int, Task<int>> Get(HttpClient http, string path, int expectedLength) => async _ =>
+    /// <summary>One GET that must answer 200 with exactly the expected number of bytes (the read benchmarks' unit of work).</summary>
+    internal static Func<int, Task<int>> Get(HttpClient http, string path, int expectedLength) => async _ =>
     {
         using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
         var body = await response.Content.ReadAsByteArrayAsync();

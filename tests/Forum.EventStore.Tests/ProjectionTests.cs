@@ -23,22 +23,6 @@ public sealed class ProjectionTests
         }
     }
 
-    private sealed class ThingCount : IProjection
-    {
-        public string Name => "thing-count";
-
-        public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
-        {
-            foreach (var e in events)
-            {
-                var doc = await session.LoadAsync<CountDocument>(e.StreamId, ct) ?? new CountDocument(0);
-                session.Store(e.StreamId, doc with { Count = doc.Count + 1 });
-            }
-        }
-    }
-
-    private sealed record CountDocument(int Count);
-
     [Fact]
     public async Task An_inline_projection_is_readable_as_soon_as_the_append_returns()
     {

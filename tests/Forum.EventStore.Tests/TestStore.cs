@@ -101,3 +101,20 @@ public sealed class DeliveryLog : IProjection
 public sealed record DeliveryLogDocument(List<Delivered> Entries);
 
 public sealed record Delivered(Guid EventId, string StreamId, long StreamVersion, long Position, long TransactionId);
+
+/// <summary>Counts the events of each stream in a document named after the stream.</summary>
+public sealed class ThingCount : IProjection
+{
+    public string Name => "thing-count";
+
+    public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
+    {
+        foreach (var e in events)
+        {
+            var doc = await session.LoadAsync<CountDocument>(e.StreamId, ct) ?? new CountDocument(0);
+            session.Store(e.StreamId, doc with { Count = doc.Count + 1 });
+        }
+    }
+}
+
+public sealed record CountDocument(int Count);

@@ -7,22 +7,6 @@ public sealed class WatchedDocumentsTests
     private static readonly EventMetadata Meta = EventMetadata.For("tester");
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    private sealed class ThingCount : IProjection
-    {
-        public string Name => "thing-count";
-
-        public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
-        {
-            foreach (var e in events)
-            {
-                var doc = await session.LoadAsync<CountDocument>(e.StreamId, ct) ?? new CountDocument(0);
-                session.Store(e.StreamId, doc with { Count = doc.Count + 1 });
-            }
-        }
-    }
-
-    private sealed record CountDocument(int Count);
-
     /// <summary>A process: a store on the shared schema, the projection inline, its documents watched and listened for.</summary>
     private sealed class Process : IAsyncDisposable
     {
