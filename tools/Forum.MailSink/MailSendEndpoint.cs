@@ -79,12 +79,18 @@ public static class MailSendEndpoint
             lateBy = fault.DelayMs ?? 0;
         }
 
-        var rate = faults.Count();
-        if (rate is { Over: true } over)
+        if (faults.Count() is { } rate)
         {
-            stats.Add(Stat.RateLimited);
-            await TooManyAsync(ctx, over.Limit, over.Reset);
-            return;
+            if (rate.Over)
+            {
+                stats.Add(Stat.RateLimited);
+                await TooManyAsync(ctx, rate.Limit, rate.Reset);
+                return;
+            }
+
+            ctx.Response.Headers["X-RateLimit-Limit"] = rate.Limit.ToString(CultureInfo.InvariantCulture);
+            ctx.Response.Headers["X-RateLimit-Remaining"] = rate.Remaining.ToString(CultureInfo.InvariantCulture);
+            ctx.Response.Headers["X-RateLimit-Reset"] = rate.Reset.ToString(CultureInfo.InvariantCulture);
         }
 
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || !"application/json".Equals(mediaType.MediaType, StringComparison.OrdinalIgnoreCase))
@@ -109,12 +115,6 @@ public static class MailSendEndpoint
         }
 
         var validation = MailValidator.Validate(body, NewMessageId(), clock.GetUtcNow());
-        if (rate is { } r)
-        {
-            ctx.Response.Headers["X-RateLimit-Limit"] = r.Limit.ToString(CultureInfo.InvariantCulture);
-            ctx.Response.Headers["X-RateLimit-Remaining"] = r.Remaining.ToString(CultureInfo.InvariantCulture);
-            ctx.Response.Headers["X-RateLimit-Reset"] = r.Reset.ToString(CultureInfo.InvariantCulture);
-        }
 
         if (validation.Mail is not { } mail)
         {
