@@ -97,7 +97,7 @@ public sealed class Faults(TimeProvider clock)
             var windowMs = window.Spec.WindowSeconds * 1000L;
             var start = window.End + (now - window.End) / windowMs * windowMs;
             var next = new Window(start, start + windowMs, window.Spec);
-            window = Interlocked.CompareExchange(ref _window, next, window) == window ? next : Volatile.Read(ref _window)!;
+            window = Interlocked.CompareExchange(ref _window, next, window) == window ? next : Volatile.Read(ref _window) ?? next;
         }
 
         var used = Interlocked.Increment(ref window.Used);
