@@ -5,6 +5,7 @@ using Forum.Api.Declarations;
 using Forum.Api.Delegations;
 using Forum.Api.Demo;
 using Forum.Api.Infrastructure;
+using Forum.Api.Notifications;
 using Forum.Api.Venues;
 using Microsoft.AspNetCore.Http.Json;
 
@@ -20,6 +21,12 @@ builder.Services.AddForumAuth(builder.Configuration);
 builder.Services.AddEventSourcing(builder.Configuration);
 builder.Services.Configure<CalendarOptions>(builder.Configuration.GetSection("Calendars"));
 builder.Services.AddForumFeatures();
+builder.Services.Configure<Forum.Api.Notifications.SendGridOptions>(builder.Configuration.GetSection("SendGrid"));
+if (!string.IsNullOrEmpty(builder.Configuration["SendGrid:ApiKey"]))
+{
+    // Without a key nothing can be sent: mails wait in the outbox (tests drive their own dispatchers).
+    builder.Services.AddHostedService<Forum.Api.Notifications.MailDispatcherService>();
+}
 
 var app = builder.Build();
 await app.Services.InitializeEventStoreAsync();
@@ -40,6 +47,7 @@ app.MapDelegationEndpoints();
 app.MapVenueEndpoints();
 app.MapDeclarationEndpoints();
 app.MapCalendarEndpoints();
+app.MapNotificationEndpoints();
 
 await app.RunAsync();
 

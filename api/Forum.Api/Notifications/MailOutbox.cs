@@ -1,0 +1,199 @@
+using System.Text.Json;
+using Forum.Api.Infrastructure;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Forum.Api.Notifications;
+
+public enum MailState
+{
+    Waiting,
+    Sent,
+    Dead,
+
+    /// <summary>Its recipient's personal data was erased before it went out: never sent.</summary>
+    Dropped,
+}
+
+/// <summary>
+/// A mail to send: SendGrid's request body sealed with the recipient's personal key (so an erasure reaches queued and
+/// sent mails alike), what caused it (unique: a cause yields its mail once), and where it stands.
+/// </summary>
+public sealed record OutboxMail(
+    Guid Id,
+    string Cause,
+    string ConferenceSlug,
+    Guid? DelegationId,
+    string Kind,
+    Sealed Mail,
+    MailState State,
+    int Attempts,
+    DateTimeOffset DueAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? SentAt = null,
+    string? ProviderMessageId = null,
+    string? LastError = null);
+
+/// <summary>
+/// The outbox table. Rows are written by the projection that produces mails, in its transaction; a dispatcher claims
+/// due rows with a lease (FOR UPDATE SKIP LOCKED), so that two processes never send the same message at once, and
+/// marks each as its answer says. A lease that expires (its process died) makes the row due again.
+/// </summary>
+public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStore store)
+{
+    private static readonly JsonSerializerOptions JsonOptions = Json.CreateOptions();
+    private readonly string s = EventStore.Schema.Quote(store.SchemaName);
+
+    public static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE {s}.mail_outbox (
+            id                  uuid        PRIMARY KEY,
+            cause               text        NOT NULL UNIQUE,
+            conference_slug     text        NOT NULL,
+            delegation_id       uuid,
+            kind                text        NOT NULL,
+            mail                jsonb       NOT NULL,
+            state               text        NOT NULL DEFAULT 'Waiting',
+            attempts            integer     NOT NULL DEFAULT 0,
+            due_at              timestamptz NOT NULL,
+            lease_until         timestamptz,
+            leased_by           text,
+            provider_message_id text,
+            last_error          text,
+            created_at          timestamptz NOT NULL,
+            sent_at             timestamptz
+        );
+        CREATE INDEX mail_outbox_due ON {s}.mail_outbox (due_at) WHERE state = 'Waiting';
+        CREATE INDEX mail_outbox_conference ON {s}.mail_outbox (conference_slug, state, created_at);
+        CREATE INDEX mail_outbox_delegation ON {s}.mail_outbox (delegation_id, created_at);
+        """,
+    ];
+
+    /// <summary>Adds mails in the caller's transaction; a cause already there is skipped (a replay yields nothing twice).</summary>
+    public async Task EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyCollection<OutboxMail> mails, CancellationToken ct)
+    {
+        if (mails.Count == 0)
+        {
+            return;
+        }
+
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            INSERT INTO {s}.mail_outbox (id, cause, conference_slug, delegation_id, kind, mail, due_at, created_at)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::timestamptz[])
+            ON CONFLICT (cause) DO NOTHING
+            """, connection, tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => m.Id).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => m.Cause).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => m.ConferenceSlug).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => (object?)m.DelegationId ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => m.Kind).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => JsonSerializer.Serialize(m.Mail, JsonOptions)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => m.DueAt).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => m.CreatedAt).ToArray() });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="max"/> due mails (of one conference when <paramref name="conference"/> is given), leased to
+    /// <paramref name="owner"/> until the lease ends, their attempt counted.
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxMail>> ClaimAsync(string owner, int max, TimeSpan lease, CancellationToken ct, string? conference = null)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            $"""
+            UPDATE {s}.mail_outbox o SET lease_until = now() + $3, leased_by = $1, attempts = o.attempts + 1
+            FROM (SELECT id FROM {s}.mail_outbox
+                  WHERE state = 'Waiting' AND due_at <= now() AND (lease_until IS NULL OR lease_until < now())
+                      AND ($4::text IS NULL OR conference_slug = $4)
+                  ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
+            WHERE o.id = due.id
+            RETURNING {Columns("o")}
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = max });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = lease });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)conference ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        return await ReadAsync(cmd, ct);
+    }
+
+    /// <summary>Marks a leased mail sent (only while this owner holds it, so a late owner cannot undo another's work).</summary>
+    public Task SentAsync(Guid id, string owner, string? providerMessageId, CancellationToken ct) =>
+        SettleAsync(id, owner, MailState.Sent, null, providerMessageId, ct);
+
+    /// <summary>Gives a leased mail back, due again at <paramref name="dueAt"/>; <paramref name="uncount"/> when this was no real attempt (a rate limit).</summary>
+    public async Task LaterAsync(Guid id, string owner, DateTimeOffset dueAt, string? error, bool uncount, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            $"""
+            UPDATE {s}.mail_outbox SET due_at = $3, last_error = coalesce($4, last_error), lease_until = NULL, leased_by = NULL,
+                attempts = attempts - CASE WHEN $5 THEN 1 ELSE 0 END
+            WHERE id = $1 AND leased_by = $2 AND state = 'Waiting'
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = dueAt });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = uncount });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public Task DeadAsync(Guid id, string owner, string error, CancellationToken ct) => SettleAsync(id, owner, MailState.Dead, error, null, ct);
+
+    public Task DroppedAsync(Guid id, string owner, CancellationToken ct) => SettleAsync(id, owner, MailState.Dropped, "the recipient's personal data was erased", null, ct);
+
+    private async Task SettleAsync(Guid id, string owner, MailState state, string? error, string? providerMessageId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            $"""
+            UPDATE {s}.mail_outbox SET state = $3, last_error = coalesce($4, last_error), provider_message_id = $5,
+                sent_at = CASE WHEN $3 = 'Sent' THEN now() ELSE sent_at END, lease_until = NULL, leased_by = NULL
+            WHERE id = $1 AND leased_by = $2 AND state = 'Waiting'
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = state.ToString() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)providerMessageId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>A dead mail made due again, from its first attempt (organisers retry after fixing the cause).</summary>
+    public async Task<bool> RetryAsync(string slug, Guid id, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            $"UPDATE {s}.mail_outbox SET state = 'Waiting', attempts = 0, due_at = now() WHERE id = $1 AND conference_slug = $2 AND state = 'Dead'");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = slug });
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task<IReadOnlyList<OutboxMail>> ListAsync(string slug, MailState? state, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            $"SELECT {Columns("o")} FROM {s}.mail_outbox o WHERE conference_slug = $1 AND ($2::text IS NULL OR state = $2) ORDER BY created_at, id");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = slug });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)state?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        return await ReadAsync(cmd, ct);
+    }
+
+    private static string Columns(string o) =>
+        $"{o}.id, {o}.cause, {o}.conference_slug, {o}.delegation_id, {o}.kind, {o}.mail::text, {o}.state, {o}.attempts, {o}.due_at, {o}.created_at, {o}.sent_at, {o}.provider_message_id, {o}.last_error";
+
+    private static async Task<IReadOnlyList<OutboxMail>> ReadAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        var mails = new List<OutboxMail>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            mails.Add(new OutboxMail(
+                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.GetString(4),
+                JsonSerializer.Deserialize<Sealed>(reader.GetString(5), JsonOptions)!, Enum.Parse<MailState>(reader.GetString(6)), reader.GetInt32(7),
+                reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+                reader.IsDBNull(11) ? null : reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12)));
+        }
+
+        return mails;
+    }
+}

@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Net;
+using Forum.Api.Infrastructure;
+using Forum.Api.Notifications;
+using Forum.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Forum.Api.Tests.Notifications;
+
+[Collection(ApiCollection.Name)]
+public sealed class OutboxTests(ApiFixture api, LocalSendGrid sendGrid) : IClassFixture<LocalSendGrid>
+{
+    private MailOutbox Outbox => api.Services.GetRequiredService<MailOutbox>();
+
+    private PersonalDataVault Vault => api.Services.GetRequiredService<PersonalDataVault>();
+
+    /// <summary>A dispatcher as a process runs it, sending to the local SendGrid.</summary>
+    private MailDispatcher Dispatcher(string? key = LocalSendGrid.ApiKey) =>
+        new(Outbox, sendGrid.Client(key), Vault, TimeProvider.System, NullLogger<MailDispatcher>.Instance);
+
+    /// <summary>Mails for a fresh conference, each sealed with its recipient's own key, put in the outbox as the producing projection does.</summary>
+    private async Task<(string Slug, List<OutboxMail> Mails, List<Guid> Subjects)> EnqueueAsync(int count, string to = "member{0}@example.org")
+    {
+        var slug = ApiFixture.NewSlug();
+        var keys = new List<SubjectKey>();
+        var mails = new List<OutboxMail>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = Guid.CreateVersion7();
+            var key = PersonalDataVault.NewKey(Guid.CreateVersion7());
+            keys.Add(key);
+            var body = new SendGridMail(
+                [new MailPersonalization([new MailAddress(string.Format(System.Globalization.CultureInfo.InvariantCulture, to, i))])],
+                new MailAddress("noreply@forum.example.org", "Forum"), $"Test mail {i}", [new MailContent("text/plain", "Hello.")],
+                Headers: new Dictionary<string, string> { ["X-Forum-Message-Id"] = id.ToString() },
+                CustomArgs: new Dictionary<string, string> { ["forum_message_id"] = id.ToString() });
+            mails.Add(new OutboxMail(id, $"test:{id}", slug, null, "test", PersonalDataVault.Seal(key, body), MailState.Waiting, 0, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
+        }
+
+        var dataSource = api.Services.GetRequiredService<NpgsqlDataSource>();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await Vault.SaveKeysAsync(connection, tx, keys, CancellationToken.None);
+        await Outbox.EnqueueAsync(connection, tx, mails, CancellationToken.None);
+        await tx.CommitAsync();
+        return (slug, mails, keys.Select(k => k.Subject).ToList());
+    }
+
+    /// <summary>Dispatches this test's conference only: other tests' mails share the outbox.</summary>
+    private static async Task DrainAsync(string slug, params MailDispatcher[] dispatchers)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var handled = await Task.WhenAll(dispatchers.Select(d => d.DispatchAsync(10, CancellationToken.None, slug)));
+            if (handled.Sum() == 0)
+            {
+                return;
+            }
+
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), "the outbox did not drain");
+        }
+    }
+
+    [Fact]
+    public async Task Two_dispatchers_send_every_due_mail_exactly_once_and_mark_it_sent_with_SendGrid_s_id()
+    {
+        var (slug, mails, _) = await EnqueueAsync(40);
+        await DrainAsync(slug, Dispatcher(), Dispatcher());
+
+        foreach (var mail in mails)
+        {
+            Assert.Single(await sendGrid.ArrivedAsync(mail.Id.ToString()));
+        }
+
+        var stored = await Outbox.ListAsync(slug, null, CancellationToken.None);
+        Assert.All(stored, m =>
+        {
+            Assert.Equal(MailState.Sent, m.State);
+            Assert.Equal(1, m.Attempts);
+            Assert.False(string.IsNullOrEmpty(m.ProviderMessageId));
+        });
+
+        // A cause yields its mail once: enqueueing the same causes again adds nothing.
+        var dataSource = api.Services.GetRequiredService<NpgsqlDataSource>();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await Outbox.EnqueueAsync(connection, tx, mails.Select(m => m with { Id = Guid.CreateVersion7() }).ToList(), CancellationToken.None);
+        await tx.CommitAsync();
+        Assert.Equal(40, (await Outbox.ListAsync(slug, null, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task A_rate_limited_mail_waits_until_the_limit_resets_without_counting_an_attempt()
+    {
+        var (slug, _, _) = await EnqueueAsync(1);
+        await sendGrid.FaultsAsync(new { status = 429, retryAfterSeconds = 120 });
+        Assert.Equal(1, await Dispatcher().DispatchAsync(10, CancellationToken.None, slug));
+        var mail = Assert.Single(await Outbox.ListAsync(slug, null, CancellationToken.None));
+        Assert.Equal(MailState.Waiting, mail.State);
+        Assert.Equal(0, mail.Attempts);
+        Assert.InRange(mail.DueAt, DateTimeOffset.UtcNow.AddSeconds(100), DateTimeOffset.UtcNow.AddSeconds(140));
+    }
+
+    [Fact]
+    public async Task A_refused_mail_is_dead_with_SendGrid_s_messages_listed_for_organisers_and_can_be_retried()
+    {
+        var (slug, mails, _) = await EnqueueAsync(1, to: "not an address {0}");
+        await DrainAsync(slug, Dispatcher());
+        var organiser = api.Organiser();
+        var dead = await (await organiser.GetAsync($"/api/conferences/{slug}/mail?state=Dead")).OkJsonAsync();
+        var listed = Assert.Single(dead.EnumerateArray());
+        Assert.Equal(mails[0].Id, listed.GetProperty("id").GetGuid());
+        Assert.Contains("personalizations.0.to.0.email", listed.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        Assert.Equal("not an address 0", listed.GetProperty("to").GetString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await organiser.PostAsync($"/api/conferences/{slug}/mail/{mails[0].Id}/retry", null)).StatusCode);
+        Assert.Equal(MailState.Waiting, Assert.Single(await Outbox.ListAsync(slug, null, CancellationToken.None)).State);
+        await (await organiser.PostAsync($"/api/conferences/{slug}/mail/{Guid.NewGuid()}/retry", null)).ProblemAsync(404, "not_found");
+        await (await api.As(Roles.Protocol).GetAsync($"/api/conferences/{slug}/mail")).ProblemAsync(403, "forbidden");
+        await (await organiser.GetAsync($"/api/conferences/{slug}/mail?state=Lost")).ProblemAsync(400, "validation_failed");
+    }
+
+    [Fact]
+    public async Task A_mail_whose_recipient_was_erased_before_it_went_out_is_dropped_unsent()
+    {
+        var (slug, mails, subjects) = await EnqueueAsync(1);
+        var dataSource = api.Services.GetRequiredService<NpgsqlDataSource>();
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            await Vault.EraseAsync(connection, tx, subjects, CancellationToken.None);
+            await tx.CommitAsync();
+        }
+
+        await DrainAsync(slug, Dispatcher());
+        Assert.Equal(MailState.Dropped, Assert.Single(await Outbox.ListAsync(slug, null, CancellationToken.None)).State);
+        Assert.Empty(await sendGrid.ArrivedAsync(mails[0].Id.ToString()));
+    }
+
+    [Fact]
+    public async Task A_refused_key_stops_sending_and_the_dispatcher_says_why()
+    {
+        var (slug, _, _) = await EnqueueAsync(1);
+        var dispatcher = Dispatcher(key: "SG.wrong-key");
+        Assert.Equal(1, await dispatcher.DispatchAsync(10, CancellationToken.None, slug));
+        Assert.NotNull(dispatcher.Refusal);
+        Assert.Equal(0, await dispatcher.DispatchAsync(10, CancellationToken.None, slug));
+        var mail = Assert.Single(await Outbox.ListAsync(slug, null, CancellationToken.None));
+        Assert.Equal(MailState.Waiting, mail.State);
+        Assert.Equal(0, mail.Attempts);
+        Assert.Contains("401", mail.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Failures_that_pass_are_tried_later_with_growing_waits_and_the_last_one_kills_the_mail()
+    {
+        Assert.InRange(MailDispatcher.Backoff(1).TotalSeconds, 24, 36);
+        Assert.InRange(MailDispatcher.Backoff(3).TotalSeconds, 96, 144);
+        Assert.InRange(MailDispatcher.Backoff(20).TotalSeconds, 2880, 4320);
+
+        var (slug, _, _) = await EnqueueAsync(1);
+        await sendGrid.FaultsAsync(new { status = 503 }, new { status = 503 }, new { status = 503 }, new { status = 503 });
+        Assert.Equal(1, await Dispatcher().DispatchAsync(10, CancellationToken.None, slug));
+        var mail = Assert.Single(await Outbox.ListAsync(slug, null, CancellationToken.None));
+        Assert.Equal(MailState.Waiting, mail.State);
+        Assert.Equal(1, mail.Attempts);
+        Assert.InRange(mail.DueAt, DateTimeOffset.UtcNow.AddSeconds(20), DateTimeOffset.UtcNow.AddSeconds(40));
+        Assert.Contains("503", mail.LastError, StringComparison.Ordinal);
+
+        // Due again with all but one attempt spent: the last failure kills it.
+        var dataSource = api.Services.GetRequiredService<NpgsqlDataSource>();
+        await using (var cmd = dataSource.CreateCommand($"UPDATE \"{api.Schema}\".mail_outbox SET attempts = $2, due_at = now() WHERE conference_slug = $1"))
+        {
+            cmd.Parameters.AddWithValue(slug);
+            cmd.Parameters.AddWithValue(MailDispatcher.MaxAttempts - 1);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        await sendGrid.FaultsAsync(new { status = 503 }, new { status = 503 }, new { status = 503 }, new { status = 503 });
+        Assert.Equal(1, await Dispatcher().DispatchAsync(10, CancellationToken.None, slug));
+        var dead = Assert.Single(await Outbox.ListAsync(slug, null, CancellationToken.None));
+        Assert.Equal(MailState.Dead, dead.State);
+        Assert.Equal(MailDispatcher.MaxAttempts, dead.Attempts);
+    }
+}
