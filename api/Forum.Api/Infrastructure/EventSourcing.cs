@@ -71,7 +71,7 @@ public static class EventSourcingSetup
         await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, "personal-data", PersonalDataVault.Migrations, ct);
         await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, "idempotency", IdempotencyKeys.Migrations, ct);
         await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, "venue", Venues.BadgeSigningKeys.Migrations, ct);
-        await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, "notifications", Notifications.MailOutbox.Migrations, ct);
+        await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, "notifications", [.. Notifications.MailOutbox.Migrations, .. Notifications.SendGridWebhook.Migrations], ct);
         foreach (var projection in services.GetServices<IEventSourcedFeature>().SelectMany(f => f.InlineProjections))
         {
             await store.AddInlineProjectionAsync(projection, ct);

@@ -8,7 +8,8 @@ namespace Forum.Api.Notifications;
 /// lease to expire and the mail to be sent again, with the same message id (in its custom_args and its
 /// X-Forum-Message-Id header), so that the resend is recognisable.
 /// </summary>
-public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, PersonalDataVault vault, TimeProvider time, ILogger<MailDispatcher> logger) : IHealthSignal
+public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, SendGridWebhook events, PersonalDataVault vault, TimeProvider time, ILogger<MailDispatcher> logger)
+    : IHealthSignal
 {
     /// <summary>After this many attempts that failed for a passing reason, a mail is dead (listed for organisers, who may retry it).</summary>
     public const int MaxAttempts = 8;
@@ -52,6 +53,8 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, P
         }
 
         var opened = await vault.OpenAsync(claimed.Select(m => m.Mail), ct);
+        var undeliverable = await events.UndeliverableAsync(
+            claimed.Select(m => opened.Open<SendGridMail>(m.Mail)).OfType<SendGridMail>().SelectMany(b => b.Personalizations.SelectMany(p => p.To)).Select(a => a.Email), ct);
         await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (mail, token) =>
         {
             var paused = PausedUntil;
@@ -63,7 +66,13 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, P
 
             if (opened.Open<SendGridMail>(mail.Mail) is not { } body)
             {
-                await outbox.DroppedAsync(mail.Id, owner, token);
+                await outbox.DroppedAsync(mail.Id, owner, "the recipient's personal data was erased", token);
+                return;
+            }
+
+            if (body.Personalizations.SelectMany(p => p.To).Any(a => undeliverable.Contains(events.AddressHash(a.Email))))
+            {
+                await outbox.DroppedAsync(mail.Id, owner, "the address bounced, was dropped or reported spam before", token);
                 return;
             }
 

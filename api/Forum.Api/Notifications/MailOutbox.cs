@@ -11,7 +11,7 @@ public enum MailState
     Sent,
     Dead,
 
-    /// <summary>Its recipient's personal data was erased before it went out: never sent.</summary>
+    /// <summary>Never sent: its recipient's personal data was erased, or the address is undeliverable.</summary>
     Dropped,
 }
 
@@ -141,7 +141,7 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
 
     public Task DeadAsync(Guid id, string owner, string error, CancellationToken ct) => SettleAsync(id, owner, MailState.Dead, error, null, ct);
 
-    public Task DroppedAsync(Guid id, string owner, CancellationToken ct) => SettleAsync(id, owner, MailState.Dropped, "the recipient's personal data was erased", null, ct);
+    public Task DroppedAsync(Guid id, string owner, string why, CancellationToken ct) => SettleAsync(id, owner, MailState.Dropped, why, null, ct);
 
     private async Task SettleAsync(Guid id, string owner, MailState state, string? error, string? providerMessageId, CancellationToken ct)
     {

@@ -27,6 +27,22 @@ public static class NotificationEndpoints
         mail.MapPost("/{id:guid}/retry", async Task<Results<NoContent, ProblemHttpResult>> (string slug, Guid id, MailOutbox outbox, CancellationToken ct) =>
             await outbox.RetryAsync(slug, id, ct) ? TypedResults.NoContent() : ProblemResults.NotFound("dead mail with that id in this conference"))
             .WithSummary("Send a dead mail again, from its first attempt");
+
+        app.MapPost("/webhooks/sendgrid", async Task<NoContent> (HttpRequest request, SendGridWebhook webhook, CancellationToken ct) =>
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, ct);
+            var body = buffer.ToArray();
+            if (webhook.Verify(request.Headers[SendGridWebhook.SignatureHeader], request.Headers[SendGridWebhook.TimestampHeader], body) is { } refused)
+            {
+                throw refused;
+            }
+
+            await webhook.RecordAsync(body, ct);
+            return TypedResults.NoContent();
+        })
+        .WithTags("Notifications").AllowAnonymous()
+        .WithSummary("SendGrid's signed Event Webhook: delivered, deferred, bounce, dropped, spam report (a bounce, drop or spam report makes the address undeliverable)");
         return app;
     }
 

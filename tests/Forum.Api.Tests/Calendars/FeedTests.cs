@@ -65,7 +65,7 @@ public sealed class FeedTests(ApiFixture api)
                 return (body, parsed, response);
             }
 
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), $"the feed {url} did not change as expected:\n{Encoding.UTF8.GetString(body)}");
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(90), $"the feed {url} did not change as expected:\n{Encoding.UTF8.GetString(body)}");
             await Task.Delay(100);
         }
     }

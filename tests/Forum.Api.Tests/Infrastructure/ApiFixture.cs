@@ -17,6 +17,9 @@ public class ApiFixture : WebApplicationFactory<Program>
 
     public string Schema { get; } = "api_" + Guid.NewGuid().ToString("N")[..16];
 
+    /// <summary>The key the tests sign SendGrid's webhook calls with (the API is given its public half).</summary>
+    public ECDsa WebhookKey { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
     public static JsonSerializerOptions JsonOptions { get; } = Json.CreateOptions();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -28,6 +31,7 @@ public class ApiFixture : WebApplicationFactory<Program>
         builder.UseSetting("EventStore:Schema", Schema);
         builder.UseSetting("Auth:SigningKey", SigningKey);
         builder.UseSetting("PersonalData:MasterKey", MasterKey);
+        builder.UseSetting("SendGrid:WebhookPublicKey", Convert.ToBase64String(WebhookKey.ExportSubjectPublicKeyInfo()));
     }
 
     public string Token(string role, TimeSpan? lifetime = null, string? key = null) =>

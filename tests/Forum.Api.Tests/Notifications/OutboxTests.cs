@@ -18,35 +18,10 @@ public sealed class OutboxTests(ApiFixture api, LocalSendGrid sendGrid) : IClass
 
     /// <summary>A dispatcher as a process runs it, sending to the local SendGrid.</summary>
     private MailDispatcher Dispatcher(string? key = LocalSendGrid.ApiKey) =>
-        new(Outbox, sendGrid.Client(key), Vault, TimeProvider.System, NullLogger<MailDispatcher>.Instance);
+        new(Outbox, sendGrid.Client(key), api.Services.GetRequiredService<SendGridWebhook>(), Vault, TimeProvider.System, NullLogger<MailDispatcher>.Instance);
 
-    /// <summary>Mails for a fresh conference, each sealed with its recipient's own key, put in the outbox as the producing projection does.</summary>
-    private async Task<(string Slug, List<OutboxMail> Mails, List<Guid> Subjects)> EnqueueAsync(int count, string to = "member{0}@example.org")
-    {
-        var slug = ApiFixture.NewSlug();
-        var keys = new List<SubjectKey>();
-        var mails = new List<OutboxMail>();
-        for (var i = 0; i < count; i++)
-        {
-            var id = Guid.CreateVersion7();
-            var key = PersonalDataVault.NewKey(Guid.CreateVersion7());
-            keys.Add(key);
-            var body = new SendGridMail(
-                [new MailPersonalization([new MailAddress(string.Format(System.Globalization.CultureInfo.InvariantCulture, to, i))])],
-                new MailAddress("noreply@forum.example.org", "Forum"), $"Test mail {i}", [new MailContent("text/plain", "Hello.")],
-                Headers: new Dictionary<string, string> { ["X-Forum-Message-Id"] = id.ToString() },
-                CustomArgs: new Dictionary<string, string> { ["forum_message_id"] = id.ToString() });
-            mails.Add(new OutboxMail(id, $"test:{id}", slug, null, "test", PersonalDataVault.Seal(key, body), MailState.Waiting, 0, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
-        }
-
-        var dataSource = api.Services.GetRequiredService<NpgsqlDataSource>();
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        await Vault.SaveKeysAsync(connection, tx, keys, CancellationToken.None);
-        await Outbox.EnqueueAsync(connection, tx, mails, CancellationToken.None);
-        await tx.CommitAsync();
-        return (slug, mails, keys.Select(k => k.Subject).ToList());
-    }
+    private Task<(string Slug, List<OutboxMail> Mails, List<Guid> Subjects)> EnqueueAsync(int count, string to = "member{0}@example.org") =>
+        MailTestKit.EnqueueAsync(api, count, to);
 
     /// <summary>Dispatches this test's conference only: other tests' mails share the outbox.</summary>
     private static async Task DrainAsync(string slug, params MailDispatcher[] dispatchers)
