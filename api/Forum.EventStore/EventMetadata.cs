@@ -42,5 +42,8 @@ public readonly record struct GlobalCheckpoint(long TransactionId, long Position
 /// <summary>What one append wrote.</summary>
 public sealed record AppendResult(string StreamId, long NextExpectedVersion, IReadOnlyList<StoredEvent> Events);
 
+/// <summary>What a batch of new streams did: the streams it started, and those that existed already (left as they were).</summary>
+public sealed record CreatedStreams(IReadOnlyList<AppendResult> Created, IReadOnlyList<string> Existing);
+
 /// <summary>Events for one stream inside a multi-stream append; Metadata, when given, is theirs instead of the append's.</summary>
 public sealed record StreamAppend(string StreamId, string StreamType, ExpectedVersion Expected, IReadOnlyList<object> Events, EventMetadata? Metadata = null);

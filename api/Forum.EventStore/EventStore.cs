@@ -11,6 +11,7 @@ public sealed class EventStore
     private readonly string s;
     private readonly List<IProjection> inline = [];
     private readonly string[] appendSql;
+    private readonly string createStreamsSql;
 
     /// <remarks>
     /// Give the data source <c>Max Auto Prepare</c> (the API sets 64): appends and reads are then prepared once
@@ -25,6 +26,7 @@ public sealed class EventStore
         s = Schema.Quote(schema);
         Documents = new DocumentReader(dataSource, types.JsonOptions, schema);
         appendSql = [AppendSql(s, one: false), AppendSql(s, one: true), CreateSql(s, one: false), CreateSql(s, one: true)];
+        createStreamsSql = CreateStreamsSql(s);
     }
 
     // Four shapes of one statement: new stream or existing, one event (scalar parameters, the common case) or many.
@@ -153,6 +155,101 @@ public sealed class EventStore
         Appended?.Invoke();
         return results;
     }
+
+    /// <summary>
+    /// Starts many new streams in one transaction and one statement (after locking them all, in one order, as any
+    /// multi-stream append does). A stream that exists already is left as it is and reported in
+    /// <see cref="CreatedStreams.Existing"/>: not an error, and no reason to roll back the others, so callers that
+    /// write first events (one per new stream) in batches need no fallback. The inline projections run over what was
+    /// written, in the same transaction.
+    /// </summary>
+    public async Task<CreatedStreams> CreateStreamsAsync(IReadOnlyList<StreamAppend> appends, EventMetadata metadata, CancellationToken ct = default)
+    {
+        if (appends.Count == 0 || appends.Any(a => a.Events.Count == 0 || a.Expected != ExpectedVersion.NoStream))
+        {
+            throw new ArgumentException("Each append starts a new stream (ExpectedVersion.NoStream) with at least one event.", nameof(appends));
+        }
+
+        if (appends.Select(a => a.StreamId).Distinct(StringComparer.Ordinal).Count() != appends.Count)
+        {
+            throw new ArgumentException("Each stream appears once.", nameof(appends));
+        }
+
+        var recordedAt = Time.GetUtcNow();
+        var flat = appends.SelectMany(a => a.Events.Select((e, i) => (Append: a, Event: e, Version: (long)i + 1, Id: Guid.CreateVersion7(recordedAt)))).ToList();
+        await using var connection = await DataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var lockAll = new NpgsqlBatchCommand($"SELECT {s}.lock_streams($1)");
+        lockAll.Parameters.Add(new NpgsqlParameter { Value = appends.Select(a => a.StreamId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        batch.BatchCommands.Add(lockAll);
+        var create = new NpgsqlBatchCommand(createStreamsSql);
+        create.Parameters.Add(new NpgsqlParameter { Value = flat.Select(f => f.Append.StreamId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        create.Parameters.Add(new NpgsqlParameter { Value = flat.Select(f => f.Append.StreamType).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        create.Parameters.Add(new NpgsqlParameter { Value = flat.Select(f => f.Version).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        create.Parameters.Add(new NpgsqlParameter { Value = flat.Select(f => f.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        create.Parameters.Add(new NpgsqlParameter { Value = flat.Select(f => Types.NameOf(f.Event.GetType())).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        create.Parameters.Add(new NpgsqlParameter { Value = flat.Select(f => Types.Serialize(f.Event)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        var meta = flat.Select(f => f.Append.Metadata ?? metadata).ToList();
+        create.Parameters.Add(new NpgsqlParameter { Value = meta.Select(m => m.Actor).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        create.Parameters.Add(new NpgsqlParameter { Value = meta.Select(m => m.CorrelationId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        create.Parameters.Add(new NpgsqlParameter { Value = meta.Select(m => m.CausationId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        create.Parameters.Add(new NpgsqlParameter { Value = meta.Select(m => m.Reason).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        create.Parameters.Add(new NpgsqlParameter { Value = recordedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        batch.BatchCommands.Add(create);
+
+        var written = new Dictionary<Guid, (long Position, long TransactionId)>();
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                written[reader.GetGuid(2)] = (reader.GetInt64(0), reader.GetInt64(1));
+            }
+        }
+
+        var stored = flat.Where(f => written.ContainsKey(f.Id))
+            .Select(f => new StoredEvent(written[f.Id].Position, written[f.Id].TransactionId, f.Append.StreamId, f.Version, f.Id, Types.NameOf(f.Event.GetType()), f.Event, f.Append.Metadata ?? metadata, recordedAt))
+            .OrderBy(e => e.Position)
+            .ToList();
+        if (stored.Count > 0)
+        {
+            await ApplyInlineAsync(connection, tx, stored, ct);
+        }
+
+        await tx.CommitAsync(ct);
+        if (stored.Count > 0)
+        {
+            Appended?.Invoke();
+        }
+
+        var byStream = stored.ToLookup(e => e.StreamId, StringComparer.Ordinal);
+        return new CreatedStreams(
+            appends.Where(a => byStream.Contains(a.StreamId)).Select(a => new AppendResult(a.StreamId, a.Events.Count, byStream[a.StreamId].OrderBy(e => e.StreamVersion).ToList())).ToList(),
+            appends.Where(a => !byStream.Contains(a.StreamId)).Select(a => a.StreamId).ToList());
+    }
+
+    /// <summary>
+    /// Every stream whose row could be inserted gets its events; ON CONFLICT DO NOTHING skips those that exist (their
+    /// lock is held, so any writer that created one has committed and its row is seen). RETURNING names the events by
+    /// id, since it cannot see the input's columns.
+    /// </summary>
+    private static string CreateStreamsSql(string s) =>
+        $"""
+        WITH input AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::uuid[], $5::text[], $6::jsonb[], $7::text[], $8::uuid[], $9::uuid[], $10::text[])
+                WITH ORDINALITY AS e(stream_id, stream_type, version, event_id, type, data, actor, correlation_id, causation_id, reason, n)),
+        created AS (
+            INSERT INTO {s}.streams (id, type, version, created_at, updated_at)
+            SELECT stream_id, min(stream_type), max(version), $11, $11 FROM input GROUP BY stream_id
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id)
+        INSERT INTO {s}.events (tx_id, stream_id, stream_version, event_id, type, data, recorded_at, actor, correlation_id, causation_id, reason)
+        SELECT pg_current_xact_id()::text::bigint, e.stream_id, e.version, e.event_id, e.type, e.data, $11, e.actor, e.correlation_id, e.causation_id, e.reason
+        FROM input e JOIN created c ON c.id = e.stream_id
+        ORDER BY e.n
+        RETURNING position, tx_id, event_id
+        """;
 
     /// <summary>
     /// Opens a transaction that first takes the locks of <paramref name="lockStreams"/> (the same locks their appends

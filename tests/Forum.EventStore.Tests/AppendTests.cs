@@ -130,4 +130,66 @@ public sealed class AppendTests
         var stored = await t.Store.ReadStreamAsync("shared");
         Assert.Equal(Enumerable.Range(1, 320).Select(v => (long)v), stored.Select(e => e.StreamVersion));
     }
+
+    [Fact]
+    public async Task Creating_many_streams_skips_those_that_exist_and_writes_the_others()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AppendAsync("b", "thing", ExpectedVersion.NoStream, [new ThingHappened("b1")], Meta);
+
+        var result = await t.Store.CreateStreamsAsync(
+            [new StreamAppend("a", "thing", ExpectedVersion.NoStream, [new ThingHappened("a1"), new ThingHappened("a2")], new EventMetadata("alice", Guid.NewGuid())),
+             new StreamAppend("b", "thing", ExpectedVersion.NoStream, [new ThingHappened("b2")]),
+             new StreamAppend("c", "other", ExpectedVersion.NoStream, [new ThingHappened("c1")], new EventMetadata("carol", Guid.NewGuid(), Guid.NewGuid(), "why"))],
+            Meta);
+
+        Assert.Equal(["a", "c"], result.Created.Select(r => r.StreamId));
+        Assert.Equal(["b"], result.Existing);
+        Assert.Equal([2L, 1L], result.Created.Select(r => r.NextExpectedVersion));
+        Assert.Equal([1L, 2L], result.Created[0].Events.Select(e => e.StreamVersion));
+        var a = await t.Store.ReadStreamAsync("a");
+        Assert.Equal([new ThingHappened("a1"), new ThingHappened("a2")], a.Select(e => e.Data));
+        Assert.Equal(result.Created[0].Events.Select(e => e.Position), a.Select(e => e.Position));
+        Assert.Equal("alice", a[0].Metadata.Actor);
+        var c = Assert.Single(await t.Store.ReadStreamAsync("c"));
+        Assert.Equal(("carol", "why"), (c.Metadata.Actor, c.Metadata.Reason));
+        Assert.NotNull(c.Metadata.CausationId);
+        Assert.Equal([new ThingHappened("b1")], (await t.Store.ReadStreamAsync("b")).Select(e => e.Data));
+        Assert.Equal(1, await t.ScalarAsync("SELECT count(*) FROM {s}.streams WHERE id = 'a' AND version = 2 AND type = 'thing'"));
+        Assert.Equal(1, await t.ScalarAsync("SELECT count(*) FROM {s}.streams WHERE id = 'c' AND version = 1 AND type = 'other'"));
+    }
+
+    [Fact]
+    public async Task Writers_creating_overlapping_streams_at_once_create_each_stream_once()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await using var other = await t.OpenAnotherAsync("other-process");
+
+        // 12 writers on two "processes", each creating the same 20 streams in its own order.
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(w => Task.Run(() => (w % 2 == 0 ? t : other).Store.CreateStreamsAsync(
+            Enumerable.Range(0, 20).Select(i => (i + (w * 7)) % 20)
+                .Select(i => new StreamAppend($"s-{i}", "thing", ExpectedVersion.NoStream, [new ThingHappened($"s-{i}", w)])).ToList(),
+            Meta))));
+
+        var created = results.SelectMany(r => r.Created).ToList();
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"s-{i}").Order(), created.Select(c => c.StreamId).Order());
+        Assert.All(results, r => Assert.Equal(20, r.Created.Count + r.Existing.Count));
+        Assert.Equal(20, await t.ScalarAsync("SELECT count(*) FROM {s}.events"));
+        foreach (var c in created)
+        {
+            var stored = Assert.Single(await t.Store.ReadStreamAsync(c.StreamId));
+            Assert.Equal(c.Events[0].Data, stored.Data);
+        }
+    }
+
+    [Fact]
+    public async Task Creating_streams_refuses_a_stream_named_twice_or_an_expected_version()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await Assert.ThrowsAsync<ArgumentException>(() => t.Store.CreateStreamsAsync(
+            [new StreamAppend("a", "thing", ExpectedVersion.NoStream, [new ThingHappened("1")]), new StreamAppend("a", "thing", ExpectedVersion.NoStream, [new ThingHappened("2")])], Meta));
+        await Assert.ThrowsAsync<ArgumentException>(() => t.Store.CreateStreamsAsync(
+            [new StreamAppend("a", "thing", ExpectedVersion.Any, [new ThingHappened("1")])], Meta));
+        Assert.Equal(0, await t.ScalarAsync("SELECT count(*) FROM {s}.events"));
+    }
 }

@@ -79,4 +79,20 @@ public sealed class StoreTransactionTests
         Assert.Equal(2, (await t.Store.Documents.LoadAsync<TallyDocument>("tally", "a"))!.Count);
         Assert.Equal(1, (await t.Store.Documents.LoadAsync<TallyDocument>("tally", "b"))!.Count);
     }
+
+    [Fact]
+    public async Task Creating_streams_projects_inline_only_the_streams_it_created()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AddInlineProjectionAsync(new Tally());
+        await t.Store.AppendAsync("b", "thing", ExpectedVersion.NoStream, [new ThingHappened("b1")], Meta);
+
+        await t.Store.CreateStreamsAsync(
+            [new StreamAppend("a", "thing", ExpectedVersion.NoStream, [new ThingHappened("a1"), new ThingHappened("a2")]),
+             new StreamAppend("b", "thing", ExpectedVersion.NoStream, [new ThingHappened("b2")])],
+            Meta);
+
+        Assert.Equal(2, (await t.Store.Documents.LoadAsync<TallyDocument>("tally", "a"))!.Count);
+        Assert.Equal(1, (await t.Store.Documents.LoadAsync<TallyDocument>("tally", "b"))!.Count);
+    }
 }
