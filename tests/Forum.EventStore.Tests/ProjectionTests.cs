@@ -23,6 +23,23 @@ public sealed class ProjectionTests
         }
     }
 
+    private sealed class LastThing : IProjection
+    {
+        public string Name => "last-thing";
+
+        public Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
+        {
+            foreach (var e in events)
+            {
+                session.Store(e.StreamId, new LastThingDocument(((ThingHappened)e.Data).Thing));
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed record LastThingDocument(string Thing);
+
     [Fact]
     public async Task An_inline_projection_is_readable_as_soon_as_the_append_returns()
     {
@@ -30,6 +47,26 @@ public sealed class ProjectionTests
         await t.Store.AddInlineProjectionAsync(new ThingCount());
         await t.Store.AppendAsync("a", "thing", ExpectedVersion.Any, [new ThingHappened("1"), new ThingHappened("2")], Meta);
         Assert.Equal(2, (await t.Store.Documents.LoadAsync<CountDocument>("thing-count", "a"))!.Count);
+    }
+
+    [Fact]
+    public async Task Documents_of_several_projections_load_in_one_call_each_as_its_type()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AddInlineProjectionAsync(new ThingCount());
+        await t.Store.AddInlineProjectionAsync(new LastThing());
+        await t.Store.AppendAsync("a", "thing", ExpectedVersion.Any, [new ThingHappened("1"), new ThingHappened("2")], Meta);
+        await t.Store.AppendAsync("b", "thing", ExpectedVersion.Any, [new ThingHappened("3")], Meta);
+
+        var found = await t.Store.Documents.LoadManyAsync(
+            [("thing-count", "a", typeof(CountDocument)), ("last-thing", "a", typeof(LastThingDocument)), ("last-thing", "b", typeof(LastThingDocument)),
+             ("last-thing", "nothing", typeof(LastThingDocument)), ("no-such-projection", "a", typeof(CountDocument)), ("thing-count", "a", typeof(CountDocument))]);
+
+        Assert.Equal(3, found.Count);
+        Assert.Equal(new CountDocument(2), found[("thing-count", "a")]);
+        Assert.Equal(new LastThingDocument("2"), found[("last-thing", "a")]);
+        Assert.Equal(new LastThingDocument("3"), found[("last-thing", "b")]);
+        Assert.Empty(await t.Store.Documents.LoadManyAsync([]));
     }
 
     [Fact]

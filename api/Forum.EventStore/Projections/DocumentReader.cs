@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Forum.EventStore.Projections;
 
@@ -13,6 +14,43 @@ public sealed class DocumentReader(NpgsqlDataSource dataSource, JsonSerializerOp
     {
         var text = await LoadJsonAsync(projection, id, ct);
         return text is null ? null : JsonSerializer.Deserialize<T>(text, json);
+    }
+
+    /// <summary>
+    /// Many documents, of one or more projections, in one query (a batch of requests reads what it needs at once);
+    /// each is read as the type given with it, and those that do not exist are absent.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<(string Projection, string Id), object>> LoadManyAsync(IReadOnlyCollection<(string Projection, string Id, Type Type)> documents, CancellationToken ct = default)
+    {
+        var wanted = new Dictionary<(string, string), Type>();
+        foreach (var (projection, id, type) in documents)
+        {
+            wanted.TryAdd((projection, id), type);
+        }
+
+        var found = new Dictionary<(string Projection, string Id), object>(wanted.Count);
+        if (wanted.Count == 0)
+        {
+            return found;
+        }
+
+        await using var cmd = dataSource.CreateCommand(
+            $"""
+            SELECT d.projection, d.id, d.data::text
+            FROM unnest($1::text[], $2::text[]) AS w(projection, id)
+            JOIN {s}.projection_checkpoints c ON c.name = w.projection AND c.active
+            JOIN {s}.projection_documents d ON d.projection = w.projection AND d.generation = c.generation AND d.id = w.id
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Keys.Select(k => k.Item1).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Keys.Select(k => k.Item2).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var key = (reader.GetString(0), reader.GetString(1));
+            found[key] = JsonSerializer.Deserialize(reader.GetString(2), wanted[key], json)!;
+        }
+
+        return found;
     }
 
     /// <summary>The stored JSON as it is, for endpoints that serve a document without reshaping it.</summary>
