@@ -61,24 +61,28 @@ internal static class CheckInBenchmark
         var rates = new List<double>();
         var baselineRates = new List<double>();
         var all = new List<double>();
+        var cpu = await CpuMeter.CreateAsync(ctx);
         for (var round = 0; round < rounds; round++)
         {
             foreach (var isBaseline in round % 2 == 0 ? new[] { true, false } : [false, true])
             {
                 await ctx.CheckpointAsync();
+                var before = cpu.Read();
                 if (isBaseline)
                 {
                     var result = await Harness.RunAsync(Scanners, round == 0 ? ctx.Options.Warmup : ctx.Options.RoundWarmup, window, baseline);
                     baselineRates.Add(result.PerSecond);
+                    BenchContext.Log($"  baseline {round + 1}: {result.PerSecond:N0}/s; CPU per append (warm-up included) {CpuMeter.PerUnit(before, cpu.Read(), result.Units)}");
                     continue;
                 }
 
                 var burst = await BurstAsync(http, path, codes.GetRange(next, perRound), $"round {round + 1}");
+                var used = CpuMeter.PerUnit(before, cpu.Read(), perRound);
                 next += perRound;
                 var sorted = burst.LatenciesMs.Order().ToArray();
                 rates.Add(perRound / burst.Elapsed.TotalSeconds);
                 all.AddRange(sorted);
-                BenchContext.Log($"  round {round + 1}: {perRound} check-ins in {burst.Elapsed.TotalMilliseconds:N0} ms ({rates[^1]:N0}/s); latency p50 {LagBenchmark.Percentile(sorted, 50):N1} ms, p99 {LagBenchmark.Percentile(sorted, 99):N1} ms");
+                BenchContext.Log($"  round {round + 1}: {perRound} check-ins in {burst.Elapsed.TotalMilliseconds:N0} ms ({rates[^1]:N0}/s); latency p50 {LagBenchmark.Percentile(sorted, 50):N1} ms, p99 {LagBenchmark.Percentile(sorted, 99):N1} ms; CPU per check-in {used}");
             }
         }
 

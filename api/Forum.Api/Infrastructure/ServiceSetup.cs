@@ -62,6 +62,7 @@ public static class ServiceSetup
         services.AddHttpClient<Notifications.SendGridClient>();
         services.AddSingleton<Notifications.MailDispatcher>(sp => ActivatorUtilities.CreateInstance<Notifications.MailDispatcher>(sp, sp.GetRequiredService<Notifications.SendGridClient>()));
         services.AddSingleton<IHealthSignal>(sp => sp.GetRequiredService<Notifications.MailDispatcher>());
+        services.AddSingleton<CheckInBatches>();
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddHostedService<IdempotencyKeyCleanup>();

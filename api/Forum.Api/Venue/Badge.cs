@@ -263,7 +263,7 @@ public sealed class CheckInDecider : IDecider<CheckInState, CheckIn>
         _ => state,
     };
 
-    /// <summary>How a scan is answered once the member is checked in: a resent scan (same scan id) as the first time.</summary>
-    public static CheckInResult Outcome(CheckInState state, string? scanId) =>
-        scanId is not null && state.First?.ScanId == scanId ? CheckInResult.CheckedIn : CheckInResult.AlreadyCheckedIn;
+    /// <summary>How a scan is answered once the member is checked in: a resent scan (the first's scan id) as the first time.</summary>
+    public static CheckInResult Outcome(string? firstScanId, string? scanId) =>
+        scanId is not null && firstScanId == scanId ? CheckInResult.CheckedIn : CheckInResult.AlreadyCheckedIn;
 }

@@ -12,7 +12,7 @@ namespace Forum.Api.Venues;
 /// documents of <see cref="DelegationProjection"/>; badges and check-ins have streams of their own, one per member
 /// (<c>badge-{memberId}</c>, <c>checkin-{memberId}</c>), so that scans of different members never wait on each other.
 /// </summary>
-public sealed class VenueService(EventStore.EventStore store, EventStreamWriter writer, DelegationService delegations, PersonalDataVault vault, BadgeSigningKeys keys, TimeProvider time)
+public sealed class VenueService(EventStore.EventStore store, EventStreamWriter writer, DelegationService delegations, BadgeSigningKeys keys, CheckInBatches batches, TimeProvider time)
 {
     public const int MaxBatch = 1000;
     private const int MaxText = 100;
@@ -67,57 +67,24 @@ public sealed class VenueService(EventStore.EventStore store, EventStreamWriter 
     }
 
     /// <summary>
-    /// Checks a member in from a scanned badge code: the signature (this conference's key), the serial (the current
-    /// badge's), the member (still a participant, not erased), then one append to the member's check-in stream that
-    /// only succeeds if the stream does not exist yet. When it exists the member was checked in already, and the scan
-    /// is answered with that first check-in (as the first time, if it is the same scan resent).
+    /// Checks a member in from a scanned badge code: the code is checked here (its fields, the signature with this
+    /// conference's key), then the scan joins its conference's next batch (<see cref="CheckInBatches"/>), where the
+    /// serial (the current badge's) and the member (still a participant, not erased) are checked and the check-in is
+    /// written: the member's check-in stream is started only if it does not exist yet. When it exists the member was
+    /// checked in already, and the scan is answered with that first check-in (as the first time, if it is the same scan
+    /// resent).
     /// </summary>
     public async Task<CheckInView> CheckInAsync(string slug, ScanRequest? scan, string actor, CancellationToken ct)
     {
-        var (code, scanId, scannedAt, gate) = Validate(scan);
-        await RequireConferenceAsync(slug, ct);
-        var claim = await VerifyAsync(slug, code, ct);
-        var serial = store.Documents.LoadAsync<BadgeSerial>(VenueProjection.ProjectionName, BadgeSerial.DocumentId(claim.MemberId), ct);
-        var document = store.Documents.LoadAsync<DelegationDocument>(DelegationProjection.ProjectionName, DelegationDocument.DocumentId(slug, claim.DelegationId), ct);
-        await Task.WhenAll(serial, document);
-        var delegation = document.Result?.State;
-        var member = Participation.Admit(claim, serial.Result?.Serial, delegation);
-
-        // The name is only for the answer (the gate compares it with the person): fetched beside the append.
-        var opened = vault.OpenAsync([member.Person], ct);
-        var checkIn = AppendOrReadAsync(new CheckIn(claim, delegation!.Party.Kind, scanId, scannedAt ?? Now, gate), actor, ct);
-        await Task.WhenAll(opened, checkIn);
-        var (state, recordedAt, appended) = checkIn.Result;
-        var first = state.First!;
-        return new CheckInView(
-            appended ? CheckInResult.CheckedIn : CheckInDecider.Outcome(state, scanId),
-            member.Id, delegation.Id, delegation.Party, opened.Result.Open<PersonalDetails>(member.Person)?.Name, member.Rank, member.IsHead,
-            first.ScannedAt, Instant.FromDateTimeOffset(recordedAt), first.Gate, first.ScanId);
-    }
-
-    private async Task<(CheckInState State, DateTimeOffset RecordedAt, bool Appended)> AppendOrReadAsync(CheckIn command, string actor, CancellationToken ct)
-    {
-        var streamId = CheckInState.StreamId(command.Claim.MemberId);
-        var events = CheckInDecider.Instance.Decide(command, CheckInDecider.Instance.Initial);
-        try
-        {
-            var result = await store.AppendAsync(streamId, CheckInDecider.Instance.StreamType, ExpectedVersion.NoStream, events, EventMetadata.For(actor), ct);
-            // As the database keeps it (microseconds), so that this answer and later ones agree to the digit.
-            var recordedAt = result.Events[0].RecordedAt;
-            return (events.Aggregate(CheckInDecider.Instance.Initial, CheckInDecider.Instance.Evolve), recordedAt.AddTicks(-(recordedAt.Ticks % 10)), true);
-        }
-        catch (ConcurrencyException)
-        {
-            var stored = await store.ReadStreamAsync(streamId, ct: ct);
-            var state = stored.Select(e => e.Data).Aggregate(CheckInDecider.Instance.Initial, CheckInDecider.Instance.Evolve);
-            return (state, stored[0].RecordedAt, false);
-        }
+        var pending = await PrepareAsync(slug, scan, actor, ct);
+        batches.Enqueue(slug, [pending]);
+        return await pending.Outcome.Task;
     }
 
     /// <summary>
     /// Scans made offline, answered one by one in the order of the request. They are decided in the order they were
-    /// scanned, so that of two scans of one member the earlier counts; each keeps its scan time, and its event records
-    /// when it arrived.
+    /// scanned (queued in that order, in the same batches as live scans), so that of two scans of one member the earlier
+    /// counts; each keeps its scan time, and its event records when it arrived.
     /// </summary>
     public async Task<ScanBatchView> CheckInBatchAsync(string slug, ScanBatchRequest request, string actor, CancellationToken ct)
     {
@@ -127,15 +94,29 @@ public sealed class VenueService(EventStore.EventStore store, EventStreamWriter 
         await RequireConferenceAsync(slug, ct);
         var scans = request.Scans!;
         var outcomes = new ScanOutcome[scans.Count];
+        var queued = new List<(int Index, PendingScan Scan)>();
         foreach (var i in Enumerable.Range(0, scans.Count).OrderBy(i => scans[i]?.ScannedAt ?? Instant.MaxValue))
         {
             try
             {
-                outcomes[i] = new ScanOutcome(i, scans[i]?.ScanId, StatusCodes.Status200OK, await CheckInAsync(slug, scans[i], actor, ct));
+                queued.Add((i, await PrepareAsync(slug, scans[i], actor, ct)));
             }
             catch (ProblemException refused)
             {
-                outcomes[i] = new ScanOutcome(i, scans[i]?.ScanId, refused.Status, Code: refused.Code, Detail: refused.Message);
+                outcomes[i] = Refused(i, scans[i], refused);
+            }
+        }
+
+        batches.Enqueue(slug, queued.Select(q => q.Scan).ToList());
+        foreach (var (i, pending) in queued)
+        {
+            try
+            {
+                outcomes[i] = new ScanOutcome(i, scans[i]?.ScanId, StatusCodes.Status200OK, await pending.Outcome.Task);
+            }
+            catch (ProblemException refused)
+            {
+                outcomes[i] = Refused(i, scans[i], refused);
             }
         }
 
@@ -145,6 +126,18 @@ public sealed class VenueService(EventStore.EventStore store, EventStreamWriter 
             outcomes.Count(o => o.CheckIn?.Result == CheckInResult.AlreadyCheckedIn),
             outcomes.Count(o => o.CheckIn is null),
             outcomes);
+    }
+
+    private static ScanOutcome Refused(int index, ScanRequest? scan, ProblemException refused) =>
+        new(index, scan?.ScanId, refused.Status, Code: refused.Code, Detail: refused.Message);
+
+    /// <summary>What needs no batch: the scan's fields, the conference, and the code's signature (CPU, on the request's own thread).</summary>
+    private async Task<PendingScan> PrepareAsync(string slug, ScanRequest? scan, string actor, CancellationToken ct)
+    {
+        var (code, scanId, scannedAt, gate) = Validate(scan);
+        await RequireConferenceAsync(slug, ct);
+        var claim = await VerifyAsync(slug, code, ct);
+        return new PendingScan(claim, scanId, scannedAt ?? Now, gate, EventMetadata.For(actor));
     }
 
     /// <summary>Participants and how many of them are checked in, by kind of party and by day (in the conference's time zone).</summary>

@@ -34,12 +34,14 @@ public sealed class DocumentReader(NpgsqlDataSource dataSource, JsonSerializerOp
             return found;
         }
 
+        // The active generation as a subquery per wanted row, so that each document is one lookup of the primary key on
+        // all three columns (joined to the checkpoints instead, the planner scanned whole projections).
         await using var cmd = dataSource.CreateCommand(
             $"""
             SELECT d.projection, d.id, d.data::text
             FROM unnest($1::text[], $2::text[]) AS w(projection, id)
-            JOIN {s}.projection_checkpoints c ON c.name = w.projection AND c.active
-            JOIN {s}.projection_documents d ON d.projection = w.projection AND d.generation = c.generation AND d.id = w.id
+            JOIN {s}.projection_documents d ON d.projection = w.projection AND d.id = w.id
+                AND d.generation = (SELECT c.generation FROM {s}.projection_checkpoints c WHERE c.name = w.projection AND c.active)
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Keys.Select(k => k.Item1).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Keys.Select(k => k.Item2).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });

@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using Forum.Api.Delegations;
+using Forum.Api.Infrastructure;
+using Forum.EventStore;
+using NodaTime;
+
+namespace Forum.Api.Venues;
+
+/// <summary>A scan whose code verified, waiting for its conference's next batch; its answer (or refusal) comes through Outcome.</summary>
+public sealed record PendingScan(BadgeClaim Claim, string? ScanId, Instant ScannedAt, string? Gate, EventMetadata Metadata)
+{
+    public TaskCompletionSource<CheckInView> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>
+/// Check-ins decided in batches (group commit). Scans of one conference that arrive together queue in memory; one loop
+/// per conference and process takes what queued and, for the whole batch, reads the documents it needs in one query
+/// (badge serials, earlier check-ins, delegations), the members' keys in another, and writes every first check-in in
+/// one transaction and one statement. Correctness comes from the database, not from this queue: each check-in starts
+/// the member's own stream, created under its lock only if it does not exist yet, so with any number of processes a
+/// member is checked in once. A refused scan is answered alone; a database failure fails its batch only.
+/// </summary>
+public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVault vault)
+{
+    /// <summary>At most this many scans are decided in one transaction.</summary>
+    private const int MaxBatch = 200;
+
+    private readonly ConcurrentDictionary<string, ScanQueue> queues = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Queues scans of one conference, in the order given: of two scans of one member the first queued counts. Each is
+    /// answered through its Outcome.
+    /// </summary>
+    public void Enqueue(string slug, IReadOnlyList<PendingScan> scans)
+    {
+        var queue = queues.GetOrAdd(slug, _ => new ScanQueue());
+        foreach (var scan in scans)
+        {
+            queue.Items.Enqueue(scan);
+        }
+
+        if (Interlocked.CompareExchange(ref queue.Draining, 1, 0) == 0)
+        {
+            // One loop per conference decides what queued, batch after batch, until the queue is empty.
+            _ = Task.Run(() => DrainAsync(slug, queue), CancellationToken.None);
+        }
+    }
+
+    private async Task DrainAsync(string slug, ScanQueue queue)
+    {
+        while (true)
+        {
+            while (!queue.Items.IsEmpty)
+            {
+                var batch = new List<PendingScan>();
+                while (batch.Count < MaxBatch && queue.Items.TryDequeue(out var next))
+                {
+                    batch.Add(next);
+                }
+
+                try
+                {
+                    await DecideAsync(slug, batch, CancellationToken.None);
+                }
+                catch (Exception e)
+                {
+                    // A database failure: the scans of this batch not answered yet fail with it, as a single scan would.
+                    foreach (var scan in batch)
+                    {
+                        scan.Outcome.TrySetException(e);
+                    }
+                }
+            }
+
+            // Stop, unless something queued between the last look and now and no other loop has started for it.
+            Volatile.Write(ref queue.Draining, 0);
+            if (queue.Items.IsEmpty || Interlocked.CompareExchange(ref queue.Draining, 1, 0) != 0)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>A conference's scans waiting to be decided; Draining is 1 while a loop decides them.</summary>
+    private sealed class ScanQueue
+    {
+        public readonly ConcurrentQueue<PendingScan> Items = new();
+
+        public int Draining;
+    }
+
+    /// <summary>A scan that admits its member, and where its answer comes from.</summary>
+    private sealed class Admitted(PendingScan scan, Delegation delegation, Member member)
+    {
+        public PendingScan Scan { get; } = scan;
+
+        public Delegation Delegation { get; } = delegation;
+
+        public Member Member { get; } = member;
+
+        /// <summary>An earlier scan of the same member in this batch: this one is answered as a later scan of it.</summary>
+        public Admitted? After { get; init; }
+
+        /// <summary>The member's first check-in, once known; Created when this scan made it.</summary>
+        public FirstCheckIn? First { get; set; }
+
+        public bool Created { get; set; }
+    }
+
+    /// <summary>What every answer about a member's check-in repeats: the first check-in's scan time, upload time, gate and scan id.</summary>
+    private sealed record FirstCheckIn(Instant ScannedAt, Instant RecordedAt, string? Gate, string? ScanId);
+
+    private async Task DecideAsync(string slug, List<PendingScan> batch, CancellationToken ct)
+    {
+        // One query for everything the batch reads; the check-in records say who was checked in before it.
+        var documents = await store.Documents.LoadManyAsync(
+            batch.SelectMany(p => new[]
+            {
+                (VenueProjection.ProjectionName, BadgeSerial.DocumentId(p.Claim.MemberId), typeof(BadgeSerial)),
+                (VenueProjection.ProjectionName, CheckInRecord.DocumentId(slug, p.Claim.MemberId), typeof(CheckInRecord)),
+                (DelegationProjection.ProjectionName, DelegationDocument.DocumentId(slug, p.Claim.DelegationId), typeof(DelegationDocument)),
+            }).ToList(),
+            ct);
+        T? Find<T>(string projection, string id)
+            where T : class => documents.TryGetValue((projection, id), out var found) ? (T)found : null;
+
+        // In queue order: the first admitted scan of a member counts, later ones in the batch are answered as later scans.
+        var admitted = new List<Admitted>(batch.Count);
+        var firsts = new Dictionary<Guid, Admitted>();
+        var appends = new List<StreamAppend>();
+        foreach (var scan in batch)
+        {
+            var claim = scan.Claim;
+            var delegation = Find<DelegationDocument>(DelegationProjection.ProjectionName, DelegationDocument.DocumentId(slug, claim.DelegationId))?.State;
+            Member member;
+            try
+            {
+                member = Participation.Admit(claim, Find<BadgeSerial>(VenueProjection.ProjectionName, BadgeSerial.DocumentId(claim.MemberId))?.Serial, delegation);
+            }
+            catch (ProblemException refused)
+            {
+                scan.Outcome.TrySetException(refused);
+                continue;
+            }
+
+            if (firsts.TryGetValue(member.Id, out var earlier))
+            {
+                admitted.Add(new Admitted(scan, delegation!, member) { After = earlier });
+                continue;
+            }
+
+            var entry = new Admitted(scan, delegation!, member);
+            firsts[member.Id] = entry;
+            admitted.Add(entry);
+            if (Find<CheckInRecord>(VenueProjection.ProjectionName, CheckInRecord.DocumentId(slug, member.Id)) is { } record)
+            {
+                entry.First = new FirstCheckIn(record.ScannedAt, ToMicroseconds(record.RecordedAt), record.Gate, record.ScanId);
+                continue;
+            }
+
+            var events = CheckInDecider.Instance.Decide(new CheckIn(claim, delegation!.Party.Kind, scan.ScanId, scan.ScannedAt, scan.Gate), CheckInDecider.Instance.Initial);
+            appends.Add(new StreamAppend(CheckInState.StreamId(member.Id), CheckInDecider.Instance.StreamType, ExpectedVersion.NoStream, events, scan.Metadata));
+        }
+
+        if (admitted.Count == 0)
+        {
+            return;
+        }
+
+        // The names are only for the answers (the gate compares them with the people): their keys are fetched meanwhile.
+        var opening = vault.OpenAsync(admitted.Select(a => a.Member.Person), ct);
+        var writing = appends.Count == 0 ? Task.FromResult(new CreatedStreams([], [])) : store.CreateStreamsAsync(appends, appends[0].Metadata!, ct);
+        await Task.WhenAll(opening, writing);
+        var written = writing.Result;
+        foreach (var created in written.Created)
+        {
+            var e = created.Events[0];
+            var checkedIn = (MemberCheckedIn)e.Data;
+            var entry = firsts[checkedIn.MemberId];
+            entry.First = new FirstCheckIn(checkedIn.ScannedAt, ToMicroseconds(Instant.FromDateTimeOffset(e.RecordedAt)), checkedIn.Gate, checkedIn.ScanId);
+            entry.Created = true;
+        }
+
+        if (written.Existing.Count > 0)
+        {
+            // Checked in by another writer since the documents were read (its lock was awaited, so it has committed).
+            foreach (var stream in (await store.ReadStreamsAsync(written.Existing, ct: ct)).GroupBy(e => e.StreamId))
+            {
+                var state = stream.Select(e => e.Data).Aggregate(CheckInDecider.Instance.Initial, CheckInDecider.Instance.Evolve);
+                var first = state.First!;
+                firsts[first.MemberId].First = new FirstCheckIn(first.ScannedAt, ToMicroseconds(Instant.FromDateTimeOffset(stream.First().RecordedAt)), first.Gate, first.ScanId);
+            }
+        }
+
+        var opened = opening.Result;
+        foreach (var a in admitted)
+        {
+            var first = (a.After ?? a).First!;
+            var result = a.After is null && a.Created ? CheckInResult.CheckedIn : CheckInDecider.Outcome(first.ScanId, a.Scan.ScanId);
+            a.Scan.Outcome.TrySetResult(new CheckInView(
+                result, a.Member.Id, a.Delegation.Id, a.Delegation.Party, opened.Open<PersonalDetails>(a.Member.Person)?.Name, a.Member.Rank, a.Member.IsHead,
+                first.ScannedAt, first.RecordedAt, first.Gate, first.ScanId));
+        }
+    }
+
+    /// <summary>As the database keeps times (microseconds), so that the first answer and every later one agree to the digit.</summary>
+    private static Instant ToMicroseconds(Instant instant)
+    {
+        var ticks = instant.ToUnixTimeTicks();
+        return Instant.FromUnixTimeTicks(ticks - (ticks % 10));
+    }
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Forum.Benchmarks;
+
+/// <summary>
+/// CPU used by this process (API and clients alike) and by the PostgreSQL cluster (the postmaster, its live children
+/// and the children it reaped), read from /proc: what a unit of work costs, less sensitive to a busy machine than a
+/// rate. The cluster's share is only known when PostgreSQL runs on this machine and its data directory is readable.
+/// </summary>
+internal sealed class CpuMeter
+{
+    private readonly int? postmaster;
+
+    private CpuMeter(int? postmaster) => this.postmaster = postmaster;
+
+    public static async Task<CpuMeter> CreateAsync(BenchContext ctx)
+    {
+        try
+        {
+            await using var cmd = ctx.DataSource.CreateCommand("SHOW data_directory");
+            var directory = (string)(await cmd.ExecuteScalarAsync())!;
+            var pid = int.Parse(File.ReadLines(Path.Combine(directory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+            return new CpuMeter(pid);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or Npgsql.PostgresException)
+        {
+            return new CpuMeter(null);
+        }
+    }
+
+    public (TimeSpan Process, TimeSpan? Database) Read() => (Process.GetCurrentProcess().TotalProcessorTime, DatabaseCpu());
+
+    /// <summary>CPU between two readings, per unit of work, in microseconds: this process's, and the database's when known.</summary>
+    public static string PerUnit((TimeSpan Process, TimeSpan? Database) before, (TimeSpan Process, TimeSpan? Database) after, long units) =>
+        $"{(after.Process - before.Process).TotalMicroseconds / Math.Max(1, units):N0} µs in this process"
+        + (after.Database is { } d && before.Database is { } b ? $", {(d - b).TotalMicroseconds / Math.Max(1, units):N0} µs in PostgreSQL" : "");
+
+    private TimeSpan? DatabaseCpu()
+    {
+        if (postmaster is not { } root)
+        {
+            return null;
+        }
+
+        long ticks = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            }
+            catch (IOException)
+            {
+                continue; // gone meanwhile
+            }
+
+            // After "pid (comm) ": state, ppid, ... utime (14th field), stime, cutime, cstime.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ppid = int.Parse(fields[1], CultureInfo.InvariantCulture);
+            if (pid == root || ppid == root)
+            {
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                if (pid == root)
+                {
+                    ticks += long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+
+        // Linux reports these in clock ticks of 1/100 s (USER_HZ).
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+}
