@@ -37,7 +37,9 @@ internal static class CheckInBenchmark
         BenchContext.Log($"{Figure}: {rounds} bursts of {perRound} first check-ins, alternating with {window.TotalSeconds:N1} s windows of {BaselineName}");
         var baseline = await AppendBenchmarks.StoreSingleAsync(ctx, Scanners);
         var schema = await ctx.NewSchemaAsync("checkin");
-        await using var api = new BenchApi(connectionString, schema);
+        // For reference only (not the figure's baseline): the same posts answered with fixed bytes before authentication,
+        // routing and the check-in itself, to show what the HTTP stack alone costs on this machine.
+        await using var api = new BenchApi(connectionString, schema, new Dictionary<string, byte[]> { [ReferencePath] = ReferenceAnswer });
         api.StartServer();
 
         var seeding = Stopwatch.StartNew();
@@ -58,10 +60,12 @@ internal static class CheckInBenchmark
         await BurstAsync(http, path, codes.GetRange(next, WarmupScans), "warm-up");
         next += WarmupScans;
 
+        var cpu = await CpuMeter.CreateAsync(ctx);
+        await ReferenceAsync(http, cpu, codes.GetRange(0, perRound), "before the rounds");
+
         var rates = new List<double>();
         var baselineRates = new List<double>();
         var all = new List<double>();
-        var cpu = await CpuMeter.CreateAsync(ctx);
         for (var round = 0; round < rounds; round++)
         {
             foreach (var isBaseline in round % 2 == 0 ? new[] { true, false } : [false, true])
@@ -86,6 +90,7 @@ internal static class CheckInBenchmark
             }
         }
 
+        await ReferenceAsync(http, cpu, codes.GetRange(0, perRound), "after the rounds");
         await VerifySummaryAsync(http, slug, next);
         var c = CultureInfo.InvariantCulture;
         var pooled = all.Order().ToArray();
@@ -136,6 +141,22 @@ internal static class CheckInBenchmark
                 await action(items[i]);
             }
         })));
+    }
+
+    private const string ReferencePath = "/check-in";
+
+    private static readonly byte[] ReferenceAnswer = JsonSerializer.SerializeToUtf8Bytes(new
+    {
+        result = "CheckedIn", memberId = Guid.NewGuid(), delegationId = Guid.NewGuid(), party = new { kind = "Company", name = "Party 100" }, name = "Member 10 of party 100",
+        rank = "Official", isHead = false, checkedInAt = "2026-11-22T10:00:00.1234567Z", recordedAt = "2026-11-22T10:00:00.123456Z", gate = "Gate 1", scanId = $"bench-{Guid.NewGuid():N}",
+    });
+
+    private static async Task ReferenceAsync(HttpClient http, CpuMeter cpu, List<string> codes, string when)
+    {
+        var before = cpu.Read();
+        var burst = await BurstAsync(http, "/bench/memory" + ReferencePath, codes, "reference");
+        var sorted = burst.LatenciesMs.Order().ToArray();
+        BenchContext.Log($"  reference {when}: the same {codes.Count} posts answered with fixed bytes, no check-in: {codes.Count / burst.Elapsed.TotalSeconds:N0}/s; latency p50 {LagBenchmark.Percentile(sorted, 50):N1} ms, p99 {LagBenchmark.Percentile(sorted, 99):N1} ms; CPU per request {CpuMeter.PerUnit(before, cpu.Read(), codes.Count)}");
     }
 
     private sealed record BurstResult(TimeSpan Elapsed, double[] LatenciesMs);
