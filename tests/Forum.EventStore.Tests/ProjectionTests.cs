@@ -70,6 +70,30 @@ public sealed class ProjectionTests
     }
 
     [Fact]
+    public async Task A_cached_document_is_sent_again_only_when_its_row_changed_in_any_process()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AddInlineProjectionAsync(new ThingCount());
+        await using var other = await t.OpenAnotherAsync("other-process");
+        await other.Store.AddInlineProjectionAsync(new ThingCount());
+        await t.Store.AppendAsync("a", "thing", ExpectedVersion.Any, [new ThingHappened("1")], Meta);
+        var cache = new DocumentCache();
+        (string, string, Type)[] wanted = [("thing-count", "a", typeof(CountDocument))];
+
+        var first = (await t.Store.Documents.LoadManyAsync(wanted, cache))[("thing-count", "a")];
+        var again = (await t.Store.Documents.LoadManyAsync(wanted, cache))[("thing-count", "a")];
+        Assert.Same(first, again);
+
+        await other.Store.AppendAsync("a", "thing", ExpectedVersion.Any, [new ThingHappened("2")], Meta);
+        var changed = (await t.Store.Documents.LoadManyAsync(wanted, cache))[("thing-count", "a")];
+        Assert.Equal(new CountDocument(2), changed);
+        Assert.Same(changed, (await t.Store.Documents.LoadManyAsync(wanted, cache))[("thing-count", "a")]);
+
+        await t.ScalarAsync("DELETE FROM {s}.projection_documents WHERE projection = 'thing-count' AND id = 'a' RETURNING 1");
+        Assert.Empty(await t.Store.Documents.LoadManyAsync(wanted, cache));
+    }
+
+    [Fact]
     public async Task An_inline_projection_new_to_a_database_first_catches_up_with_stored_events()
     {
         await using var t = await TestStore.CreateAsync();

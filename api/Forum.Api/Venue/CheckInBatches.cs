@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Forum.Api.Delegations;
 using Forum.Api.Infrastructure;
 using Forum.EventStore;
+using Forum.EventStore.Projections;
 using NodaTime;
 
 namespace Forum.Api.Venues;
@@ -20,12 +21,22 @@ public sealed record PendingScan(BadgeClaim Claim, string? ScanId, Instant Scann
 /// the member's own stream, created under its lock only if it does not exist yet, so with any number of processes a
 /// member is checked in once. A refused scan is answered alone; a database failure fails its batch only.
 /// </summary>
-public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVault vault)
+public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVault vault) : IDisposable
 {
     /// <summary>At most this many scans are decided in one transaction.</summary>
     private const int MaxBatch = 200;
 
+    /// <summary>
+    /// Batches of one conference decided at once: each waits on its commit (a flush to disk), so while one does, the
+    /// next is read and written; PostgreSQL flushes commits that come together at once.
+    /// </summary>
+    private const int MaxInFlight = 4;
+
     private readonly ConcurrentDictionary<string, ScanQueue> queues = new(StringComparer.Ordinal);
+
+    // The batches' documents are revalidated by row version at each read: a delegation (8 KB for 20 members) is sent and
+    // deserialised again only when it changed.
+    private readonly DocumentCache documents = new(capacity: 100_000);
 
     /// <summary>
     /// Queues scans of one conference, in the order given: of two scans of one member the first queued counts. Each is
@@ -41,8 +52,16 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
 
         if (Interlocked.CompareExchange(ref queue.Draining, 1, 0) == 0)
         {
-            // One loop per conference decides what queued, batch after batch, until the queue is empty.
+            // One loop per conference forms batches from what queued, until the queue is empty.
             _ = Task.Run(() => DrainAsync(slug, queue), CancellationToken.None);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var queue in queues.Values)
+        {
+            queue.Dispose();
         }
     }
 
@@ -50,26 +69,19 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
     {
         while (true)
         {
-            while (!queue.Items.IsEmpty)
+            while (!queue.Items.IsEmpty || queue.Held.Count > 0)
             {
-                var batch = new List<PendingScan>();
-                while (batch.Count < MaxBatch && queue.Items.TryDequeue(out var next))
+                await queue.Slots.WaitAsync();
+                var batch = queue.Take();
+                if (batch.Count == 0)
                 {
-                    batch.Add(next);
+                    // Only scans of members whose batch is being decided are left: they wait for it.
+                    queue.Slots.Release();
+                    await queue.Finished.WaitAsync();
+                    continue;
                 }
 
-                try
-                {
-                    await DecideAsync(slug, batch, CancellationToken.None);
-                }
-                catch (Exception e)
-                {
-                    // A database failure: the scans of this batch not answered yet fail with it, as a single scan would.
-                    foreach (var scan in batch)
-                    {
-                        scan.Outcome.TrySetException(e);
-                    }
-                }
+                _ = DecideInTurnAsync(slug, queue, batch);
             }
 
             // Stop, unless something queued between the last look and now and no other loop has started for it.
@@ -81,12 +93,105 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
         }
     }
 
-    /// <summary>A conference's scans waiting to be decided; Draining is 1 while a loop decides them.</summary>
-    private sealed class ScanQueue
+    private async Task DecideInTurnAsync(string slug, ScanQueue queue, List<PendingScan> batch)
+    {
+        try
+        {
+            await DecideAsync(slug, batch, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // A database failure: the scans of this batch not answered yet fail with it, as a single scan would.
+            foreach (var scan in batch)
+            {
+                scan.Outcome.TrySetException(e);
+            }
+        }
+        finally
+        {
+            queue.Done(batch);
+        }
+    }
+
+    /// <summary>
+    /// A conference's scans waiting to be decided (Draining is 1 while a loop forms batches of them), and the members of
+    /// the batches being decided. A scan of such a member is held back until that batch is done, so that in this
+    /// process two scans of one member are always decided in the order they queued. (Between processes nothing is
+    /// ordered: the database decides which is first.)
+    /// </summary>
+    private sealed class ScanQueue : IDisposable
     {
         public readonly ConcurrentQueue<PendingScan> Items = new();
 
+        public readonly SemaphoreSlim Slots = new(MaxInFlight, MaxInFlight);
+
+        /// <summary>Released when a batch is done, for a loop whose remaining scans wait on one.</summary>
+        public readonly SemaphoreSlim Finished = new(0);
+
+        /// <summary>Scans taken from Items but held back, in queue order (only the loop touches it).</summary>
+        public readonly List<PendingScan> Held = [];
+
         public int Draining;
+
+        private readonly HashSet<Guid> deciding = [];
+
+        /// <summary>The next batch: held scans first, then queued ones, in order, leaving behind those of members being decided.</summary>
+        public List<PendingScan> Take()
+        {
+            var batch = new List<PendingScan>();
+            lock (deciding)
+            {
+                var blocked = new HashSet<Guid>(deciding);
+                var held = new List<PendingScan>();
+                void Consider(PendingScan scan)
+                {
+                    var member = scan.Claim.MemberId;
+                    if (batch.Count >= MaxBatch || blocked.Contains(member))
+                    {
+                        // Later scans of this member stay behind it.
+                        held.Add(scan);
+                        blocked.Add(member);
+                    }
+                    else
+                    {
+                        batch.Add(scan);
+                    }
+                }
+
+                foreach (var scan in Held)
+                {
+                    Consider(scan);
+                }
+
+                while (batch.Count < MaxBatch && Items.TryDequeue(out var next))
+                {
+                    Consider(next);
+                }
+
+                Held.Clear();
+                Held.AddRange(held);
+                deciding.UnionWith(batch.Select(s => s.Claim.MemberId));
+            }
+
+            return batch;
+        }
+
+        public void Done(List<PendingScan> batch)
+        {
+            lock (deciding)
+            {
+                deciding.ExceptWith(batch.Select(s => s.Claim.MemberId));
+            }
+
+            Slots.Release();
+            Finished.Release();
+        }
+
+        public void Dispose()
+        {
+            Slots.Dispose();
+            Finished.Dispose();
+        }
     }
 
     /// <summary>A scan that admits its member, and where its answer comes from.</summary>
@@ -113,16 +218,17 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
     private async Task DecideAsync(string slug, List<PendingScan> batch, CancellationToken ct)
     {
         // One query for everything the batch reads; the check-in records say who was checked in before it.
-        var documents = await store.Documents.LoadManyAsync(
+        var found = await store.Documents.LoadManyAsync(
             batch.SelectMany(p => new[]
             {
                 (VenueProjection.ProjectionName, BadgeSerial.DocumentId(p.Claim.MemberId), typeof(BadgeSerial)),
                 (VenueProjection.ProjectionName, CheckInRecord.DocumentId(slug, p.Claim.MemberId), typeof(CheckInRecord)),
                 (DelegationProjection.ProjectionName, DelegationDocument.DocumentId(slug, p.Claim.DelegationId), typeof(DelegationDocument)),
             }).ToList(),
+            documents,
             ct);
         T? Find<T>(string projection, string id)
-            where T : class => documents.TryGetValue((projection, id), out var found) ? (T)found : null;
+            where T : class => found.TryGetValue((projection, id), out var document) ? (T)document : null;
 
         // In queue order: the first admitted scan of a member counts, later ones in the batch are answered as later scans.
         var admitted = new List<Admitted>(batch.Count);

@@ -18,14 +18,19 @@ public sealed class DocumentReader(NpgsqlDataSource dataSource, JsonSerializerOp
 
     /// <summary>
     /// Many documents, of one or more projections, in one query (a batch of requests reads what it needs at once);
-    /// each is read as the type given with it, and those that do not exist are absent.
+    /// each is read as the type given with it, and those that do not exist are absent. With a <paramref name="cache"/>,
+    /// a document whose row is unchanged since it was kept there is not sent again: its row version says so.
     /// </summary>
-    public async Task<IReadOnlyDictionary<(string Projection, string Id), object>> LoadManyAsync(IReadOnlyCollection<(string Projection, string Id, Type Type)> documents, CancellationToken ct = default)
+    public async Task<IReadOnlyDictionary<(string Projection, string Id), object>> LoadManyAsync(
+        IReadOnlyCollection<(string Projection, string Id, Type Type)> documents, DocumentCache? cache = null, CancellationToken ct = default)
     {
-        var wanted = new Dictionary<(string, string), Type>();
+        var wanted = new Dictionary<(string Projection, string Id), (Type Type, DocumentCache.Entry? Kept)>();
         foreach (var (projection, id, type) in documents)
         {
-            wanted.TryAdd((projection, id), type);
+            if (!wanted.ContainsKey((projection, id)))
+            {
+                wanted[(projection, id)] = (type, cache?.Find(projection, id, type));
+            }
         }
 
         var found = new Dictionary<(string Projection, string Id), object>(wanted.Count);
@@ -38,18 +43,41 @@ public sealed class DocumentReader(NpgsqlDataSource dataSource, JsonSerializerOp
         // all three columns (joined to the checkpoints instead, the planner scanned whole projections).
         await using var cmd = dataSource.CreateCommand(
             $"""
-            SELECT d.projection, d.id, d.data::text
-            FROM unnest($1::text[], $2::text[]) AS w(projection, id)
+            SELECT d.projection, d.id, d.xmin || '@' || d.ctid, CASE WHEN d.xmin || '@' || d.ctid = w.kept THEN NULL ELSE d.data::text END
+            FROM unnest($1::text[], $2::text[], $3::text[]) AS w(projection, id, kept)
             JOIN {s}.projection_documents d ON d.projection = w.projection AND d.id = w.id
                 AND d.generation = (SELECT c.generation FROM {s}.projection_checkpoints c WHERE c.name = w.projection AND c.active)
             """);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Keys.Select(k => k.Item1).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Keys.Select(k => k.Item2).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Keys.Select(k => k.Projection).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Keys.Select(k => k.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Values.Select(v => v.Kept?.RowVersion).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             var key = (reader.GetString(0), reader.GetString(1));
-            found[key] = JsonSerializer.Deserialize(reader.GetString(2), wanted[key], json)!;
+            var (type, kept) = wanted[key];
+            if (reader.IsDBNull(3))
+            {
+                // The row is the one kept (the version compared is the one this read sent, whatever the cache holds now).
+                found[key] = kept!.Document;
+                continue;
+            }
+
+            var document = JsonSerializer.Deserialize(reader.GetString(3), type, json)!;
+            found[key] = document;
+            cache?.Keep(key.Item1, key.Item2, new DocumentCache.Entry(reader.GetString(2), type, document));
+        }
+
+        if (cache is not null)
+        {
+            // Deleted since: not kept any longer.
+            foreach (var (key, (_, kept)) in wanted)
+            {
+                if (kept is not null && !found.ContainsKey(key))
+                {
+                    cache.Forget(key.Projection, key.Id);
+                }
+            }
         }
 
         return found;
