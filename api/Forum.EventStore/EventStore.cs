@@ -163,7 +163,8 @@ public sealed class EventStore
     /// write first events (one per new stream) in batches need no fallback. The inline projections run over what was
     /// written, in the same transaction.
     /// </summary>
-    public async Task<CreatedStreams> CreateStreamsAsync(IReadOnlyList<StreamAppend> appends, EventMetadata metadata, CancellationToken ct = default)
+    /// <param name="connection">An open connection to write on (so that a batch's reads and writes share it), or null for one from the pool.</param>
+    public async Task<CreatedStreams> CreateStreamsAsync(IReadOnlyList<StreamAppend> appends, EventMetadata metadata, NpgsqlConnection? connection = null, CancellationToken ct = default)
     {
         if (appends.Count == 0 || appends.Any(a => a.Events.Count == 0 || a.Expected != ExpectedVersion.NoStream))
         {
@@ -177,7 +178,8 @@ public sealed class EventStore
 
         var recordedAt = Time.GetUtcNow();
         var flat = appends.SelectMany(a => a.Events.Select((e, i) => (Append: a, Event: e, Version: (long)i + 1, Id: Guid.CreateVersion7(recordedAt)))).ToList();
-        await using var connection = await DataSource.OpenConnectionAsync(ct);
+        await using var own = connection is null ? await DataSource.OpenConnectionAsync(ct) : null;
+        connection ??= own!;
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using var batch = new NpgsqlBatch(connection, tx);
         var lockAll = new NpgsqlBatchCommand($"SELECT {s}.lock_streams($1)");

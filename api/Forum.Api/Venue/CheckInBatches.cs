@@ -15,11 +15,12 @@ public sealed record PendingScan(BadgeClaim Claim, string? ScanId, Instant Scann
 
 /// <summary>
 /// Check-ins decided in batches (group commit). Scans of one conference that arrive together queue in memory; one loop
-/// per conference and process takes what queued and, for the whole batch, reads the documents it needs in one query
-/// (badge serials, earlier check-ins, delegations), the members' keys in another, and writes every first check-in in
-/// one transaction and one statement. Correctness comes from the database, not from this queue: each check-in starts
-/// the member's own stream, created under its lock only if it does not exist yet, so with any number of processes a
-/// member is checked in once. A refused scan is answered alone; a database failure fails its batch only.
+/// per conference and process forms batches of what queued, and each batch reads the documents it needs in one query
+/// (badge serials, earlier check-ins, delegations, the last revalidated from memory), the members' keys in another, and
+/// writes every first check-in in one transaction and one statement. Correctness comes from the database, not from this
+/// queue: each check-in starts the member's own stream, created under its lock only if it does not exist yet, so with
+/// any number of processes a member is checked in once. A refused scan is answered alone; a database failure fails the
+/// scans of its batch only.
 /// </summary>
 public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVault vault) : IDisposable
 {
@@ -27,10 +28,16 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
     private const int MaxBatch = 200;
 
     /// <summary>
-    /// Batches of one conference decided at once: each waits on its commit (a flush to disk), so while one does, the
-    /// next is read and written; PostgreSQL flushes commits that come together at once.
+    /// Batches of one conference decided at once: each spends most of its time waiting (round trips, its commit's flush
+    /// to disk), so while one waits the next is read and written, and PostgreSQL flushes commits that come together at once.
     /// </summary>
     private const int MaxInFlight = 4;
+
+    /// <summary>
+    /// While a batch is being decided, another starts only once this many scans wait; fewer wait for the next batch, so
+    /// that a batch's fixed cost (three queries, a commit) is shared by enough scans.
+    /// </summary>
+    private const int MinConcurrentBatch = 8;
 
     private readonly ConcurrentDictionary<string, ScanQueue> queues = new(StringComparer.Ordinal);
 
@@ -49,6 +56,8 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
         {
             queue.Items.Enqueue(scan);
         }
+
+        queue.Wake();
 
         if (Interlocked.CompareExchange(ref queue.Draining, 1, 0) == 0)
         {
@@ -71,13 +80,19 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
         {
             while (!queue.Items.IsEmpty || queue.Held.Count > 0)
             {
+                if (queue.Slots.CurrentCount < MaxInFlight && queue.Items.Count + queue.Held.Count < MinConcurrentBatch)
+                {
+                    await queue.Signal.WaitAsync();
+                    continue;
+                }
+
                 await queue.Slots.WaitAsync();
                 var batch = queue.Take();
                 if (batch.Count == 0)
                 {
                     // Only scans of members whose batch is being decided are left: they wait for it.
                     queue.Slots.Release();
-                    await queue.Finished.WaitAsync();
+                    await queue.Signal.WaitAsync();
                     continue;
                 }
 
@@ -125,8 +140,8 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
 
         public readonly SemaphoreSlim Slots = new(MaxInFlight, MaxInFlight);
 
-        /// <summary>Released when a batch is done, for a loop whose remaining scans wait on one.</summary>
-        public readonly SemaphoreSlim Finished = new(0);
+        /// <summary>Released when a scan queues or a batch is done, for a loop that waits on either.</summary>
+        public readonly SemaphoreSlim Signal = new(0);
 
         /// <summary>Scans taken from Items but held back, in queue order (only the loop touches it).</summary>
         public readonly List<PendingScan> Held = [];
@@ -184,13 +199,22 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
             }
 
             Slots.Release();
-            Finished.Release();
+            Wake();
+        }
+
+        /// <summary>Wakes the loop if it waits (a count of one is enough: it looks again at everything when it wakes).</summary>
+        public void Wake()
+        {
+            if (Signal.CurrentCount == 0)
+            {
+                Signal.Release();
+            }
         }
 
         public void Dispose()
         {
             Slots.Dispose();
-            Finished.Dispose();
+            Signal.Dispose();
         }
     }
 
@@ -217,7 +241,9 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
 
     private async Task DecideAsync(string slug, List<PendingScan> batch, CancellationToken ct)
     {
-        // One query for everything the batch reads; the check-in records say who was checked in before it.
+        // One connection for the batch's read and its write; one query for everything it reads (the check-in records say
+        // who was checked in before it).
+        await using var connection = await store.DataSource.OpenConnectionAsync(ct);
         var found = await store.Documents.LoadManyAsync(
             batch.SelectMany(p => new[]
             {
@@ -226,6 +252,7 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
                 (DelegationProjection.ProjectionName, DelegationDocument.DocumentId(slug, p.Claim.DelegationId), typeof(DelegationDocument)),
             }).ToList(),
             documents,
+            connection,
             ct);
         T? Find<T>(string projection, string id)
             where T : class => found.TryGetValue((projection, id), out var document) ? (T)document : null;
@@ -275,7 +302,7 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
 
         // The names are only for the answers (the gate compares them with the people): their keys are fetched meanwhile.
         var opening = vault.OpenAsync(admitted.Select(a => a.Member.Person), ct);
-        var writing = appends.Count == 0 ? Task.FromResult(new CreatedStreams([], [])) : store.CreateStreamsAsync(appends, appends[0].Metadata!, ct);
+        var writing = appends.Count == 0 ? Task.FromResult(new CreatedStreams([], [])) : store.CreateStreamsAsync(appends, appends[0].Metadata!, connection, ct);
         await Task.WhenAll(opening, writing);
         var written = writing.Result;
         foreach (var created in written.Created)

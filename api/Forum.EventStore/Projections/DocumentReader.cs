@@ -21,8 +21,9 @@ public sealed class DocumentReader(NpgsqlDataSource dataSource, JsonSerializerOp
     /// each is read as the type given with it, and those that do not exist are absent. With a <paramref name="cache"/>,
     /// a document whose row is unchanged since it was kept there is not sent again: its row version says so.
     /// </summary>
+    /// <param name="connection">An open connection to read on (so that a batch's reads and writes share it), or null for one from the pool.</param>
     public async Task<IReadOnlyDictionary<(string Projection, string Id), object>> LoadManyAsync(
-        IReadOnlyCollection<(string Projection, string Id, Type Type)> documents, DocumentCache? cache = null, CancellationToken ct = default)
+        IReadOnlyCollection<(string Projection, string Id, Type Type)> documents, DocumentCache? cache = null, NpgsqlConnection? connection = null, CancellationToken ct = default)
     {
         var wanted = new Dictionary<(string Projection, string Id), (Type Type, DocumentCache.Entry? Kept)>();
         foreach (var (projection, id, type) in documents)
@@ -41,13 +42,14 @@ public sealed class DocumentReader(NpgsqlDataSource dataSource, JsonSerializerOp
 
         // The active generation as a subquery per wanted row, so that each document is one lookup of the primary key on
         // all three columns (joined to the checkpoints instead, the planner scanned whole projections).
-        await using var cmd = dataSource.CreateCommand(
+        var sql =
             $"""
             SELECT d.projection, d.id, d.xmin || '@' || d.ctid, CASE WHEN d.xmin || '@' || d.ctid = w.kept THEN NULL ELSE d.data::text END
             FROM unnest($1::text[], $2::text[], $3::text[]) AS w(projection, id, kept)
             JOIN {s}.projection_documents d ON d.projection = w.projection AND d.id = w.id
                 AND d.generation = (SELECT c.generation FROM {s}.projection_checkpoints c WHERE c.name = w.projection AND c.active)
-            """);
+            """;
+        await using var cmd = connection is null ? dataSource.CreateCommand(sql) : new NpgsqlCommand(sql, connection);
         cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Keys.Select(k => k.Projection).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Keys.Select(k => k.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Values.Select(v => v.Kept?.RowVersion).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
