@@ -1,9 +1,13 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Forum.Api.Delegations;
 using Forum.Api.Tests.Delegations;
 using Forum.Api.Tests.Infrastructure;
+using Forum.Api.Venues;
+using Forum.EventStore;
 using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
 
 namespace Forum.Api.Tests.Venues;
 
@@ -31,8 +35,9 @@ public sealed class CheckInBatchTests(ApiFixture api)
         return badges;
     }
 
-    private async Task<int> CheckInEventsAsync(Guid memberId) =>
-        (await api.Services.GetRequiredService<Forum.EventStore.EventStore>().ReadStreamAsync($"checkin-{memberId}")).Count;
+    private EventStore.EventStore Store => api.Services.GetRequiredService<EventStore.EventStore>();
+
+    private async Task<int> CheckInEventsAsync(Guid memberId) => (await Store.ReadStreamAsync($"checkin-{memberId}")).Count;
 
     private static string Text(JsonElement element, string property) => element.GetProperty(property).GetString()!;
 
@@ -188,5 +193,42 @@ public sealed class CheckInBatchTests(ApiFixture api)
         {
             Assert.Equal(1, await CheckInEventsAsync(badge.MemberId));
         }
+    }
+
+    [Fact]
+    public async Task A_member_checked_in_by_another_writer_while_the_batch_waits_is_answered_as_already_checked_in()
+    {
+        var kit = await VenueKit.CreateAsync(api);
+        var delegation = await kit.AccreditedAsync(DelegationKit.State("BE", advisers: 0));
+        var memberId = delegation.MemberId(0);
+        var code = await kit.CodeAsync(delegation.Id, memberId);
+
+        // Another writer (as another process's batch would) holds the member's check-in stream while the scan is decided.
+        await using var other = await Store.BeginAsync([$"checkin-{memberId}"]);
+        var scan = kit.CheckInAsync(code, scanId: "mine", gate: "North");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await WaitsOnALockAsync() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        await other.AppendAsync(
+            [new StreamAppend($"checkin-{memberId}", "checkin", ExpectedVersion.NoStream, [new MemberCheckedIn(memberId, delegation.Id, kit.Slug, PartyKind.State, 1, "theirs", SystemClock.Instance.GetCurrentInstant(), "South")])],
+            EventMetadata.For("protocol:other"));
+        await other.CommitAsync();
+
+        var answer = await scan;
+        Assert.Equal("AlreadyCheckedIn", Text(answer, "result"));
+        Assert.Equal(("theirs", "South"), (Text(answer, "scanId"), Text(answer, "gate")));
+        Assert.Equal(1, await CheckInEventsAsync(memberId));
+        Assert.Equal(Text(answer, "recordedAt"), Text(await kit.CheckInAsync(code, scanId: "later"), "recordedAt"));
+    }
+
+    /// <summary>Whether a connection of the API waits for an advisory lock (the scan's batch, on the stream the test holds).</summary>
+    private async Task<bool> WaitsOnALockAsync()
+    {
+        await using var cmd = Store.DataSource.CreateCommand(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND NOT l.granted AND a.application_name = 'forum-api'");
+        return (long)(await cmd.ExecuteScalarAsync())! > 0;
     }
 }
