@@ -29,7 +29,21 @@ internal sealed class CpuMeter
         }
     }
 
-    public (TimeSpan Process, TimeSpan? Database) Read() => (Process.GetCurrentProcess().TotalProcessorTime, DatabaseCpu());
+    // Reading the cluster's CPU walks /proc, which costs this process some CPU: it is left outside the span measured.
+
+    /// <summary>A reading at the start of a span (this process's CPU read after the walk of /proc).</summary>
+    public (TimeSpan Process, TimeSpan? Database) Start()
+    {
+        var database = DatabaseCpu();
+        return (Process.GetCurrentProcess().TotalProcessorTime, database);
+    }
+
+    /// <summary>A reading at the end of a span (this process's CPU read before the walk of /proc).</summary>
+    public (TimeSpan Process, TimeSpan? Database) Stop()
+    {
+        var process = Process.GetCurrentProcess().TotalProcessorTime;
+        return (process, DatabaseCpu());
+    }
 
     /// <summary>CPU between two readings, per unit of work, in microseconds: this process's, and the database's when known.</summary>
     public static string PerUnit((TimeSpan Process, TimeSpan? Database) before, (TimeSpan Process, TimeSpan? Database) after, long units) =>

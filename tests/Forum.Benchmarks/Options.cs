@@ -29,7 +29,7 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
     /// <summary>Each baseline window beside the registration bursts: about as long as one burst of 500.</summary>
     public TimeSpan RegistrationBaselineWindow => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
 
-    /// <summary>Check-in bursts (together 4,000 first check-ins of the 5,000 participants, after 1,000 of warm-up), alternating with as many baseline windows.</summary>
+    /// <summary>Check-in bursts (together 4,500 first check-ins of the 5,000 participants, after 500 of warm-up), alternating with as many baseline windows.</summary>
     public int CheckInRounds => Quick ? 2 : 5;
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
