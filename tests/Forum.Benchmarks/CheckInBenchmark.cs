@@ -55,24 +55,29 @@ internal static class CheckInBenchmark
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", protocol);
         var path = $"/api/conferences/{slug}/check-in";
 
-        // Unmeasured: JIT, connection pools, plans; checked like the others. The first check-ins come from 4 scanners, so
-        // that the batch code runs in many small batches; then the same codes are scanned again (each answer must be
-        // AlreadyCheckedIn) until a pass makes the JIT compile almost nothing: the runtime promotes hot methods to
-        // optimised code in the background, and without this it was still doing so (a third of this process's CPU)
-        // during the first measured rounds.
+        // Unmeasured: JIT, connection pools, plans; checked like the others. The runtime promotes hot methods to optimised
+        // code in the background, and only once no new method was compiled for 100 ms: after 500 check-ins in one burst it
+        // was still doing so during the first measured rounds (a third of this process's CPU). So: half the first
+        // check-ins from 4 scanners (the batch code runs in many small batches), then those codes scanned again (each
+        // answer must be AlreadyCheckedIn) until a pass and the pause after it make the JIT compile almost nothing, then
+        // the other half, while the write path gets promoted, and a last pause.
         var next = 0;
-        await BurstAsync(http, path, codes.GetRange(next, WarmupScans), "warm-up", scanners: 4);
+        var half = WarmupScans / 2;
+        await BurstAsync(http, path, codes.GetRange(next, half), "warm-up", scanners: 4);
         var passes = 0;
         long compiled;
         do
         {
             var before = System.Runtime.JitInfo.GetCompiledMethodCount();
-            await BurstAsync(http, path, codes.GetRange(next, WarmupScans), "warm-up again", "AlreadyCheckedIn");
+            await BurstAsync(http, path, codes.GetRange(next, half), "warm-up again", "AlreadyCheckedIn");
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
             compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
         }
         while (++passes < 20 && compiled > 10);
-        BenchContext.Log($"  warm-up: {WarmupScans} first check-ins, then {passes} passes scanning them again (the last made the JIT compile {compiled} methods)");
+        await BurstAsync(http, path, codes.GetRange(next + half, WarmupScans - half), "warm-up");
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
         next += WarmupScans;
+        BenchContext.Log($"  warm-up: {WarmupScans} first check-ins, {half} of them scanned again in {passes} passes (the last made the JIT compile {compiled} methods)");
 
         var cpu = await CpuMeter.CreateAsync(ctx);
         await ReferenceAsync(http, cpu, codes.GetRange(0, perRound), "before the rounds");
