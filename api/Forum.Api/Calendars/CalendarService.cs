@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text;
 using Forum.Api.Conferences;
 using Forum.Api.Delegations;
@@ -36,10 +35,6 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
 
     // Rendered bytes by feed, with their stamp; the stamp is read from the database on every request.
     private readonly ConcurrentDictionary<string, FeedBytes> cache = new(StringComparer.Ordinal);
-
-    public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-
-    public static bool IsWellFormed(string token) => token.Length == 43 && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     public CalendarLinks Links(HttpRequest request, string path)
     {
@@ -93,7 +88,7 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
                     var key = PersonalDataVault.NewKey(Guid.CreateVersion7());
                     var token = DelegationService.NewAccessToken();
                     keys.Add(key);
-                    events.Add(new FeedTokenIssued(delegationId, delegation.ConferenceSlug, owner, HashToken(token), PersonalDataVault.Seal(key, token)));
+                    events.Add(new FeedTokenIssued(delegationId, delegation.ConferenceSlug, owner, DelegationService.HashToken(token), PersonalDataVault.Seal(key, token)));
                 }
 
                 await tx.AppendAsync([new StreamAppend(streamId, "feeds", ExpectedVersion.Exactly(version), events)], EventMetadata.For(actor), ct);
@@ -121,12 +116,12 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
     /// <summary>A delegation's or a member's feed by its token, or null (404): the grant and the feed's stamp come from memory while nothing changed them.</summary>
     public async Task<FeedBytes?> PrivateFeedAsync(string token, FeedKind kind, CancellationToken ct)
     {
-        if (!IsWellFormed(token))
+        if (!DelegationService.IsTokenShaped(token))
         {
             return null;
         }
 
-        var grant = await watched.LoadAsync<FeedGrant>(FeedGrantProjection.ProjectionName, FeedGrant.DocumentId(HashToken(token)), ct);
+        var grant = await watched.LoadAsync<FeedGrant>(FeedGrantProjection.ProjectionName, FeedGrant.DocumentId(DelegationService.HashToken(token)), ct);
         if (grant is null || (grant.MemberId is null) != (kind == FeedKind.Delegation))
         {
             return null;

@@ -17,7 +17,6 @@ public sealed class CalendarWriter
     public const int MaxOctets = 75;
 
     private static readonly LocalDateTimePattern LocalPattern = LocalDateTimePattern.CreateWithInvariantCulture("yyyyMMdd'T'HHmmss");
-    private static readonly LocalDatePattern DatePattern = LocalDatePattern.CreateWithInvariantCulture("yyyyMMdd");
 
     private readonly StringBuilder output = new();
 
@@ -52,8 +51,6 @@ public sealed class CalendarWriter
 
     /// <summary>A local date-time as VTIMEZONE sub-components write their onsets (relative to their TZOFFSETFROM).</summary>
     public static string FormatLocal(LocalDateTime local) => LocalPattern.Format(local);
-
-    public static string FormatDate(LocalDate date) => DatePattern.Format(date);
 
     /// <summary>A UTC offset as +HHMM, or +HHMMSS when it has seconds (some historical offsets do).</summary>
     public static string FormatOffset(Offset offset)

@@ -16,9 +16,7 @@ public sealed record RenderedFeed(long Stamp, string Body);
 /// <summary>The stamp of a rendered feed alone: what a read checks before serving bytes it already holds.</summary>
 public sealed record FeedHead(long Stamp)
 {
-    public const string Prefix = "head/";
-
-    public static string DocumentId(string feedKey) => Prefix + feedKey;
+    public static string DocumentId(string feedKey) => $"head/{feedKey}";
 }
 
 /// <summary>

@@ -60,9 +60,7 @@ public sealed record SequenceState(string Hash, int Sequence, Instant Modified);
 
 public sealed record SessionSequences(Dictionary<FeedKind, SequenceState> Kinds)
 {
-    public static string Prefix(string slug) => $"sequence/{slug}/";
-
-    public static string DocumentId(string slug, Guid sessionId) => $"{Prefix(slug)}{sessionId}";
+    public static string DocumentId(string slug, Guid sessionId) => $"sequence/{slug}/{sessionId}";
 
     /// <summary>The sequences after a kind of feed showed the session as <paramref name="shown"/>: the same object when nothing changed, otherwise raised (0 the first time).</summary>
     public static SessionSequences Next(SessionSequences? before, FeedKind kind, FeedEvent shown, Instant at)

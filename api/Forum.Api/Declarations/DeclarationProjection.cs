@@ -24,9 +24,7 @@ public sealed record DeclarationEntry(Guid Id, string ConferenceSlug, string Tit
 /// <summary>A party's report as the party and organisers read it back (narratives included).</summary>
 public sealed record ReportDocument(ProgressReport Report, long Version)
 {
-    public static string Prefix(Guid declarationId, int year) => $"report/{declarationId}/{year}/";
-
-    public static string DocumentId(Guid declarationId, int year, Party party) => $"{Prefix(declarationId, year)}{ProgressReport.PartyId(party)}";
+    public static string DocumentId(Guid declarationId, int year, Party party) => $"report/{declarationId}/{year}/{ProgressReport.PartyId(party)}";
 }
 
 /// <summary>The figures of every report of a year, by party key: what the year's aggregate is computed from.</summary>

@@ -62,6 +62,9 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
 
     public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
+    /// <summary>Whether a text has the shape of a token we issue (43 base64url characters: 256 bits), before any look-up.</summary>
+    public static bool IsTokenShaped(string token) => token.Length == 43 && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
     private Instant Now => Instant.FromDateTimeOffset(time.GetUtcNow());
 
     /// <summary>

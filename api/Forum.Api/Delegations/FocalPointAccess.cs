@@ -26,7 +26,7 @@ public sealed class FocalPointTokenHandler(IOptionsMonitor<AuthenticationSchemeO
         }
 
         var token = header["Bearer ".Length..].Trim();
-        if (token.Length != 43 || !token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        if (!DelegationService.IsTokenShaped(token))
         {
             return AuthenticateResult.NoResult();
         }
