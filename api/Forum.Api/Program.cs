@@ -21,12 +21,8 @@ builder.Services.AddForumAuth(builder.Configuration);
 builder.Services.AddEventSourcing(builder.Configuration);
 builder.Services.Configure<CalendarOptions>(builder.Configuration.GetSection("Calendars"));
 builder.Services.AddForumFeatures();
-builder.Services.Configure<Forum.Api.Notifications.SendGridOptions>(builder.Configuration.GetSection("SendGrid"));
-if (!string.IsNullOrEmpty(builder.Configuration["SendGrid:ApiKey"]))
-{
-    // Without a key nothing can be sent: mails wait in the outbox (tests drive their own dispatchers).
-    builder.Services.AddHostedService<Forum.Api.Notifications.MailDispatcherService>();
-}
+builder.Services.AddNotifications(builder.Configuration);
+
 
 var app = builder.Build();
 await app.Services.InitializeEventStoreAsync();

@@ -34,6 +34,7 @@ function read(text) {
       end: event.endDate.toJSDate().toISOString(),
       hasDuration: component.hasProperty('duration'),
       attendees: component.getAllProperties('attendee').length,
+      attendee: value(component, 'attendee'),
       organizer: value(component, 'organizer'),
     };
   });

@@ -182,7 +182,7 @@ public abstract partial record DelegationCommand
     {
     }
 
-    public sealed record Register(Guid Id, Conference Conference, Places Places, Party Party, bool PartyTaken, Sealed FocalPoint, string AccessTokenHash, IReadOnlyList<NewMember> Members, Instant Now)
+    public sealed record Register(Guid Id, Conference Conference, Places Places, Party Party, bool PartyTaken, Sealed FocalPoint, string AccessTokenHash, IReadOnlyList<NewMember> Members, Instant Now, Sealed? AccessLink = null)
         : DelegationCommand;
 
     public sealed record AddMember(Conference Conference, Places Places, NewMember Member) : DelegationCommand;
@@ -264,7 +264,7 @@ public sealed partial class DelegationDecider : IDecider<Delegation?, Delegation
 
         RequireOneHead(c.Members.Count(m => m.IsHead));
         RequireQuota(c.Conference, c.Members.Count);
-        var events = new List<object> { new DelegationRegistered(c.Id, c.Places.Registered + 1, c.Conference.Slug, c.Party, c.FocalPoint, c.AccessTokenHash, c.Now) };
+        var events = new List<object> { new DelegationRegistered(c.Id, c.Places.Registered + 1, c.Conference.Slug, c.Party, c.FocalPoint, c.AccessTokenHash, c.Now, c.AccessLink) };
         var places = c.Places;
         foreach (var member in c.Members)
         {

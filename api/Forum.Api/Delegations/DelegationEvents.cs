@@ -5,9 +5,11 @@ namespace Forum.Api.Delegations;
 
 /// <summary>
 /// A delegation registered. The focal point's name and e-mail are sealed with a key of their own (crypto-shredding);
-/// the access token is kept only as its SHA-256. Number is its order of registration in the conference (1, 2, ...).
+/// the access token is kept as its SHA-256, and sealed with a key of its own (<paramref name="AccessLink"/>) only until
+/// the mail to the focal point is made, which erases that key. Number is its order of registration in the conference.
 /// </summary>
-public sealed record DelegationRegistered(Guid DelegationId, int Number, string ConferenceSlug, Party Party, Sealed FocalPoint, string AccessTokenHash, Instant RegisteredAt);
+public sealed record DelegationRegistered(
+    Guid DelegationId, int Number, string ConferenceSlug, Party Party, Sealed FocalPoint, string AccessTokenHash, Instant RegisteredAt, Sealed? AccessLink = null);
 
 /// <summary>A member joined (at registration or later); name, function and e-mail are sealed with the member's own key.</summary>
 public sealed record MemberAdded(Guid MemberId, Rank Rank, bool IsHead, bool HasFullPowers, Sealed Person, Guid? Replaces = null);

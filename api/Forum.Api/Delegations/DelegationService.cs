@@ -43,7 +43,7 @@ public sealed record StoredRegistration(Guid DelegationId, long Version, Diction
 /// conference's lock (the conference stream's own), so that places, the waiting list and the one-party rule are
 /// decided by one writer at a time, in every process, and commit in that order.
 /// </summary>
-public sealed class DelegationService(EventStore.EventStore store, PersonalDataVault vault, IdempotencyKeys idempotency, TimeProvider time)
+public sealed class DelegationService(EventStore.EventStore store, PersonalDataVault vault, IdempotencyKeys idempotency, IMailDeliverability deliverability, TimeProvider time)
 {
     /// <summary>The actor of moves up the waiting list in delegations other than the one whose change freed the place.</summary>
     public const string WaitingListActor = "system:waiting-list";
@@ -97,9 +97,11 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
             return m.ToNewMember(key);
         }).ToList();
         var token = NewAccessToken();
+        var linkKey = PersonalDataVault.NewKey(Guid.CreateVersion7());
+        keys.Add(linkKey);
         var pending = new PendingRegistration(
             Guid.CreateVersion7(), party, PersonalDataVault.Seal(focalKey, focalPoint), keys, newMembers, HashToken(token), PersonalDataVault.Seal(focalKey, new TokenView(token)),
-            idempotencyKey, requestHash, EventMetadata.For(actor));
+            PersonalDataVault.Seal(linkKey, new TokenView(token)), idempotencyKey, requestHash, EventMetadata.For(actor));
         var queue = queues.GetOrAdd(slug, _ => new RegistrationQueue());
         queue.Items.Enqueue(pending);
         if (Interlocked.CompareExchange(ref queue.Draining, 1, 0) == 0)
@@ -200,7 +202,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
 
                     var partyId = PartyRegistration.DocumentId(slug, p.Party);
                     var events = DelegationDecider.Instance.Decide(
-                        new DelegationCommand.Register(p.Id, conference, places, p.Party, taken.Contains(partyId), p.FocalPoint, p.AccessTokenHash, p.Members, Now), null);
+                        new DelegationCommand.Register(p.Id, conference, places, p.Party, taken.Contains(partyId), p.FocalPoint, p.AccessTokenHash, p.Members, Now, p.AccessLink), null);
                     var waitingBefore = places.Waiting;
                     places = events.Aggregate(places, (current, e) => current.Evolve(e));
                     taken.Add(partyId);
@@ -260,6 +262,7 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         IReadOnlyList<NewMember> Members,
         string AccessTokenHash,
         Sealed SealedToken,
+        Sealed AccessLink,
         string? IdempotencyKey,
         byte[]? RequestHash,
         EventMetadata Metadata)
@@ -521,7 +524,18 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         }
 
         var seats = new SeatContext((session, ticket) => seatPositions[(session, ticket)], await CancelledSessionsAsync(slug!, ct));
-        return DelegationRenderer.View(document, await vault.OpenAsync(DelegationRenderer.SealedValues(document.State), ct), ticket => positions[ticket], seats);
+        return (await WithDeliverabilityAsync(
+            [DelegationRenderer.View(document, await vault.OpenAsync(DelegationRenderer.SealedValues(document.State), ct), ticket => positions[ticket], seats)], ct))[0];
+    }
+
+    /// <summary>Members whose address mail no longer reaches are marked, so that the focal point can give another.</summary>
+    private async Task<IReadOnlyList<DelegationView>> WithDeliverabilityAsync(IReadOnlyList<DelegationView> views, CancellationToken ct)
+    {
+        var bad = await deliverability.UndeliverableAddressesAsync(views.SelectMany(v => v.Members).Select(m => m.Email).OfType<string>().ToList(), ct);
+        return bad.Count == 0 ? views : views.Select(v => v with
+        {
+            Members = v.Members.Select(m => m.Email is { } email && bad.Contains(email) ? m with { MailUndeliverable = true } : m).ToList(),
+        }).ToList();
     }
 
     /// <summary>Every delegation of a conference, in the order they registered, with waiting positions.</summary>
@@ -535,7 +549,8 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
             .SelectMany(line => line.Select((w, i) => (Key: (line.Key, w.Ticket), Position: (long)i + 1)))
             .ToDictionary(x => x.Key, x => x.Position);
         var seats = new SeatContext((session, ticket) => seatPositions[(session, ticket)], await CancelledSessionsAsync(slug, ct));
-        return documents.Select(d => DelegationRenderer.View(d, opened, ticket => positions[ticket], seats)).ToList();
+        return await WithDeliverabilityAsync(documents.Select(d => DelegationRenderer.View(d, opened, ticket => positions[ticket], seats)).ToList(), ct);
+
     }
 
     public async Task<WaitingListView> WaitingListAsync(string slug, CancellationToken ct)

@@ -37,7 +37,9 @@ public sealed record MemberView(
     Accreditation Accreditation,
     PlaceView Place,
     IReadOnlyList<SeatView> Seats,
-    FullPowersDecision? FullPowers = null);
+    FullPowersDecision? FullPowers = null,
+    bool MailUndeliverable = false);
+
 
 /// <summary>A delegation as its focal point and staff see it; Number is its order of registration. AccessToken is only in the registration's answer.</summary>
 public sealed record DelegationView(
@@ -88,4 +90,11 @@ public static class DelegationRenderer
             }).ToList(),
             d.WithdrawalReason);
     }
+}
+
+/// <summary>Addresses that mail no longer reaches (a bounce, a drop, a spam report), kept by the notifications feature.</summary>
+public interface IMailDeliverability
+{
+    /// <summary>Of the given addresses, those that mail no longer reaches.</summary>
+    Task<IReadOnlySet<string>> UndeliverableAddressesAsync(IReadOnlyCollection<string> emails, CancellationToken ct);
 }

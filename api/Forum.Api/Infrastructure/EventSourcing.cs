@@ -15,6 +15,9 @@ public interface IEventSourcedFeature
 
     /// <summary>Projections whose documents each process keeps in memory, forgotten when any process changes them.</summary>
     IEnumerable<string> WatchedProjections => [];
+
+    /// <summary>Tables of the feature's own, by component; a component's list only ever grows at its end.</summary>
+    IEnumerable<(string Component, IReadOnlyList<string> Migrations)> Migrations => [];
 }
 
 public sealed class StoreSettings
@@ -70,8 +73,12 @@ public static class EventSourcingSetup
         await store.MigrateAsync(ct);
         await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, "personal-data", PersonalDataVault.Migrations, ct);
         await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, "idempotency", IdempotencyKeys.Migrations, ct);
-        await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, "venue", Venues.BadgeSigningKeys.Migrations, ct);
-        await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, "notifications", [.. Notifications.MailOutbox.Migrations, .. Notifications.SendGridWebhook.Migrations], ct);
+        foreach (var (component, migrations) in services.GetServices<IEventSourcedFeature>().SelectMany(f => f.Migrations))
+        {
+            await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, component, migrations, ct);
+        }
+
+
         foreach (var projection in services.GetServices<IEventSourcedFeature>().SelectMany(f => f.InlineProjections))
         {
             await store.AddInlineProjectionAsync(projection, ct);

@@ -140,5 +140,9 @@ public sealed class PersonalDataVault
             value is not null && keys.TryGetValue(value.Subject, out var key)
                 ? JsonSerializer.Deserialize<T>(Decrypt(key, Convert.FromBase64String(value.Data), value.Subject), JsonOptions)
                 : null;
+
+        /// <summary>Seals a new value for a subject whose key this read fetched (null once the subject is erased).</summary>
+        public Sealed? Seal<T>(Guid subject, T value) =>
+            keys.TryGetValue(subject, out var key) ? PersonalDataVault.Seal(new SubjectKey(subject, key), value) : null;
     }
 }

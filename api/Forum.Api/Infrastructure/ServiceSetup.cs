@@ -57,11 +57,7 @@ public static class ServiceSetup
         services.AddSingleton<IEventSourcedFeature, Calendars.CalendarsFeature>();
         services.AddSingleton<Calendars.CalendarService>();
         services.AddSingleton<IConferenceFeeds>(sp => sp.GetRequiredService<Calendars.CalendarService>());
-        services.AddSingleton<Notifications.MailOutbox>();
-        services.AddSingleton<Notifications.SendGridWebhook>();
-        services.AddHttpClient<Notifications.SendGridClient>();
-        services.AddSingleton<Notifications.MailDispatcher>(sp => ActivatorUtilities.CreateInstance<Notifications.MailDispatcher>(sp, sp.GetRequiredService<Notifications.SendGridClient>()));
-        services.AddSingleton<IHealthSignal>(sp => sp.GetRequiredService<Notifications.MailDispatcher>());
+
         services.AddSingleton<CheckInBatches>();
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<IdempotencyKeys>();

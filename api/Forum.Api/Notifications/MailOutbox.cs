@@ -70,7 +70,10 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
         """,
     ];
 
-    /// <summary>Adds mails in the caller's transaction; a cause already there is skipped (a replay yields nothing twice).</summary>
+    /// <summary>
+    /// Adds mails in the caller's transaction, due at once; a cause already there is skipped (a replay yields nothing
+    /// twice). The outbox keeps the database's clock (claims compare with its now()), so it stamps them with it.
+    /// </summary>
     public async Task EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyCollection<OutboxMail> mails, CancellationToken ct)
     {
         if (mails.Count == 0)
@@ -81,7 +84,8 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
         await using var cmd = new NpgsqlCommand(
             $"""
             INSERT INTO {s}.mail_outbox (id, cause, conference_slug, delegation_id, kind, mail, due_at, created_at)
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::timestamptz[])
+            SELECT id, cause, slug, delegation, kind, mail, now(), now()
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::jsonb[]) AS m(id, cause, slug, delegation, kind, mail)
             ON CONFLICT (cause) DO NOTHING
             """, connection, tx);
         cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => m.Id).ToArray() });
@@ -90,9 +94,48 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
         cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => (object?)m.DelegationId ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
         cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => m.Kind).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => JsonSerializer.Serialize(m.Mail, JsonOptions)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => m.DueAt).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => m.CreatedAt).ToArray() });
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Of the given causes, those that already have their mail.</summary>
+    public async Task<IReadOnlySet<string>> ExistingCausesAsync(IEnumerable<string> causes, CancellationToken ct)
+    {
+        var wanted = causes.Distinct(StringComparer.Ordinal).ToArray();
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        if (wanted.Length == 0)
+        {
+            return found;
+        }
+
+        await using var cmd = dataSource.CreateCommand($"SELECT cause FROM {s}.mail_outbox WHERE cause = ANY($1)");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = wanted, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            found.Add(reader.GetString(0));
+        }
+
+        return found;
+    }
+
+    /// <summary>A delegation's mails, oldest first, with the last delivery event SendGrid reported for each.</summary>
+    public async Task<IReadOnlyList<(OutboxMail Mail, string? Delivery)>> ListByDelegationAsync(Guid delegationId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            $"""
+            SELECT {Columns("o")},
+                   (SELECT e.event FROM {s}.mail_events e WHERE e.message_id = o.id ORDER BY e.occurred_at DESC NULLS LAST, e.received_at DESC LIMIT 1)
+            FROM {s}.mail_outbox o WHERE o.delegation_id = $1 ORDER BY o.created_at, o.id
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = delegationId });
+        var mails = new List<(OutboxMail, string?)>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            mails.Add((Read(reader), reader.IsDBNull(13) ? null : reader.GetString(13)));
+        }
+
+        return mails;
     }
 
     /// <summary>
@@ -187,13 +230,16 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            mails.Add(new OutboxMail(
-                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.GetString(4),
-                JsonSerializer.Deserialize<Sealed>(reader.GetString(5), JsonOptions)!, Enum.Parse<MailState>(reader.GetString(6)), reader.GetInt32(7),
-                reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
-                reader.IsDBNull(11) ? null : reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12)));
+            mails.Add(Read(reader));
         }
 
         return mails;
     }
+
+    private static OutboxMail Read(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.GetString(4),
+        JsonSerializer.Deserialize<Sealed>(reader.GetString(5), JsonOptions)!, Enum.Parse<MailState>(reader.GetString(6)), reader.GetInt32(7),
+        reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+        reader.IsDBNull(11) ? null : reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12));
+
 }

@@ -1,3 +1,5 @@
+using System.Net;
+using Forum.Api.Delegations;
 using Forum.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -17,6 +19,18 @@ public sealed record MailView(
     DateTimeOffset? SentAt,
     string? ProviderMessageId,
     string? LastError);
+
+/// <summary>A mail in a delegation's history: who was sent what, when, and what became of it.</summary>
+public sealed record DelegationMailView(
+    Guid Id,
+    string Kind,
+    string? To,
+    string? Subject,
+    MailState State,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? SentAt,
+    string? Delivery,
+    bool Erased);
 
 public static class NotificationEndpoints
 {
@@ -43,8 +57,89 @@ public static class NotificationEndpoints
         })
         .WithTags("Notifications").AllowAnonymous()
         .WithSummary("SendGrid's signed Event Webhook: delivered, deferred, bounce, dropped, spam report (a bounce, drop or spam report makes the address undeliverable)");
+
+        app.MapGroup("/api/delegations/{id:guid}/mail").WithTags("Notifications").AddEndpointFilter(DelegationAccess.Filter)
+            .MapGet("", History).WithMetadata(new DelegationAccess(true, Roles.Organiser))
+            .WithSummary("Every mail sent (or to be sent) to the delegation's focal point and members: kind, recipient, subject, state, when, and SendGrid's last word on delivery");
+
+        // One-click unsubscribe (RFC 8058): mail clients POST to the link; a person who opens it gets a page and a button,
+        // because a GET must change nothing (link scanners follow links).
+        var unsubscribe = app.MapGroup("/mail/unsubscribe/{token}").WithTags("Notifications").AllowAnonymous();
+        unsubscribe.MapGet("", (string token, MailOptOuts optOuts) =>
+            optOuts.Read(token) is { } found ? Page(UnsubscribePage(token, found.List)) : UnknownLink())
+            .WithSummary("The page of an unsubscribe link, with a button");
+        unsubscribe.MapPost("", async (string token, MailOptOuts optOuts, CancellationToken ct) =>
+        {
+            if (optOuts.Read(token) is not { } found)
+            {
+                return UnknownLink();
+            }
+
+            await optOuts.OptOutAsync(found.MemberId, found.List, ct);
+            return Page(UnsubscribedPage(token, found.List));
+        }).WithSummary("Stop a list (digests of agenda changes, or reminders) for the member of the link: the one-click POST of RFC 8058, or the page's button");
+        unsubscribe.MapPost("/undo", async (string token, MailOptOuts optOuts, CancellationToken ct) =>
+        {
+            if (optOuts.Read(token) is not { } found)
+            {
+                return UnknownLink();
+            }
+
+            await optOuts.OptInAsync(found.MemberId, found.List, ct);
+            return Page(ResubscribedPage(found.List));
+        }).WithSummary("Receive the list again");
         return app;
     }
+
+    private static async Task<Ok<IReadOnlyList<DelegationMailView>>> History(Guid id, MailOutbox outbox, PersonalDataVault vault, CancellationToken ct)
+    {
+        var mails = await outbox.ListByDelegationAsync(id, ct);
+        var opened = await vault.OpenAsync(mails.Select(m => m.Mail.Mail), ct);
+        return TypedResults.Ok<IReadOnlyList<DelegationMailView>>(mails.Select(m =>
+        {
+            var body = opened.Open<SendGridMail>(m.Mail.Mail);
+            return new DelegationMailView(
+                m.Mail.Id, m.Mail.Kind, body?.Personalizations[0].To[0].Email, body?.Subject, m.Mail.State, m.Mail.CreatedAt, m.Mail.SentAt, m.Delivery, body is null);
+        }).ToList());
+    }
+
+    private static ContentHttpResult UnknownLink() =>
+        throw new ProblemException(StatusCodes.Status404NotFound, "unknown_unsubscribe_link", "Unknown link", "This unsubscribe link is not one Forum made.");
+
+
+    private static ContentHttpResult Page(string body) => TypedResults.Content(
+        $"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>Forum</title></head>" +
+        $"<body style=\"font-family:Arial,Helvetica,sans-serif;max-width:40em;margin:2em auto;padding:0 1em\">{body}</body></html>",
+        "text/html; charset=utf-8");
+
+    private static (string En, string Fr) ListName(string list) => list == MailOptOuts.Reminders
+        ? ("reminders the day before your sessions", "les rappels la veille de vos séances")
+        : ("summaries of agenda changes in your sessions", "les résumés des modifications de vos séances");
+
+    private static string UnsubscribePage(string token, string list)
+    {
+        var (en, fr) = ListName(list);
+        var action = $"/mail/unsubscribe/{WebUtility.HtmlEncode(Uri.EscapeDataString(token))}";
+        return $"<h1>Unsubscribe</h1><p>Stop receiving {en}?</p><p lang=\"fr\">Ne plus recevoir {fr} ?</p>" +
+            $"<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">" +
+            "<button type=\"submit\">Unsubscribe / Se désabonner</button></form>";
+    }
+
+    private static string UnsubscribedPage(string token, string list)
+    {
+        var (en, fr) = ListName(list);
+        var action = $"/mail/unsubscribe/{WebUtility.HtmlEncode(Uri.EscapeDataString(token))}/undo";
+        return $"<h1>Unsubscribed</h1><p>You will no longer receive {en}. Mails about your registration and accreditation still come.</p>" +
+            $"<p lang=\"fr\">Vous ne recevrez plus {fr}. Les courriels sur votre inscription et votre accréditation continuent.</p>" +
+            $"<form method=\"post\" action=\"{action}\"><button type=\"submit\">Subscribe again / Me réabonner</button></form>";
+    }
+
+    private static string ResubscribedPage(string list)
+    {
+        var (en, fr) = ListName(list);
+        return $"<h1>Subscribed again</h1><p>You will receive {en} again.</p><p lang=\"fr\">Vous recevrez de nouveau {fr}.</p>";
+    }
+
 
     private static async Task<Ok<IReadOnlyList<MailView>>> List(string slug, string? state, MailOutbox outbox, PersonalDataVault vault, CancellationToken ct)
     {

@@ -16,6 +16,7 @@ namespace Forum.Api.Notifications;
 /// undeliverable, so that nothing more is sent to it. Addresses are kept only as a keyed hash, never in clear.
 /// </summary>
 public sealed class SendGridWebhook(NpgsqlDataSource dataSource, EventStore.EventStore store, PersonalDataVault vault, IOptions<SendGridOptions> options, TimeProvider time)
+    : Delegations.IMailDeliverability
 {
     public const string SignatureHeader = "X-Twilio-Email-Event-Webhook-Signature";
     public const string TimestampHeader = "X-Twilio-Email-Event-Webhook-Timestamp";
@@ -173,7 +174,14 @@ public sealed class SendGridWebhook(NpgsqlDataSource dataSource, EventStore.Even
         return found;
     }
 
+    public async Task<IReadOnlySet<string>> UndeliverableAddressesAsync(IReadOnlyCollection<string> emails, CancellationToken ct)
+    {
+        var hashes = await UndeliverableAsync(emails, ct);
+        return emails.Where(e => hashes.Contains(AddressHash(e))).ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>The events recorded against a message, in the order they happened.</summary>
+
     public async Task<IReadOnlyList<string>> EventsOfAsync(Guid messageId, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand($"SELECT event FROM {s}.mail_events WHERE message_id = $1 ORDER BY occurred_at, received_at");

@@ -12,4 +12,7 @@ public sealed class VenueFeature : IEventSourcedFeature
         .Register<MemberCheckedIn>("member-checked-in");
 
     public IEnumerable<IProjection> InlineProjections => [new VenueProjection()];
+
+    public IEnumerable<(string Component, IReadOnlyList<string> Migrations)> Migrations => [("venue", BadgeSigningKeys.Migrations)];
+
 }

@@ -1,0 +1,51 @@
+using Forum.Api.Infrastructure;
+using Forum.EventStore;
+using Forum.EventStore.Projections;
+
+namespace Forum.Api.Notifications;
+
+/// <summary>
+/// Mails: the projection that makes them from events, the outbox and its dispatcher, the jobs that make mails from
+/// time (digests, reminders, report deadlines), SendGrid's client and webhook, opt-outs. The projection is resolved
+/// when the daemon starts, since it needs services that themselves need the store.
+/// </summary>
+public sealed class NotificationsFeature(IServiceProvider services) : IEventSourcedFeature
+{
+    public void RegisterEvents(EventTypeRegistry registry)
+    {
+        // Mails are rows of the outbox, not events: the feature only reads other features' events.
+    }
+
+    public IEnumerable<IProjection> AsyncProjections => [services.GetRequiredService<MailProjection>()];
+
+    public IEnumerable<(string Component, IReadOnlyList<string> Migrations)> Migrations =>
+        [("notifications", [.. MailOutbox.Migrations, .. SendGridWebhook.Migrations, .. MailOptOuts.Migrations, .. MailDigests.Migrations])];
+}
+
+public static class NotificationsSetup
+{
+    public static IServiceCollection AddNotifications(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<SendGridOptions>(configuration.GetSection("SendGrid"));
+        services.Configure<NotificationOptions>(configuration.GetSection("Notifications"));
+        services.AddSingleton<IEventSourcedFeature, NotificationsFeature>();
+        services.AddSingleton<MailOutbox>();
+        services.AddSingleton<SendGridWebhook>();
+        services.AddSingleton<Delegations.IMailDeliverability>(sp => sp.GetRequiredService<SendGridWebhook>());
+        services.AddHttpClient<SendGridClient>();
+        services.AddSingleton<MailDispatcher>(sp => ActivatorUtilities.CreateInstance<MailDispatcher>(sp, sp.GetRequiredService<SendGridClient>()));
+        services.AddSingleton<IHealthSignal>(sp => sp.GetRequiredService<MailDispatcher>());
+        services.AddSingleton<MailComposer>();
+        services.AddSingleton<MailOptOuts>();
+        services.AddSingleton<MailNotices>();
+        services.AddSingleton<MailDigests>();
+        services.AddSingleton<MailProjection>();
+        if (!string.IsNullOrEmpty(configuration["SendGrid:ApiKey"]))
+        {
+            // Without a key nothing can be sent: mails wait in the outbox (tests drive their own dispatchers).
+            services.AddHostedService<MailDispatcherService>();
+        }
+
+        return services;
+    }
+}
