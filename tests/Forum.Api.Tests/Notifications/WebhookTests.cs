@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Forum.Api.Infrastructure;
 using Forum.Api.Notifications;
+using Forum.Api.Tests.Delegations;
 using Forum.Api.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -70,5 +71,18 @@ public sealed class WebhookTests(ApiFixture api, LocalSendGrid sendGrid) : IClas
         Assert.Equal(MailState.Dropped, mail.State);
         Assert.Contains("bounced", mail.LastError, StringComparison.Ordinal);
         Assert.Empty(await sendGrid.ArrivedAsync(mails[0].Id.ToString()));
+    }
+
+    [Fact]
+    public async Task The_focal_point_sees_which_member_s_address_bounced()
+    {
+        var kit = await DelegationKit.CreateAsync(api);
+        var delegation = await kit.RegisterAsync(DelegationKit.State("IE", advisers: 1));
+        var bounced = DelegationKit.MemberEmail("IE", 2);
+        Assert.Equal(HttpStatusCode.NoContent, (await PostAsync(Events(Guid.NewGuid(), bounced.ToUpperInvariant(), ($"e-{Guid.NewGuid()}", "bounce")))).StatusCode);
+
+        var view = await (await kit.FocalPointClient(delegation).GetAsync(DelegationKit.DelegationUrl(delegation.Id))).OkJsonAsync();
+        Assert.False(DelegationKit.MemberOf(view, delegation.MemberId(0)).GetProperty("mailUndeliverable").GetBoolean());
+        Assert.True(DelegationKit.MemberOf(view, delegation.MemberId(1)).GetProperty("mailUndeliverable").GetBoolean());
     }
 }
