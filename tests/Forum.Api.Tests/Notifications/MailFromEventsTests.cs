@@ -114,6 +114,26 @@ public sealed class MailFromEventsTests(ApiFixture api, LocalSendGrid sink) : IC
     }
 
     [Fact]
+    public async Task A_focal_point_hears_when_a_member_moves_up_to_a_seat_in_a_full_session()
+    {
+        var kit = await MailKit.CreateAsync(api, sink, roomCapacity: 1);
+        var first = await kit.RegisterAsync(DelegationKit.State("SE", advisers: 0));
+        var second = await kit.RegisterAsync(DelegationKit.State("FI", advisers: 0));
+        await kit.AccreditAsync(first, first.MemberId(0));
+        await kit.AccreditAsync(second, second.MemberId(0));
+        var session = await kit.SessionAsync("Round table on hotlines", "2012-12-05", "15:00", "16:30");
+        await kit.SeatAsync(first, session, first.MemberId(0));
+        await kit.SeatAsync(second, session, second.MemberId(0));
+        await (await kit.FocalPoint(first).SendAsync(new HttpRequestMessage(HttpMethod.Delete, DelegationKit.DelegationUrl(first.Id, $"/seats/{session}/{first.MemberId(0)}")))).OkJsonAsync();
+
+        var moved = await kit.DeliveredAsync(Assert.Single(await kit.AwaitMailsAsync("moved-up", 1)));
+        Assert.Equal("focal.fi@example.org", moved.GetProperty("personalizations")[0].GetProperty("to")[0].GetProperty("email").GetString());
+        Assert.Equal("A seat for Member 1 of FI: Round table on hotlines", moved.GetProperty("subject").GetString());
+        Assert.Contains("Wednesday 5 December 2012, 15:00–16:30 (Europe/Brussels)", moved.GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+
+    [Fact]
     public async Task A_delegation_reads_back_who_was_sent_what_and_another_delegation_cannot()
     {
         var kit = await MailKit.CreateAsync(api, sink);
