@@ -22,10 +22,12 @@ builder.Services.AddEventSourcing(builder.Configuration);
 builder.Services.Configure<CalendarOptions>(builder.Configuration.GetSection("Calendars"));
 builder.Services.AddForumFeatures();
 builder.Services.AddNotifications(builder.Configuration);
+builder.Services.AddJobs(builder.Configuration);
 
 
 var app = builder.Build();
 await app.Services.InitializeEventStoreAsync();
+await app.Services.MigrateJobStoreAsync();
 if (app.Configuration.GetValue<bool>("Demo:Seed"))
 {
     await app.Services.GetRequiredService<DemoSeeder>().SeedAsync();
