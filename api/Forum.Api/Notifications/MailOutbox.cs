@@ -161,6 +161,59 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
         return await ReadAsync(cmd, ct);
     }
 
+    /// <summary>
+    /// Extends the lease of those of <paramref name="ids"/> this owner still holds and has not settled; returns the ids
+    /// renewed (a missing one was lost: its lease ran out and another owner may have it).
+    /// </summary>
+    public async Task<IReadOnlySet<Guid>> RenewAsync(IReadOnlyCollection<Guid> ids, string owner, TimeSpan lease, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            $"""
+            UPDATE {s}.mail_outbox SET lease_until = now() + $3
+            WHERE id = ANY($1) AND leased_by = $2 AND state = 'Waiting'
+            RETURNING id
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = lease });
+        var renewed = new HashSet<Guid>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            renewed.Add(reader.GetGuid(0));
+        }
+
+        return renewed;
+    }
+
+    /// <summary>Gives leased mails back untried (the process is stopping before it sent them): due at once, the attempt uncounted.</summary>
+    public async Task ReleaseAsync(IReadOnlyCollection<Guid> ids, string owner, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            $"""
+            UPDATE {s}.mail_outbox SET lease_until = NULL, leased_by = NULL, attempts = attempts - 1
+            WHERE id = ANY($1) AND leased_by = $2 AND state = 'Waiting'
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Marks many leased mails sent in one statement, each with SendGrid's id (only those this owner still holds).</summary>
+    public async Task SentAsync(IReadOnlyCollection<(Guid Id, string? ProviderMessageId)> sent, string owner, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            $"""
+            UPDATE {s}.mail_outbox o SET state = 'Sent', provider_message_id = m.provider_message_id, sent_at = now(), lease_until = NULL, leased_by = NULL
+            FROM unnest($1::uuid[], $2::text[]) AS m (id, provider_message_id)
+            WHERE o.id = m.id AND o.leased_by = $3 AND o.state = 'Waiting'
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = sent.Select(m => m.Id).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = sent.Select(m => (object?)m.ProviderMessageId ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Marks a leased mail sent (only while this owner holds it, so a late owner cannot undo another's work).</summary>
     public Task SentAsync(Guid id, string owner, string? providerMessageId, CancellationToken ct) =>
         SettleAsync(id, owner, MailState.Sent, null, providerMessageId, ct);
