@@ -8,7 +8,8 @@ namespace Forum.Api.Notifications;
 /// SendGrid accepted are marked sent together at the end of the batch. A process that dies leaves its lease to run out
 /// within <see cref="Lease"/>, and the mails to be sent again by another. The one window in which a crash makes a
 /// resend is between SendGrid's 202 and that mark: the resend carries the same message id (in its custom_args and its
-/// X-Forum-Message-Id header), so that it is recognisable.
+/// X-Forum-Message-Id header), so that it is recognisable; and before sending a mail again, the dispatcher looks for
+/// SendGrid's events about it (signed webhook, keyed by that id): a mail SendGrid reported is marked, not resent.
 /// </summary>
 public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, SendGridWebhook events, PersonalDataVault vault, TimeProvider time, ILogger<MailDispatcher> logger)
     : IHealthSignal
@@ -181,6 +182,19 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
         if (body.Personalizations.SelectMany(p => p.To).Any(a => undeliverable.Contains(events.AddressHash(a.Email))))
         {
             await outbox.DroppedAsync(mail.Id, owner, "the address bounced, was dropped or reported spam before", token);
+            return;
+        }
+
+        // Claimed before and never settled (its process died, or SendGrid failed it): if SendGrid's events already
+        // name it, SendGrid accepted it before that process could mark it, so it is marked now rather than sent again.
+        if (mail.Attempts > 1 && (await events.EventsOfAsync(mail.Id, token)).Count > 0)
+        {
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                logger.LogInformation("Mail {MessageId} was accepted by SendGrid before an earlier attempt could mark it (its events say so); marked sent, not sent again", mail.Id);
+            }
+
+            sent.Enqueue((mail.Id, null));
             return;
         }
 

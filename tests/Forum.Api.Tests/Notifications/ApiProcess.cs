@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Forum.Api.Tests.Notifications;
+
+/// <summary>
+/// The built API (api/Forum.Api/bin/&lt;configuration&gt;/net10.0/Forum.Api.dll) as a real child process, configured by
+/// environment variables as a deployment would be; killed with SIGKILL when a test wants a crash. Shared with the
+/// benchmarks (linked into Forum.Benchmarks), so it depends on no test framework.
+/// </summary>
+public sealed class ApiProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly ConcurrentQueue<string> output = new();
+    private readonly TaskCompletionSource started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ApiProcess(string name, int port, Process process)
+    {
+        Name = name;
+        Port = port;
+        this.process = process;
+    }
+
+    public string Name { get; }
+
+    public int Port { get; }
+
+    public int Pid => process.Id;
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    public bool HasExited => process.HasExited;
+
+    /// <summary>The last lines it wrote (for a failure's message).</summary>
+    public string Tail(int lines = 40) => string.Join('\n', output.TakeLast(lines));
+
+    /// <summary>Starts the API dll of the same configuration as the caller's build, on <paramref name="port"/> or a free loopback port.</summary>
+    public static ApiProcess Start(string name, IReadOnlyDictionary<string, string> environment, int? port = null)
+    {
+        var dll = ApiDll();
+        port ??= FreePort();
+        var start = new ProcessStartInfo("dotnet", [dll])
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        // Warnings and up, and the host's own lines (this class waits for "Application started.").
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var api = new ApiProcess(name, port.Value, process);
+        process.OutputDataReceived += (_, e) => api.Line(e.Data);
+        process.ErrorDataReceived += (_, e) => api.Line(e.Data);
+        process.Exited += (_, _) => api.started.TrySetException(new InvalidOperationException($"{name} exited during start-up:\n{api.Tail()}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return api;
+    }
+
+    /// <summary>Until it says it has started (the host's "Application started."), or fails after <paramref name="within"/>.</summary>
+    public async Task WaitStartedAsync(TimeSpan within)
+    {
+        try
+        {
+            await started.Task.WaitAsync(within);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{Name} did not start within {within.TotalSeconds:N0} s:\n{Tail()}");
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown, no finally, no flush; leases and fired triggers are left as they were.</summary>
+    public void Kill()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        await process.WaitForExitAsync();
+        process.Dispose();
+    }
+
+    private void Line(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        output.Enqueue(line);
+        while (output.Count > 400 && output.TryDequeue(out _))
+        {
+        }
+
+        if (line.Contains("Application started.", StringComparison.Ordinal))
+        {
+            started.TrySetResult();
+        }
+    }
+
+    private static string ApiDll()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Forum.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        if (dir is null)
+        {
+            throw new InvalidOperationException("Forum.sln not found above " + AppContext.BaseDirectory);
+        }
+
+        // The caller's own configuration (bin/Debug/... or bin/Release/...): the API project was built with it.
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var dll = Path.Combine(dir.FullName, "api", "Forum.Api", "bin", configuration, "net10.0", "Forum.Api.dll");
+        return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is not built");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
