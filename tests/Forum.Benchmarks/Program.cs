@@ -126,6 +126,11 @@ internal static class BenchRun
             figures.AddRange(await CalendarBenchmarks.RunAsync(ctx, connection.ConnectionString));
         }
 
+        if (options.Runs("mail"))
+        {
+            figures.AddRange(await MailBenchmark.RunAsync(ctx, connection.ConnectionString));
+        }
+
         var goals = new Dictionary<string, string>
         {
             [AppendBenchmarks.Single16] = "ratio >= 0.8",
@@ -146,6 +151,8 @@ internal static class BenchRun
             [CalendarBenchmarks.PersonalFeed] = "ratio >= 0.8",
             [CalendarBenchmarks.NotModified] = "a figure (baseline: the same feed's bytes from memory)",
             [CalendarBenchmarks.SizeIndependent] = "ratio >= 0.9 (baseline: the 10-member conference)",
+            [MailBenchmark.Figure] = $"ratio >= 0.7 (baseline: {MailBenchmark.BaselineName})",
+            [MailBenchmark.Twice] = "0",
         };
         await Report.WriteJsonAsync(options.OutPath, figures);
         Console.WriteLine();

@@ -1,0 +1,197 @@
+extern alias mailsink;
+
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Forum.Api.Conferences;
+using Forum.Api.Infrastructure;
+using Forum.Api.Notifications;
+using Forum.Api.Tests.Notifications;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using MailSinkHost = mailsink::Forum.MailSink.MailSinkHost;
+
+namespace Forum.Benchmarks;
+
+/// <summary>
+/// 10,000 mails through the outbox to the local SendGrid: two real API processes (the built dll, Release), each a node
+/// of the Quartz cluster running mail-dispatch, send what a transaction put in the outbox; the figure is from that
+/// commit until the sink holds all 10,000. Beside it, the sink's own rate for the same requests sent straight to it by
+/// SendGridClient with the concurrency of one dispatching process (2 lanes of 8 sends). Then how many arrived twice.
+/// </summary>
+internal static class MailBenchmark
+{
+    public const string Figure = "10,000 mails through the outbox to the local SendGrid, 2 API processes";
+    public const string Twice = "mails of those 10,000 that arrived twice";
+    public const string BaselineName = "the sink's rate for the same requests sent straight to it, 16 concurrent";
+    private const string Key = "SG.bench";
+    private const int Count = 10_000;
+    private const int WarmupCount = 1_000;
+    private const int Concurrency = MailDispatcher.Lanes * MailDispatcher.Parallelism;
+
+    public static async Task<List<Figure>> RunAsync(BenchContext ctx, string connectionString)
+    {
+        BenchContext.Log($"{Figure}: beside {BaselineName}");
+        await using var sink = MailSinkHost.Build(["--urls=http://127.0.0.1:0", $"--MailSink:ApiKeys={Key}", "--MailSink:MaxMessages=200000", "--Logging:LogLevel:Default=Warning"]);
+        await sink.StartAsync();
+        var sinkUrl = sink.Urls.Single();
+        using var control = new HttpClient { BaseAddress = new Uri(sinkUrl) };
+
+        var schema = await ctx.NewSchemaAsync("mail");
+        await using var writer = new OutboxWriter(connectionString, schema);
+        var vault = writer.Services.GetRequiredService<PersonalDataVault>();
+        var outbox = writer.Services.GetRequiredService<MailOutbox>();
+        var dataSource = writer.Services.GetRequiredService<NpgsqlDataSource>();
+
+        // Baseline: the same bodies, sent by our client straight to the sink (warm-up first).
+        var client = new SendGridClient(new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency }),
+            Options.Create(new SendGridOptions { BaseUrl = sinkUrl, ApiKey = Key }), TimeProvider.System);
+        await SendStraightAsync(client, Bodies(WarmupCount));
+        var straight = Bodies(Count);
+        var clock = Stopwatch.StartNew();
+        await SendStraightAsync(client, straight);
+        var baseline = Count / clock.Elapsed.TotalSeconds;
+        BenchContext.Log($"  baseline: {Count:N0} sends straight to the sink, {Concurrency} concurrent, in {clock.Elapsed.TotalSeconds:N2} s ({baseline:N0}/s)");
+        (await control.DeleteAsync("/control/messages")).EnsureSuccessStatusCode();
+
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Forum"] = connectionString,
+            ["EventStore__Schema"] = schema,
+            ["Auth__SigningKey"] = writer.SigningKey,
+            ["PersonalData__MasterKey"] = writer.MasterKey,
+            ["SendGrid__BaseUrl"] = sinkUrl,
+            ["SendGrid__ApiKey"] = Key,
+        };
+        await using var first = ApiProcess.Start("api-1", environment);
+        await using var second = ApiProcess.Start("api-2", environment);
+        await Task.WhenAll(first.WaitStartedAsync(TimeSpan.FromMinutes(2)), second.WaitStartedAsync(TimeSpan.FromMinutes(2)));
+        await WaitAsync(async () => await ScalarAsync(dataSource, $"SELECT count(*) FROM \"{Jobs.SchemaFor(schema)}\".qrtz_scheduler_state") == 2, "both API processes to join the cluster");
+
+        // Warm-up through the outbox (JIT, pools, plans in both processes), unmeasured.
+        await EnqueueAsync(vault, outbox, dataSource, WarmupCount, "warm-up");
+        await WaitAsync(async () => await ArrivedAsync(control) == WarmupCount, "the warm-up mails to arrive");
+        (await control.DeleteAsync("/control/messages")).EnsureSuccessStatusCode();
+
+        var slug = await EnqueueAsync(vault, outbox, dataSource, Count, "bench");
+        clock.Restart();
+        await WaitAsync(async () => await ArrivedAsync(control) >= Count, "the 10,000 mails to arrive");
+        var elapsed = clock.Elapsed;
+        await WaitAsync(async () => await ScalarAsync(dataSource, $"SELECT count(*) FROM \"{schema}\".mail_outbox WHERE conference_slug = '{slug}' AND state = 'Sent'") == Count, "the 10,000 mails to be marked sent");
+        var marked = clock.Elapsed;
+        var rate = Count / elapsed.TotalSeconds;
+
+        var subjects = await SubjectsAsync(control);
+        var twice = subjects.GroupBy(s => s).Count(g => g.Count() > 1);
+        BenchContext.Log($"  measured: {Count:N0} mails from the outbox's commit to the sink in {elapsed.TotalSeconds:N2} s ({rate:N0}/s), all marked sent after {marked.TotalSeconds:N2} s; " +
+            $"{subjects.Count:N0} arrived, {twice} twice; ratio {rate / baseline:N3}");
+        return
+        [
+            Forum.Benchmarks.Figure.Throughput(Figure, rate, baseline, "mails/s"),
+            new Figure(Twice, twice, "mails", 0, twice),
+        ];
+    }
+
+    private static List<SendGridMail> Bodies(int count) => Enumerable.Range(0, count).Select(i => Mail(Guid.CreateVersion7(), i)).ToList();
+
+    private static SendGridMail Mail(Guid id, int i) => new(
+        [new MailPersonalization([new MailAddress($"member{i}@example.org")])],
+        new MailAddress("noreply@forum.example.org", "Forum"), $"Bench mail {i}", [new MailContent("text/plain", "Hello."), new MailContent("text/html", "<p>Hello.</p>")],
+        Headers: new Dictionary<string, string> { ["X-Forum-Message-Id"] = id.ToString() },
+        CustomArgs: new Dictionary<string, string> { ["forum_message_id"] = id.ToString() });
+
+    private static async Task SendStraightAsync(SendGridClient client, List<SendGridMail> bodies)
+    {
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < bodies.Count)
+            {
+                if (await client.SendAsync(bodies[i], CancellationToken.None) is not SendResult.Sent)
+                {
+                    throw new InvalidOperationException("the sink refused a baseline send");
+                }
+            }
+        })));
+    }
+
+    /// <summary>Mails each sealed with its recipient's own key, put in the outbox in one transaction as the producing projection does.</summary>
+    private static async Task<string> EnqueueAsync(PersonalDataVault vault, MailOutbox outbox, NpgsqlDataSource dataSource, int count, string prefix)
+    {
+        var slug = $"{prefix}-{Guid.NewGuid():N}"[..20];
+        var keys = new List<SubjectKey>();
+        var mails = new List<OutboxMail>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = Guid.CreateVersion7();
+            var key = PersonalDataVault.NewKey(Guid.CreateVersion7());
+            keys.Add(key);
+            mails.Add(new OutboxMail(id, $"bench:{id}", slug, null, "bench", PersonalDataVault.Seal(key, Mail(id, i)), MailState.Waiting, 0, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow));
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await vault.SaveKeysAsync(connection, tx, keys, CancellationToken.None);
+        await outbox.EnqueueAsync(connection, tx, mails, CancellationToken.None);
+        await tx.CommitAsync();
+        return slug;
+    }
+
+    private static async Task<int> ArrivedAsync(HttpClient control)
+    {
+        using var stats = JsonDocument.Parse(await control.GetStringAsync("/api/stats"));
+        return stats.RootElement.GetProperty("messages").GetInt32();
+    }
+
+    private static async Task<List<string>> SubjectsAsync(HttpClient control)
+    {
+        using var all = JsonDocument.Parse(await control.GetStringAsync("/api/messages"));
+        return all.RootElement.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("subject").GetString()!).ToList();
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var cmd = dataSource.CreateCommand(sql);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Polls a condition every 20 ms for up to 5 minutes.</summary>
+    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (deadline.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new TimeoutException($"waited 5 minutes for {what}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>The API in this process with no scheduler: it makes the schema and writes the outbox with the processes' keys.</summary>
+    private sealed class OutboxWriter(string connectionString, string schema) : WebApplicationFactory<ConferenceService>
+    {
+        public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+
+        public string MasterKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseContentRoot(Path.GetDirectoryName(typeof(ConferenceService).Assembly.Location)!);
+            builder.UseEnvironment("Production");
+            builder.UseSetting("ConnectionStrings:Forum", connectionString);
+            builder.UseSetting("EventStore:Schema", schema);
+            builder.UseSetting("Auth:SigningKey", SigningKey);
+            builder.UseSetting("PersonalData:MasterKey", MasterKey);
+            builder.UseSetting("Jobs:Enabled", "false");
+            builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        }
+    }
+}
