@@ -24,7 +24,6 @@ builder.Services.AddForumFeatures();
 builder.Services.AddNotifications(builder.Configuration);
 builder.Services.AddJobs(builder.Configuration);
 
-
 var app = builder.Build();
 await app.Services.InitializeEventStoreAsync();
 await app.Services.MigrateJobStoreAsync();

@@ -40,11 +40,17 @@ public static class NotificationsSetup
         services.AddSingleton<MailNotices>();
         services.AddSingleton<MailDigests>();
         services.AddSingleton<MailProjection>();
+        // Jobs that make mails catch up at once after a missed firing (each finds what is due by itself); the
+        // dispatcher just waits for its next second.
+        services.AddRecurringJob<DigestJob>("mail-digests", TimeSpan.FromMinutes(1), Misfire.RunNow);
+        services.AddRecurringJob<ReminderJob>("mail-reminders", TimeSpan.FromMinutes(1), Misfire.RunNow);
+        services.AddRecurringJob<ReportDeadlineJob>("mail-report-deadlines", TimeSpan.FromHours(1), Misfire.RunNow);
         if (!string.IsNullOrEmpty(configuration["SendGrid:ApiKey"]))
         {
             // Without a key nothing can be sent: mails wait in the outbox (tests drive their own dispatchers).
-            services.AddHostedService<MailDispatcherService>();
+            services.AddRecurringJob<MailDispatchJob>(MailDispatchJob.Name, TimeSpan.FromSeconds(1), Misfire.Skip);
         }
+
 
         return services;
     }
