@@ -40,7 +40,6 @@ public sealed record MemberView(
     FullPowersDecision? FullPowers = null,
     bool MailUndeliverable = false);
 
-
 /// <summary>A delegation as its focal point and staff see it; Number is its order of registration. AccessToken is only in the registration's answer.</summary>
 public sealed record DelegationView(
     Guid Id,
@@ -62,7 +61,6 @@ public sealed record WaitingListView(string ConferenceSlug, int Capacity, int Ad
 public sealed record DelegationHistoryEntry(string Type, DateTimeOffset Time, string? Actor, string? Reason, long Version, object Data);
 
 public sealed record TokenView(string AccessToken);
-
 
 public static class DelegationRenderer
 {

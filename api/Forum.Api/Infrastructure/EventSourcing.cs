@@ -78,7 +78,6 @@ public static class EventSourcingSetup
             await Schema.MigrateComponentAsync(store.DataSource, store.SchemaName, component, migrations, ct);
         }
 
-
         foreach (var projection in services.GetServices<IEventSourcedFeature>().SelectMany(f => f.InlineProjections))
         {
             await store.AddInlineProjectionAsync(projection, ct);

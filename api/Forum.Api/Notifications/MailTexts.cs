@@ -272,7 +272,6 @@ public abstract class MailTexts
         protected override string[] MonthNames { get; } =
             ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
 
-
         public override MailText RegistrationReceived(string conference, string focalPoint, string party, IReadOnlyList<MemberLine> members, string? accessLink) => new(
             Language, $"Inscription reçue : {party} à {conference}", $"Madame, Monsieur ({focalPoint}),",
             [

@@ -106,7 +106,6 @@ public static class NotificationEndpoints
     private static ContentHttpResult UnknownLink() =>
         throw new ProblemException(StatusCodes.Status404NotFound, "unknown_unsubscribe_link", "Unknown link", "This unsubscribe link is not one Forum made.");
 
-
     private static ContentHttpResult Page(string body) => TypedResults.Content(
         $"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>Forum</title></head>" +
         $"<body style=\"font-family:Arial,Helvetica,sans-serif;max-width:40em;margin:2em auto;padding:0 1em\">{body}</body></html>",
@@ -139,7 +138,6 @@ public static class NotificationEndpoints
         var (en, fr) = ListName(list);
         return $"<h1>Subscribed again</h1><p>You will receive {en} again.</p><p lang=\"fr\">Vous recevrez de nouveau {fr}.</p>";
     }
-
 
     private static async Task<Ok<IReadOnlyList<MailView>>> List(string slug, string? state, MailOutbox outbox, PersonalDataVault vault, CancellationToken ct)
     {

@@ -51,7 +51,6 @@ public static class NotificationsSetup
             services.AddRecurringJob<MailDispatchJob>(MailDispatchJob.Name, TimeSpan.FromSeconds(1), Misfire.Skip);
         }
 
-
         return services;
     }
 }

@@ -45,7 +45,6 @@ public sealed class MailFromEventsTests(ApiFixture api, LocalSendGrid sink) : IC
         old.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         Assert.Equal(HttpStatusCode.NotFound, (await old.GetAsync(DelegationKit.DelegationUrl(delegation.Id))).StatusCode);
 
-
         // Later events of the delegation make no second registration mail.
         await kit.AccreditAsync(delegation, delegation.MemberId(0));
         await kit.AwaitMailsAsync("accreditation-decided", 1);
@@ -131,7 +130,6 @@ public sealed class MailFromEventsTests(ApiFixture api, LocalSendGrid sink) : IC
         Assert.Equal("A seat for Member 1 of FI: Round table on hotlines", moved.GetProperty("subject").GetString());
         Assert.Contains("Wednesday 5 December 2012, 15:00–16:30 (Europe/Brussels)", moved.GetProperty("text").GetString(), StringComparison.Ordinal);
     }
-
 
     [Fact]
     public async Task A_delegation_reads_back_who_was_sent_what_and_another_delegation_cannot()
