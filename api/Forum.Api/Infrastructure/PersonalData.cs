@@ -85,6 +85,11 @@ public sealed class PersonalDataVault
     /// <summary>Deletes the subjects' keys: whatever was sealed for them can no longer be read, anywhere.</summary>
     public async Task EraseAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyCollection<Guid> subjects, CancellationToken ct)
     {
+        if (subjects.Count == 0)
+        {
+            return;
+        }
+
         await using var cmd = new NpgsqlCommand($"UPDATE {table} SET wrapped = NULL, erased_at = coalesce(erased_at, now()) WHERE subject = ANY($1)", connection, tx);
         cmd.Parameters.Add(new NpgsqlParameter { Value = subjects.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
         await cmd.ExecuteNonQueryAsync(ct);

@@ -20,22 +20,32 @@ public sealed class MailProjection(MailComposer composer, PersonalDataVault vaul
 {
     public const string ProjectionName = "mail";
 
+    /// <summary>
+    /// Events older than this make no mail: the projection's first run on an existing database, or a rebuild, replays
+    /// years of registrations that must not be mailed again. A daemon stopped longer than this loses those mails.
+    /// </summary>
+    public static readonly TimeSpan MaxEventAge = TimeSpan.FromDays(2);
+
     public string Name => ProjectionName;
 
     public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
     {
-        var causes = events.Where(e => e.Data is DelegationRegistered or AccreditationDecided or MemberMovedUp or SeatMovedUp).ToList();
-        foreach (var e in events)
+        var now = time.GetUtcNow();
+        var recent = events.Where(e => now - e.RecordedAt < MaxEventAge).ToList();
+        var causes = recent.Where(e => e.Data is DelegationRegistered or AccreditationDecided or MemberMovedUp or SeatMovedUp).ToList();
+        foreach (var e in recent)
         {
-            // A rebuild replays old publications: only recent ones open a digest window.
-            if (e.Data is AgendaPublished { Version: > 1 } published && time.GetUtcNow() - published.PublishedAt.ToDateTimeOffset() < TimeSpan.FromDays(1))
+            if (e.Data is AgendaPublished { Version: > 1 } published)
             {
                 await digests.OpenAsync(session.Connection, session.Transaction, e.StreamId["agenda-".Length..], published.Version, published.PublishedAt, ct);
             }
         }
 
+        // Every access token sealed for its mail is erased here, mailed or too old to be.
+        var links = events.Select(e => e.Data).OfType<DelegationRegistered>().Select(r => r.AccessLink).OfType<Sealed>().ToList();
         if (causes.Count == 0)
         {
+            await vault.EraseAsync(session.Connection, session.Transaction, links.Select(l => l.Subject).ToList(), ct);
             return;
         }
 
@@ -45,7 +55,6 @@ public sealed class MailProjection(MailComposer composer, PersonalDataVault vaul
             await context.DelegationAsync(DelegationOf(e.StreamId));
         }
 
-        var links = causes.Select(e => e.Data).OfType<DelegationRegistered>().Select(r => r.AccessLink).OfType<Sealed>().ToList();
         var opened = await vault.OpenAsync(
             context.Delegations.Values.OfType<DelegationDocument>().SelectMany(d => DelegationRenderer.SealedValues(d.State)).Concat(links), ct, session.Connection);
         var mails = new List<OutboxMail>();
