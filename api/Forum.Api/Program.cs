@@ -16,7 +16,7 @@ builder.Services.Configure<JsonOptions>(o => Json.ConfigureStrict(o.SerializerOp
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemExceptionHandler.AddCode);
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-builder.Services.AddOpenApi();
+builder.Services.AddApiDocs();
 builder.Services.AddForumAuth(builder.Configuration);
 builder.Services.AddEventSourcing(builder.Configuration);
 builder.Services.Configure<CalendarOptions>(builder.Configuration.GetSection("Calendars"));
@@ -36,7 +36,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
-app.MapOpenApi();
+app.MapApiDocs();
 app.MapHealthEndpoints();
 app.MapConferenceEndpoints();
 app.MapAgendaEndpoints();

@@ -38,4 +38,22 @@ public sealed class PlatformTests(ApiFixture api)
         await (await api.Anonymous().GetAsync("/api/nowhere")).ProblemAsync(404, "not_found");
         await (await api.Anonymous().DeleteAsync("/api/conferences")).ProblemAsync(405, "method_not_allowed");
     }
+
+    [Fact]
+    public async Task The_explorer_at_docs_serves_the_OpenAPI_document_with_a_bearer_scheme_and_a_summary_for_every_operation()
+    {
+        var client = api.Anonymous();
+        var page = await client.GetAsync("/docs/index.html");
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("swagger-ui", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var document = await (await client.GetAsync("/openapi/v1.json")).OkJsonAsync();
+        Assert.Equal("http", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("type").GetString());
+        var unsummarised = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Where(op => op.Value.ValueKind == System.Text.Json.JsonValueKind.Object && op.Value.TryGetProperty("responses", out _))
+                .Where(op => !op.Value.TryGetProperty("summary", out var summary) || string.IsNullOrWhiteSpace(summary.GetString()))
+                .Select(op => $"{op.Name.ToUpperInvariant()} {path.Name}"))
+            .ToList();
+        Assert.Empty(unsummarised);
+    }
 }
