@@ -31,7 +31,7 @@ internal static class MailBenchmark
     private const string Key = "SG.bench";
     private const int Count = 10_000;
     private const int WarmupCount = 1_000;
-    private const int Concurrency = MailDispatcher.Lanes * MailDispatcher.Parallelism;
+    private const int Concurrency = MailDispatcher.Senders;
 
     public static async Task<List<Figure>> RunAsync(BenchContext ctx, string connectionString)
     {

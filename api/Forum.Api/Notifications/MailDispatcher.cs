@@ -3,9 +3,9 @@ using Forum.Api.Infrastructure;
 namespace Forum.Api.Notifications;
 
 /// <summary>
-/// Sends what the outbox has due: claims a batch under a short lease of this process, renewed while the batch is in
-/// flight, opens each mail (an erased recipient's is dropped), sends it, and settles it as SendGrid answered; the mails
-/// SendGrid accepted are marked sent together at the end of the batch. A process that dies leaves its lease to run out
+/// Sends what the outbox has due: claims mails under a short lease of this process, renewed until each is settled,
+/// opens each (an erased recipient's is dropped), sends it, and settles it as SendGrid answered; the mails SendGrid
+/// accepted are marked sent in small batches as their sends finish. A process that dies leaves its lease to run out
 /// within <see cref="Lease"/>, and the mails to be sent again by another. The one window in which a crash makes a
 /// resend is between SendGrid's 202 and that mark: the resend carries the same message id (in its custom_args and its
 /// X-Forum-Message-Id header), so that it is recognisable; and before sending a mail again, the dispatcher looks for
@@ -26,14 +26,20 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
 
     public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(3);
 
-    /// <summary>Sends in flight at once in one pass.</summary>
-    public const int Parallelism = 8;
+    /// <summary>Sends in flight at once in one process.</summary>
+    public const int Senders = 16;
 
-    /// <summary>Mails claimed by one pass.</summary>
-    public const int BatchSize = 64;
+    /// <summary>Mails one claim takes while draining: small, so that a claim is quick and a second process finds work too.</summary>
+    public const int ClaimSize = 32;
 
-    /// <summary>Passes a drain runs side by side, so that one claims and settles while another sends.</summary>
-    public const int Lanes = 2;
+    /// <summary>
+    /// Claimed mails waiting for a sender: enough that senders never wait for a claim's round trip, few enough that a
+    /// stopping process gives back little and another process is not kept off many mails.
+    /// </summary>
+    public const int QueueBound = 32;
+
+    /// <summary>At most this many mails are marked sent in one statement (as many as finished while the last mark ran).</summary>
+    public const int MarkBatch = 64;
 
     /// <summary>How long sends already under way may still take once the process is asked to stop.</summary>
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
@@ -41,6 +47,7 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
     private readonly string owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly object gate = new();
     private int draining;
+    private int again;
     private DateTimeOffset pausedUntil = DateTimeOffset.MinValue;
     private string? refusal;
 
@@ -61,31 +68,30 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
     }
 
     /// <summary>
-    /// Sends until nothing is due (or <paramref name="ct"/> asks to stop), in <see cref="Lanes"/> passes side by side;
-    /// returns how many mails it claimed, or 0 at once when this process is draining already (a firing that came due
-    /// meanwhile).
+    /// Sends until nothing is due (or <paramref name="ct"/> asks to stop): claims keep a small queue full while
+    /// <see cref="Senders"/> sends run from it. Returns how many mails it claimed, or 0 at once when this process is
+    /// draining already (a firing or a wake-up that came meanwhile): that drain then looks once more when it ends, so
+    /// that mails committed after its last claim do not wait for the next firing.
     /// </summary>
     public async Task<int> DrainAsync(CancellationToken ct)
     {
         if (Interlocked.Exchange(ref draining, 1) == 1)
         {
+            Volatile.Write(ref again, 1);
             return 0;
         }
 
         try
         {
-            var counts = await Task.WhenAll(Enumerable.Range(0, Lanes).Select(async _ =>
+            var total = 0;
+            do
             {
-                var total = 0;
-                int claimed;
-                while (!ct.IsCancellationRequested && (claimed = await DispatchAsync(BatchSize, ct)) > 0)
-                {
-                    total += claimed;
-                }
+                Volatile.Write(ref again, 0);
+                total += await RunAsync(ClaimSize, once: false, conference: null, ct);
+            }
+            while (Volatile.Read(ref again) == 1 && !ct.IsCancellationRequested);
 
-                return total;
-            }));
-            return counts.Sum();
+            return total;
         }
         finally
         {
@@ -94,95 +100,205 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
     }
 
     /// <summary>One pass: claims up to <paramref name="max"/> due mails (of one conference, if named) and settles each; returns how many it claimed.</summary>
-    public async Task<int> DispatchAsync(int max, CancellationToken ct, string? conference = null)
+    public Task<int> DispatchAsync(int max, CancellationToken ct, string? conference = null) => RunAsync(max, once: true, conference, ct);
+
+    /// <summary>A claimed mail, opened, waiting for a sender.</summary>
+    private sealed record Claimed(OutboxMail Mail, SendGridMail? Body, IReadOnlySet<string> Undeliverable);
+
+    /// <summary>
+    /// The pipeline: one claimer fills a bounded queue (claims of <paramref name="claimSize"/>, until nothing is due, or
+    /// once), <see cref="Senders"/> take from it, one marker marks what SendGrid accepted in small batches as sends
+    /// finish, and one renewer extends the lease of every mail claimed and not yet settled. On a stop, no send starts,
+    /// sends under way get <see cref="StopGrace"/>, and claimed mails not started are given back at once.
+    /// </summary>
+    private async Task<int> RunAsync(int claimSize, bool once, string? conference, CancellationToken ct)
     {
         if (time.GetUtcNow() < PausedUntil)
         {
             return 0;
         }
 
-        var claimed = await outbox.ClaimAsync(owner, max, Lease, ct, conference);
-        if (claimed.Count == 0)
-        {
-            return 0;
-        }
-
-        // Once asked to stop, no send starts; those under way get a little while to finish and be marked.
         using var sending = new CancellationTokenSource();
         await using var stopping = ct.Register(() => sending.CancelAfter(StopGrace));
-        var pending = new System.Collections.Concurrent.ConcurrentDictionary<Guid, bool>(claimed.Select(m => KeyValuePair.Create(m.Id, false)));
+        // Claimed and not settled (true once its lease was found lost); renewed while here.
+        var pending = new System.Collections.Concurrent.ConcurrentDictionary<Guid, bool>();
+        // Claimed and not taken by a sender: given back if the drain ends before they start.
+        var unstarted = new System.Collections.Concurrent.ConcurrentDictionary<Guid, bool>();
+        var queue = System.Threading.Channels.Channel.CreateBounded<Claimed>(new System.Threading.Channels.BoundedChannelOptions(QueueBound) { SingleWriter = true });
+        var sent = System.Threading.Channels.Channel.CreateUnbounded<(Guid Id, string? ProviderMessageId)>(new() { SingleReader = true });
         using var settled = new CancellationTokenSource();
         var renewing = RenewAsync(pending, settled.Token);
-        var sent = new System.Collections.Concurrent.ConcurrentQueue<(Guid, string?)>();
-        var started = new System.Collections.Concurrent.ConcurrentDictionary<Guid, bool>();
-        try
+        var claimedCount = 0;
+        Exception? claimFailure = null;
+
+        var claiming = Task.Run(async () =>
         {
-            var opened = await vault.OpenAsync(claimed.Select(m => m.Mail), sending.Token);
-            var undeliverable = await events.UndeliverableAsync(
-                claimed.Select(m => opened.Open<SendGridMail>(m.Mail)).OfType<SendGridMail>().SelectMany(b => b.Personalizations.SelectMany(p => p.To)).Select(a => a.Email), sending.Token);
-            var next = -1;
-            await Task.WhenAll(Enumerable.Range(0, Math.Min(Parallelism, claimed.Count)).Select(async _ =>
+            try
             {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < claimed.Count)
+                while (!ct.IsCancellationRequested && time.GetUtcNow() >= PausedUntil)
                 {
-                    var mail = claimed[i];
-                    if (ct.IsCancellationRequested || pending.TryGetValue(mail.Id, out var lost) && lost)
+                    var claimed = await outbox.ClaimAsync(owner, claimSize, Lease, ct, conference);
+                    foreach (var mail in claimed)
                     {
-                        continue;
+                        pending[mail.Id] = false;
+                        unstarted[mail.Id] = true;
                     }
 
-                    started[mail.Id] = true;
-
-                    try
+                    claimedCount += claimed.Count;
+                    if (claimed.Count == 0)
                     {
-                        await SendOneAsync(mail, opened.Open<SendGridMail>(mail.Mail), undeliverable, sent, sending.Token);
+                        break;
                     }
-                    catch (Exception e) when (e is not OperationCanceledException || !sending.IsCancellationRequested)
+
+                    var opened = await vault.OpenAsync(claimed.Select(m => m.Mail), ct);
+                    var bodies = claimed.Select(m => opened.Open<SendGridMail>(m.Mail)).ToList();
+                    var undeliverable = await events.UndeliverableAsync(
+                        bodies.OfType<SendGridMail>().SelectMany(b => b.Personalizations.SelectMany(p => p.To)).Select(a => a.Email), ct);
+                    for (var i = 0; i < claimed.Count; i++)
                     {
-                        // Left leased: when the lease runs out, the mail is due again.
-                        logger.LogWarning(e, "Mail {MessageId} could not be sent or settled; it is tried again when its lease ends", mail.Id);
+                        await queue.Writer.WriteAsync(new Claimed(claimed[i], bodies[i], undeliverable), ct);
+                    }
+
+                    if (once)
+                    {
+                        break;
                     }
                 }
-            }));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Stopping: what was claimed and not started is given back below.
+            }
+            catch (Exception e)
+            {
+                // The senders finish what is queued; the rest is given back, and the caller hears of it.
+                claimFailure = e;
+            }
+            finally
+            {
+                queue.Writer.Complete();
+            }
+        }, CancellationToken.None);
+
+        async Task SendLoopAsync()
+        {
+            await foreach (var item in queue.Reader.ReadAllAsync(CancellationToken.None))
+            {
+                // Once asked to stop, no send starts; the mail stays in unstarted and is given back.
+                if (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                var mail = item.Mail;
+                unstarted.TryRemove(mail.Id, out _);
+                if (pending.TryGetValue(mail.Id, out var lost) && lost)
+                {
+                    // Its lease ran out (this process stalled past it): another process may have it.
+                    pending.TryRemove(mail.Id, out _);
+                    continue;
+                }
+
+                try
+                {
+                    if (await SendOneAsync(mail, item.Body, item.Undeliverable, sending.Token) is { } accepted)
+                    {
+                        // Stays pending (renewed) until the marker has marked it.
+                        sent.Writer.TryWrite((mail.Id, accepted.MessageId));
+                        continue;
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !sending.IsCancellationRequested)
+                {
+                    // Left leased: when the lease runs out, the mail is due again.
+                    logger.LogWarning(e, "Mail {MessageId} could not be sent or settled; it is tried again when its lease ends", mail.Id);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Cut off by the stop's grace: left leased, due again when its lease ends.
+                }
+
+                pending.TryRemove(mail.Id, out _);
+            }
+        }
+
+        var senders = Enumerable.Range(0, Senders).Select(_ => Task.Run(SendLoopAsync, CancellationToken.None)).ToList();
+
+        // The mark that closes the resend window, as sends finish: never cancelled by a stop, retried through a
+        // passing fault; whatever finished while one mark ran goes in the next.
+        var marking = Task.Run(async () =>
+        {
+            var batch = new List<(Guid Id, string? ProviderMessageId)>(MarkBatch);
+            while (await sent.Reader.WaitToReadAsync(CancellationToken.None))
+            {
+                batch.Clear();
+                while (batch.Count < MarkBatch && sent.Reader.TryRead(out var one))
+                {
+                    batch.Add(one);
+                }
+
+                await SettleSentAsync(batch);
+                foreach (var (id, _) in batch)
+                {
+                    pending.TryRemove(id, out _);
+                }
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            await claiming;
+            await Task.WhenAll(senders);
         }
         finally
         {
-            // The mark that closes the resend window: not cancelled by a stop, retried through a passing fault.
-            await SettleSentAsync(sent.ToList());
-            var unstarted = claimed.Where(m => !started.ContainsKey(m.Id)).Select(m => m.Id).ToList();
-            if (unstarted.Count > 0)
+            sent.Writer.TryComplete();
+            try
             {
-                // Due again at once for another process, rather than when the lease would have run out.
-                await outbox.ReleaseAsync(unstarted, owner, CancellationToken.None);
+                await marking;
             }
+            finally
+            {
+                var giveBack = unstarted.Keys.Where(id => !(pending.TryGetValue(id, out var lost) && lost)).ToList();
+                if (giveBack.Count > 0)
+                {
+                    // Due again at once for another process, rather than when the lease would have run out.
+                    await outbox.ReleaseAsync(giveBack, owner, CancellationToken.None);
+                }
 
-            await settled.CancelAsync();
-            await renewing;
+                await settled.CancelAsync();
+                await renewing;
+            }
         }
 
-        return claimed.Count;
+        if (claimFailure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(claimFailure);
+        }
+
+        return claimedCount;
     }
 
-    private async Task SendOneAsync(OutboxMail mail, SendGridMail? body, IReadOnlySet<string> undeliverable, System.Collections.Concurrent.ConcurrentQueue<(Guid, string?)> sent, CancellationToken token)
+    /// <summary>Sends one mail and settles it, except when SendGrid accepted it (now or before): that is returned, for the marker.</summary>
+    private async Task<SendResult.Sent?> SendOneAsync(OutboxMail mail, SendGridMail? body, IReadOnlySet<string> undeliverable, CancellationToken token)
     {
         var paused = PausedUntil;
         if (time.GetUtcNow() < paused)
         {
             await outbox.LaterAsync(mail.Id, owner, paused, null, uncount: true, token);
-            return;
+            return null;
         }
 
         if (body is null)
         {
             await outbox.DroppedAsync(mail.Id, owner, "the recipient's personal data was erased", token);
-            return;
+            return null;
         }
 
         if (body.Personalizations.SelectMany(p => p.To).Any(a => undeliverable.Contains(events.AddressHash(a.Email))))
         {
             await outbox.DroppedAsync(mail.Id, owner, "the address bounced, was dropped or reported spam before", token);
-            return;
+            return null;
         }
 
         // Claimed before and never settled (its process died, or SendGrid failed it): if SendGrid's events already
@@ -194,8 +310,7 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
                 logger.LogInformation("Mail {MessageId} was accepted by SendGrid before an earlier attempt could mark it (its events say so); marked sent, not sent again", mail.Id);
             }
 
-            sent.Enqueue((mail.Id, null));
-            return;
+            return new SendResult.Sent(null);
         }
 
         var result = await sendGrid.SendAsync(body, token);
@@ -206,14 +321,14 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
                 refusal = null;
             }
 
-            sent.Enqueue((mail.Id, accepted.MessageId));
-            return;
+            return accepted;
         }
 
         await SettleAsync(mail, result, token);
+        return null;
     }
 
-    /// <summary>Renews the batch's lease until it is settled; a mail whose lease was lost is not started.</summary>
+    /// <summary>Renews the lease of every claimed, unsettled mail until the drain ends; a mail whose lease was lost is not started.</summary>
     private async Task RenewAsync(System.Collections.Concurrent.ConcurrentDictionary<Guid, bool> pending, CancellationToken settled)
     {
         while (!settled.IsCancellationRequested)
@@ -226,7 +341,7 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
                 foreach (var id in ids.Where(id => !renewed.Contains(id)))
                 {
                     // Settled meanwhile, or lost (this process was stalled past its lease): either way not ours to send.
-                    pending[id] = true;
+                    pending.TryUpdate(id, true, false);
                 }
             }
             catch (OperationCanceledException) when (settled.IsCancellationRequested)
