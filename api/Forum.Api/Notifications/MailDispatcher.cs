@@ -29,17 +29,24 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
     /// <summary>Sends in flight at once in one process.</summary>
     public const int Senders = 16;
 
-    /// <summary>Mails one claim takes while draining: small, so that a claim is quick and a second process finds work too.</summary>
-    public const int ClaimSize = 32;
+    /// <summary>Mails one claim takes while draining: one commit (a disk flush) and two reads per claim, so not too few.</summary>
+    public const int ClaimSize = 64;
 
     /// <summary>
-    /// Claimed mails waiting for a sender: enough that senders never wait for a claim's round trip, few enough that a
-    /// stopping process gives back little and another process is not kept off many mails.
+    /// Claimed mails waiting for a sender: enough that senders do not wait while the next claim commits (tens of
+    /// milliseconds on a slow disk), few enough that a stopping process gives back little and another process is not
+    /// kept off many mails.
     /// </summary>
-    public const int QueueBound = 32;
+    public const int QueueBound = 128;
 
-    /// <summary>At most this many mails are marked sent in one statement (as many as finished while the last mark ran).</summary>
+    /// <summary>At most this many mails are marked sent in one statement.</summary>
     public const int MarkBatch = 64;
+
+    /// <summary>
+    /// How long the marker waits, after a send finished, for others to mark with it: each mark is a commit (a disk
+    /// flush), and this keeps them to a few dozen a second at full speed, at the cost of this much more resend window.
+    /// </summary>
+    public static readonly TimeSpan MarkDelay = TimeSpan.FromMilliseconds(10);
 
     /// <summary>How long sends already under way may still take once the process is asked to stop.</summary>
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
@@ -73,7 +80,11 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
     /// draining already (a firing or a wake-up that came meanwhile): that drain then looks once more when it ends, so
     /// that mails committed after its last claim do not wait for the next firing.
     /// </summary>
-    public async Task<int> DrainAsync(CancellationToken ct)
+    /// <param name="wakeOthers">
+    /// When the first claim comes back full (a backlog: mails due again after a rate limit or a dead process's leases),
+    /// notify the other processes' dispatchers, so that they share it rather than wait for firings that keep landing here.
+    /// </param>
+    public async Task<int> DrainAsync(CancellationToken ct, bool wakeOthers = false)
     {
         if (Interlocked.Exchange(ref draining, 1) == 1)
         {
@@ -87,7 +98,8 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
             do
             {
                 Volatile.Write(ref again, 0);
-                total += await RunAsync(ClaimSize, once: false, conference: null, ct);
+                total += await RunAsync(ClaimSize, once: false, conference: null, wakeOthers, ct);
+                wakeOthers = false;
             }
             while (Volatile.Read(ref again) == 1 && !ct.IsCancellationRequested);
 
@@ -100,7 +112,7 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
     }
 
     /// <summary>One pass: claims up to <paramref name="max"/> due mails (of one conference, if named) and settles each; returns how many it claimed.</summary>
-    public Task<int> DispatchAsync(int max, CancellationToken ct, string? conference = null) => RunAsync(max, once: true, conference, ct);
+    public Task<int> DispatchAsync(int max, CancellationToken ct, string? conference = null) => RunAsync(max, once: true, conference, wakeOthers: false, ct);
 
     /// <summary>A claimed mail, opened, waiting for a sender.</summary>
     private sealed record Claimed(OutboxMail Mail, SendGridMail? Body, IReadOnlySet<string> Undeliverable);
@@ -111,7 +123,7 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
     /// finish, and one renewer extends the lease of every mail claimed and not yet settled. On a stop, no send starts,
     /// sends under way get <see cref="StopGrace"/>, and claimed mails not started are given back at once.
     /// </summary>
-    private async Task<int> RunAsync(int claimSize, bool once, string? conference, CancellationToken ct)
+    private async Task<int> RunAsync(int claimSize, bool once, string? conference, bool wakeOthers, CancellationToken ct)
     {
         if (time.GetUtcNow() < PausedUntil)
         {
@@ -148,6 +160,12 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
                     if (claimed.Count == 0)
                     {
                         break;
+                    }
+
+                    if (wakeOthers && claimed.Count == claimSize)
+                    {
+                        wakeOthers = false;
+                        await outbox.WakeAsync(ct);
                     }
 
                     var opened = await vault.OpenAsync(claimed.Select(m => m.Mail), ct);
@@ -231,6 +249,11 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
             var batch = new List<(Guid Id, string? ProviderMessageId)>(MarkBatch);
             while (await sent.Reader.WaitToReadAsync(CancellationToken.None))
             {
+                if (!ct.IsCancellationRequested)
+                {
+                    await Task.Delay(MarkDelay, time, CancellationToken.None);
+                }
+
                 batch.Clear();
                 while (batch.Count < MarkBatch && sent.Reader.TryRead(out var one))
                 {
@@ -454,7 +477,7 @@ public sealed class MailDispatchJob(MailDispatcher dispatcher, ILogger<MailDispa
     {
         try
         {
-            await dispatcher.DrainAsync(cancellationToken);
+            await dispatcher.DrainAsync(cancellationToken, wakeOthers: true);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -44,6 +44,11 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
     private static readonly JsonSerializerOptions JsonOptions = Json.CreateOptions();
     private readonly string s = EventStore.Schema.Quote(store.SchemaName);
 
+    public NpgsqlDataSource DataSource => dataSource;
+
+    /// <summary>The channel notified when mails are added (at the writer's commit), on which dispatching processes listen.</summary>
+    public string WakeChannel { get; } = $"forum_mail_{store.SchemaName}";
+
     public static readonly string[] Migrations =
     [
         """
@@ -72,7 +77,9 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
 
     /// <summary>
     /// Adds mails in the caller's transaction, due at once; a cause already there is skipped (a replay yields nothing
-    /// twice). The outbox keeps the database's clock (claims compare with its now()), so it stamps them with it.
+    /// twice). The outbox keeps the database's clock (claims compare with its now()), so it stamps them with it. When
+    /// any was added, the same statement notifies <see cref="WakeChannel"/>, which PostgreSQL delivers at commit, so
+    /// that dispatchers start at once (and all of them) rather than at the next firing of mail-dispatch.
     /// </summary>
     public async Task EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyCollection<OutboxMail> mails, CancellationToken ct)
     {
@@ -83,10 +90,13 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
 
         await using var cmd = new NpgsqlCommand(
             $"""
-            INSERT INTO {s}.mail_outbox (id, cause, conference_slug, delegation_id, kind, mail, due_at, created_at)
-            SELECT id, cause, slug, delegation, kind, mail, now(), now()
-            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::jsonb[]) AS m(id, cause, slug, delegation, kind, mail)
-            ON CONFLICT (cause) DO NOTHING
+            WITH added AS (
+                INSERT INTO {s}.mail_outbox (id, cause, conference_slug, delegation_id, kind, mail, due_at, created_at)
+                SELECT id, cause, slug, delegation, kind, mail, now(), now()
+                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::jsonb[]) AS m(id, cause, slug, delegation, kind, mail)
+                ON CONFLICT (cause) DO NOTHING
+                RETURNING 1)
+            SELECT pg_notify($7, '') WHERE EXISTS (SELECT FROM added)
             """, connection, tx);
         cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => m.Id).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => m.Cause).ToArray() });
@@ -94,6 +104,15 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
         cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => (object?)m.DelegationId ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
         cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => m.Kind).ToArray() });
         cmd.Parameters.Add(new NpgsqlParameter { Value = mails.Select(m => JsonSerializer.Serialize(m.Mail, JsonOptions)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = WakeChannel });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Wakes the dispatchers of every process (a backlog one process found, which the others can share).</summary>
+    public async Task WakeAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT pg_notify($1, '')");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = WakeChannel });
         await cmd.ExecuteNonQueryAsync(ct);
     }
 

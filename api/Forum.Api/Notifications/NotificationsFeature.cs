@@ -49,6 +49,11 @@ public static class NotificationsSetup
         {
             // Without a key nothing can be sent: mails wait in the outbox (tests drive their own dispatchers).
             services.AddRecurringJob<MailDispatchJob>(MailDispatchJob.Name, TimeSpan.FromSeconds(1), Misfire.Skip);
+            if (configuration.GetValue("Jobs:Enabled", true))
+            {
+                // Where mail-dispatch may run, new mails also start a drain at once, in every such process.
+                services.AddHostedService<MailWakeups>();
+            }
         }
 
         return services;
