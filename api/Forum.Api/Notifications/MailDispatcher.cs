@@ -92,9 +92,9 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
             return 0;
         }
 
+        var total = 0;
         try
         {
-            var total = 0;
             do
             {
                 Volatile.Write(ref again, 0);
@@ -102,13 +102,14 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
                 wakeOthers = false;
             }
             while (Volatile.Read(ref again) == 1 && !ct.IsCancellationRequested);
-
-            return total;
         }
         finally
         {
             Volatile.Write(ref draining, 0);
         }
+
+        // A wake-up that came between the last look and the release above found this drain still running: look again.
+        return Volatile.Read(ref again) == 1 && !ct.IsCancellationRequested ? total + await DrainAsync(ct) : total;
     }
 
     /// <summary>One pass: claims up to <paramref name="max"/> due mails (of one conference, if named) and settles each; returns how many it claimed.</summary>
