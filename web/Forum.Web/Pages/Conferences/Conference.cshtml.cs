@@ -1,0 +1,28 @@
+using Forum.Web.Api;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Forum.Web.Pages.Conferences;
+
+public sealed class ConferenceModel(ForumApi api) : PageModel
+{
+    public Conference Conference { get; private set; } = null!;
+
+    public Agenda? Agenda { get; private set; }
+
+    public IReadOnlyList<AgendaDayLayout> Days { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync(string slug, CancellationToken ct)
+    {
+        var conference = await api.ConferenceAsync(slug, ct);
+        if (conference is null)
+        {
+            return NotFound();
+        }
+
+        Conference = conference;
+        Agenda = await api.AgendaAsync(slug, ct);
+        Days = Agenda?.Days.Select(AgendaDayLayout.Of).Where(d => d.Sessions.Count > 0).ToList() ?? [];
+        return Page();
+    }
+}

@@ -1,0 +1,40 @@
+using Forum.Web.Api;
+using Forum.Web.Localisation;
+using Forum.Web.Security;
+using NodaTime;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Razor Pages check the antiforgery token on every POST, and the form tag helper writes it into every form.
+builder.Services.AddRazorPages();
+builder.Services.AddAntiforgery(options =>
+{
+    options.Cookie.Name = "forum-antiforgery";
+    options.Cookie.SameSite = SameSiteMode.Strict;
+    options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+});
+builder.Services.AddHttpContextAccessor();
+builder.Services.AddScoped<Text>();
+builder.Services.AddSingleton<IClock>(SystemClock.Instance);
+builder.Services.AddHttpClient<ForumApi>(http =>
+{
+    var baseUrl = builder.Configuration["ForumApi:BaseUrl"] ?? "http://127.0.0.1:5080";
+    http.BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/");
+    http.Timeout = TimeSpan.FromSeconds(15);
+});
+
+var app = builder.Build();
+
+app.UseSecurityHeaders();
+app.UseLanguageFromPath();
+app.UseExceptionHandler("/error");
+app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+app.UseStaticFiles();
+app.UseRouting();
+app.MapRazorPages();
+app.MapGet("/health", () => Results.Text("ok"));
+
+app.Run();
+
+/// <summary>The entry point, visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;
