@@ -25,9 +25,9 @@ builder.Services.AddHttpClient<ForumApi>(http =>
 
 var app = builder.Build();
 
+app.UseExceptionHandler("/error");
 app.UseSecurityHeaders();
 app.UseLanguageFromPath();
-app.UseExceptionHandler("/error");
 app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
 app.UseStaticFiles();
 app.UseRouting();
