@@ -1,0 +1,68 @@
+extern alias web;
+
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Forum.Web.Tests.Infrastructure;
+
+/// <summary>The API on a real Kestrel port, on the test PostgreSQL, in a schema of its own.</summary>
+public sealed class ApiServer : WebApplicationFactory<Program>
+{
+    public ApiServer()
+    {
+        Port = Ports.Free();
+        UseKestrel(Port);
+    }
+
+    public int Port { get; }
+
+    public Uri Address => new($"http://127.0.0.1:{Port}/");
+
+    public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        var db = Environment.GetEnvironmentVariable("FORUM_TEST_DB")
+            ?? throw new InvalidOperationException("FORUM_TEST_DB is not set: run the tests with ./forum test, which starts PostgreSQL.");
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Forum", db);
+        builder.UseSetting("EventStore:Schema", "web_" + Guid.NewGuid().ToString("N")[..16]);
+        builder.UseSetting("Auth:SigningKey", SigningKey);
+        builder.UseSetting("PersonalData:MasterKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        using var webhook = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        builder.UseSetting("SendGrid:WebhookPublicKey", Convert.ToBase64String(webhook.ExportSubjectPublicKeyInfo()));
+    }
+}
+
+/// <summary>The web client on a real Kestrel port, talking to <see cref="ApiServer"/> over HTTP only.</summary>
+public sealed class WebServer(Uri api) : WebApplicationFactory<web::Program>
+{
+    public int Port { get; } = Ports.Free();
+
+    public Uri Address => new($"http://127.0.0.1:{Port}");
+
+    public void Start()
+    {
+        UseKestrel(Port);
+        StartServer();
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ForumApi:BaseUrl", api.ToString());
+    }
+}
+
+public static class Ports
+{
+    public static int Free()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
