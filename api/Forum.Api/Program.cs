@@ -10,6 +10,7 @@ using Forum.Api.Venues;
 using Microsoft.AspNetCore.Http.Json;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddSecretFiles();
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.Configure<JsonOptions>(o => Json.ConfigureStrict(o.SerializerOptions));
