@@ -16,6 +16,8 @@ public interface IHealthSignal
 
 public sealed record ProjectionHealth(string Name, int Generation, bool Active, long EventsBehind, double LagSeconds);
 
+public sealed record ReadyReport(string Status, string? Reason);
+
 public static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
@@ -42,6 +44,30 @@ public static class HealthEndpoints
         .WithName("Health")
         .WithSummary("Liveness and readiness: database reachable, projection lag, degraded parts (mail sending refused)")
         .AllowAnonymous();
+
+        // For orchestrators and load balancers: live says the process answers; ready says it should get traffic.
+        app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }))
+            .WithSummary("The process answers (no dependency checked): restart it only when this fails").AllowAnonymous();
+        app.MapGet("/health/ready", Ready)
+            .WithSummary("Ready for traffic: database reachable, migrations done, every projection caught up within Health:ReadyLag (10 s); 503 otherwise").AllowAnonymous();
         return app;
+    }
+
+    private static async Task<Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<ReadyReport>> Ready(
+        NpgsqlDataSource db, ProjectionDaemon daemon, IConfiguration configuration, CancellationToken ct)
+    {
+        var bound = configuration.GetValue<TimeSpan?>("Health:ReadyLag") ?? TimeSpan.FromSeconds(10);
+        try
+        {
+            // Requests reach this process only after its start-up migrations finished (Program.cs runs them before listening).
+            var behind = (await daemon.StatusAsync(ct)).Where(p => p.Active && p.Lag > bound).Select(p => p.Name).ToList();
+            return behind.Count == 0
+                ? TypedResults.Json(new ReadyReport("ready", null))
+                : TypedResults.Json(new ReadyReport("not ready", $"projections behind by more than {bound.TotalSeconds} s: {string.Join(", ", behind)}"), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return TypedResults.Json(new ReadyReport("not ready", "the database is unreachable"), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
     }
 }

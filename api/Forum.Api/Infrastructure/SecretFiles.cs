@@ -5,7 +5,8 @@ namespace Forum.Api.Infrastructure;
 /// <summary>
 /// Secrets from files named by <c>*_FILE</c> environment variables, as the PostgreSQL image reads them:
 /// <c>PersonalData__MasterKey_FILE=/run/secrets/master-key</c> sets <c>PersonalData:MasterKey</c> to the file's content
-/// (a final line break dropped). So every process of a deployment gets the same keys without putting them in its
+/// (a final line break dropped); only names of a configuration section count (<c>TF_CLI_CONFIG_FILE</c> is not ours).
+/// So every process of a deployment gets the same keys without putting them in its
 /// environment, where they would show in process listings and crash reports.
 /// </summary>
 public static class SecretFiles
@@ -20,7 +21,9 @@ public static class SecretFiles
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (DictionaryEntry entry in environment)
         {
-            if (entry.Key is not string name || !name.EndsWith(Suffix, StringComparison.Ordinal) || name.Length == Suffix.Length || entry.Value is not string path)
+            // Only names of a configuration section (Section__Key_FILE): the machine's own *_FILE variables are not ours.
+            if (entry.Key is not string name || !name.EndsWith(Suffix, StringComparison.Ordinal) || !name.Contains("__", StringComparison.Ordinal)
+                || entry.Value is not string path)
             {
                 continue;
             }

@@ -10,6 +10,8 @@ public sealed class PlatformTests(ApiFixture api)
         Assert.Equal("healthy", health.GetProperty("status").GetString());
         Assert.Equal("ok", health.GetProperty("database").GetString());
         Assert.Equal(System.Text.Json.JsonValueKind.Array, health.GetProperty("projections").ValueKind);
+        Assert.Equal("live", (await (await api.Anonymous().GetAsync("/health/live")).OkJsonAsync()).GetProperty("status").GetString());
+        Assert.Equal("ready", (await (await api.Anonymous().GetAsync("/health/ready")).OkJsonAsync()).GetProperty("status").GetString());
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public sealed class SecretFilesTests
                 ["PersonalData__MasterKey_FILE"] = file,
                 ["Auth__SigningKey"] = "in-the-environment",
                 ["_FILE"] = file,
+                ["TF_CLI_CONFIG_FILE"] = "/root/.terraformrc-that-is-not-there",
             });
             Assert.Equal(new Dictionary<string, string?> { ["PersonalData:MasterKey"] = "c2VjcmV0LWtleQ==" }, values);
         }
