@@ -27,6 +27,19 @@ public static class DelegationEndpoints
         staff.MapGet("/waiting-list", async (string slug, DelegationService delegations, CancellationToken ct) => TypedResults.Ok(await delegations.WaitingListAsync(slug, ct)))
             .WithSummary("Members waiting for a place, in order");
 
+        // A focal point holds a token, not an id (the access link carries only the token): this names its delegation.
+        app.MapGet("/api/delegations/mine", async (HttpContext http, DelegationService delegations, CancellationToken ct) =>
+        {
+            var own = http.User.FindFirstValue(FocalPointTokenHandler.DelegationClaim);
+            if (!Guid.TryParse(own, out var id))
+            {
+                throw ProblemException.NotFound("such delegation");
+            }
+
+            return Answer(http, await delegations.GetAsync(id, ct) ?? throw ProblemException.NotFound("such delegation"));
+        }).WithTags("Delegations")
+            .WithSummary("Focal point: the delegation its access token reaches, as GET /api/delegations/{id} answers it (ETag); anyone else gets 404");
+
         var delegation = app.MapGroup("/api/delegations/{id:guid}").WithTags("Delegations").AddEndpointFilter(DelegationAccess.Filter);
         delegation.MapGet("", async (Guid id, HttpContext http, DelegationService delegations, CancellationToken ct) =>
             Answer(http, await delegations.GetAsync(id, ct) ?? throw ProblemException.NotFound("such delegation")))

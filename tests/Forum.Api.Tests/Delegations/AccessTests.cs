@@ -124,6 +124,29 @@ public sealed class AccessTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task A_focal_point_finds_its_own_delegation_by_its_token_alone_and_nobody_else_finds_one()
+    {
+        var kit = await DelegationKit.CreateAsync(api);
+        var delegation = await kit.RegisterAsync(DelegationKit.State("BE"));
+        await kit.RegisterAsync(DelegationKit.State("NL"));
+
+        var response = await kit.FocalPointClient(delegation).GetAsync("/api/delegations/mine");
+        var mine = await response.OkJsonAsync();
+        Assert.Equal(delegation.Id, mine.GetProperty("id").GetGuid());
+        Assert.Equal(delegation.ETag, response.Headers.ETag?.Tag);
+        Assert.True(DelegationKit.IsNullOrAbsent(mine, "accessToken"));
+
+        await (await api.Anonymous().GetAsync("/api/delegations/mine")).ProblemAsync(404, "not_found");
+        await (await kit.FocalPointClient(RandomToken()).GetAsync("/api/delegations/mine")).ProblemAsync(404, "not_found");
+        await (await kit.Organiser.GetAsync("/api/delegations/mine")).ProblemAsync(404, "not_found");
+
+        var rotated = await (await kit.FocalPointClient(delegation).PostJsonAsync(DelegationKit.DelegationUrl(delegation.Id, "/token/rotate"), null)).OkJsonAsync();
+        await (await kit.FocalPointClient(delegation).GetAsync("/api/delegations/mine")).ProblemAsync(404, "not_found");
+        var fresh = await (await kit.FocalPointClient(rotated.GetProperty("accessToken").GetString()!).GetAsync("/api/delegations/mine")).OkJsonAsync();
+        Assert.Equal(delegation.Id, fresh.GetProperty("id").GetGuid());
+    }
+
+    [Fact]
     public async Task A_rotated_token_stops_working_at_once_and_the_new_one_works()
     {
         var kit = await DelegationKit.CreateAsync(api);
