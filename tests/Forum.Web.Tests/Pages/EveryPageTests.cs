@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Forum.Web.Tests.Area;
 using Forum.Web.Tests.Infrastructure;
 using Forum.Web.Tests.Registration;
 using Microsoft.Playwright;
@@ -15,7 +16,7 @@ public sealed class EveryPageTests(WebFixture web)
     public static TheoryData<string, string> Pages()
     {
         var data = new TheoryData<string, string>();
-        foreach (var page in new[] { "home", "conference", "session", "closed-session", "subscribe", "register", "register-refused", "registered", "not-found" })
+        foreach (var page in new[] { "home", "conference", "session", "closed-session", "subscribe", "register", "register-refused", "registered", "not-found", "area", "area-add-member", "area-seats", "area-withdraw", "area-token", "link-gone" })
         {
             data.Add(page, "en");
             data.Add(page, "fr");
@@ -103,6 +104,42 @@ public sealed class EveryPageTests(WebFixture web)
                 var response = await page.GotoAsync($"{conference}/sessions/999");
                 Assert.Equal(404, response!.Status);
                 return fr ? "Page introuvable" : "Page not found";
+            case "area":
+                var d = await AreaKit.RegisterAsync(web);
+                await AreaKit.AccreditAsync(web, d.Id, d.MemberIds[0]);
+                await AreaKit.TakeSeatAsync(web, d, 1, d.MemberIds[0]);
+                await AreaKit.OpenAsync(page, d, prefix);
+                await Expect(page.Locator("main")).ToContainTextAsync(fr ? "Place obtenue" : "Seat held");
+                return d.Name;
+            case "area-add-member":
+                await AreaKit.OpenAsync(page, await AreaKit.RegisterAsync(web), prefix);
+                await page.Locator("#add-member").ClickAsync();
+                await page.Locator("#save-member").ClickAsync();
+                await Expect(page.Locator(".error-summary")).ToBeVisibleAsync();
+                return fr ? "Ajouter un membre" : "Add a member";
+            case "area-seats":
+                var seated = await AreaKit.RegisterAsync(web);
+                await AreaKit.AccreditAsync(web, seated.Id, seated.MemberIds[0]);
+                await AreaKit.OpenAsync(page, seated, prefix);
+                await page.Locator("#ask-seats").ClickAsync();
+                await page.Locator("#request-seats").ClickAsync();
+                await Expect(page.Locator(".error-summary")).ToBeVisibleAsync();
+                return fr ? "Demander des places en séance" : "Ask for seats in a session";
+            case "area-withdraw":
+                var w = await AreaKit.RegisterAsync(web);
+                await AreaKit.OpenAsync(page, w, prefix);
+                await page.GotoAsync($"{prefix}/delegation/member/{w.MemberIds[1]}/withdraw");
+                return fr ? "Retirer Tom Berg" : "Withdraw Tom Berg";
+            case "area-token":
+                await AreaKit.OpenAsync(page, await AreaKit.RegisterAsync(web), prefix);
+                await page.GotoAsync($"{prefix}/delegation/token");
+                await page.Locator("#confirm-rotate").ClickAsync();
+                await Expect(page.Locator("#access-link")).ToBeVisibleAsync();
+                return fr ? "Votre nouveau lien d'accès" : "Your new access link";
+            case "link-gone":
+                var gone = await page.GotoAsync($"{prefix}/access/{new string('x', 43)}");
+                Assert.Equal(404, gone!.Status);
+                return fr ? "Ce lien ne fonctionne plus" : "This link no longer works";
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "no such page");
         }

@@ -47,6 +47,96 @@ public sealed class ForumApi(HttpClient http)
         return (null, null);
     }
 
+    // The focal point's calls: each carries the delegation's access token as a bearer token, never in an address.
+
+    /// <summary>The delegation a token reaches; a 404 (unknown or rotated token) is a problem with status 404.</summary>
+    public Task<Answer<DelegationDetails>> MineAsync(string token, CancellationToken ct) =>
+        SendAsync<DelegationDetails>(HttpMethod.Get, "api/delegations/mine", token, null, null, ct);
+
+    public Task<Answer<DelegationDetails>> AddMemberAsync(string token, Guid id, MemberRequest member, long version, CancellationToken ct) =>
+        SendAsync<DelegationDetails>(HttpMethod.Post, $"api/delegations/{id}/members", token, member, version, ct);
+
+    public Task<Answer<DelegationDetails>> ReplaceMemberAsync(string token, Guid id, Guid memberId, MemberRequest member, long version, CancellationToken ct) =>
+        SendAsync<DelegationDetails>(HttpMethod.Put, $"api/delegations/{id}/members/{memberId}", token, member, version, ct);
+
+    public Task<Answer<DelegationDetails>> WithdrawMemberAsync(string token, Guid id, Guid memberId, long version, CancellationToken ct) =>
+        SendAsync<DelegationDetails>(HttpMethod.Delete, $"api/delegations/{id}/members/{memberId}", token, null, version, ct);
+
+    public Task<Answer<DelegationDetails>> RequestSeatsAsync(string token, Guid id, SeatsRequest seats, long version, CancellationToken ct) =>
+        SendAsync<DelegationDetails>(HttpMethod.Post, $"api/delegations/{id}/seats", token, seats, version, ct);
+
+    public Task<Answer<DelegationDetails>> ReleaseSeatAsync(string token, Guid id, Guid sessionId, Guid memberId, long version, CancellationToken ct) =>
+        SendAsync<DelegationDetails>(HttpMethod.Delete, $"api/delegations/{id}/seats/{sessionId}/{memberId}", token, null, version, ct);
+
+    public Task<Answer<DelegationFeeds>> FeedsAsync(string token, Guid id, CancellationToken ct) =>
+        SendAsync<DelegationFeeds>(HttpMethod.Get, $"api/delegations/{id}/feeds", token, null, null, ct);
+
+    public Task<Answer<DelegationFeeds>> RotateFeedsAsync(string token, Guid id, CancellationToken ct) =>
+        SendAsync<DelegationFeeds>(HttpMethod.Post, $"api/delegations/{id}/feeds/rotate", token, null, null, ct);
+
+    public async Task<Answer<AccessToken>> RotateTokenAsync(string token, Guid id, long version, CancellationToken ct)
+    {
+        var answer = await SendAsync<TokenAnswer>(HttpMethod.Post, $"api/delegations/{id}/token/rotate", token, null, version, ct);
+        return new Answer<AccessToken>(answer.Value is null ? null : new AccessToken(answer.Value.AccessToken), answer.Problem, answer.Version);
+    }
+
+    /// <summary>A member's badge as the API draws it (SVG), or null when the API answers 404 (not this delegation's, not accredited).</summary>
+    public async Task<HttpResponseMessage?> BadgeAsync(string token, Guid id, Guid memberId, CancellationToken ct)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Get, $"api/delegations/{id}/members/{memberId}/badge");
+        message.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        message.Headers.Accept.ParseAdd("image/svg+xml");
+        var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        response.Dispose();
+        return null;
+    }
+
+    private sealed record TokenAnswer(string AccessToken);
+
+    private async Task<Answer<T>> SendAsync<T>(HttpMethod method, string path, string token, object? body, long? version, CancellationToken ct)
+        where T : class
+    {
+        using var message = new HttpRequestMessage(method, path);
+        message.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        if (version is { } v)
+        {
+            message.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue($"\"{v}\""));
+        }
+
+        if (body is not null)
+        {
+            message.Content = JsonContent.Create(body, body.GetType(), options: Json);
+        }
+
+        using var response = await http.SendAsync(message, ct);
+        var etag = response.Headers.ETag?.Tag.Trim('"');
+        var seen = long.TryParse(etag, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : (long?)null;
+        if (response.IsSuccessStatusCode)
+        {
+            return new Answer<T>(await response.Content.ReadFromJsonAsync<T>(Json, ct), null, seen);
+        }
+
+        if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")
+        {
+            var problem = await response.Content.ReadFromJsonAsync<Problem>(Json, ct);
+            return new Answer<T>(null, problem! with { Status = (int)response.StatusCode }, seen);
+        }
+
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
+        {
+            return new Answer<T>(null, new Problem((int)response.StatusCode, null, null, null, null), seen);
+        }
+
+        // The address holds no token (it travels in the Authorization header), so this message holds none either.
+        response.EnsureSuccessStatusCode();
+        return new Answer<T>(null, null, seen);
+    }
+
     private async Task<T?> GetOrNullAsync<T>(string path, CancellationToken ct)
         where T : class
     {

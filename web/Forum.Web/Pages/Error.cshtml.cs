@@ -1,3 +1,5 @@
+using Forum.Web.Area;
+using Forum.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -9,7 +11,20 @@ public sealed class ErrorModel : PageModel
 {
     public int Status { get; private set; } = 500;
 
-    public void OnGet(int? status) => Status = status ?? 500;
+    /// <summary>An access link or cookie whose token reaches no delegation (unknown, or rotated since).</summary>
+    public bool LinkGone { get; private set; }
 
-    public void OnPost(int? status) => Status = status ?? 500;
+    public void OnGet(int? status) => Show(status);
+
+    public void OnPost(int? status) => Show(status);
+
+    private void Show(int? status)
+    {
+        Status = status ?? 500;
+        LinkGone = HttpContext.Items.ContainsKey(FocalPointCookie.GoneKey);
+        if (LinkGone)
+        {
+            SecurityHeaders.NoReferrer(HttpContext);
+        }
+    }
 }

@@ -1,0 +1,65 @@
+namespace Forum.Web.Api;
+
+// The focal point's view of its delegation (GET /api/delegations/mine and /api/delegations/{id}), as far as the area reads it.
+
+public sealed record Contact(string? Name, string? Email, bool Erased);
+
+public sealed record AccreditationState(string Status, string? Reason = null);
+
+public sealed record PlaceState(string Status, long? WaitingPosition = null);
+
+public sealed record SeatState(Guid SessionId, string Status, long? WaitingPosition = null, string? Reason = null);
+
+public sealed record DelegationMember(
+    Guid Id,
+    string? Name,
+    string? Function,
+    string? Email,
+    string Rank,
+    bool IsMinisterialRank,
+    bool IsHead,
+    bool HasFullPowers,
+    bool Erased,
+    string Status,
+    AccreditationState Accreditation,
+    PlaceState Place,
+    IReadOnlyList<SeatState> Seats,
+    bool MailUndeliverable = false)
+{
+    public bool Active => Status == "Active";
+
+    /// <summary>Only accredited members with a place at the conference get a badge and take seats.</summary>
+    public bool Accredited => Active && Accreditation.Status == "Approved" && Place.Status == "Admitted";
+}
+
+public sealed record DelegationDetails(
+    Guid Id,
+    int Number,
+    string ConferenceSlug,
+    Party Party,
+    Contact FocalPoint,
+    string Status,
+    long Version,
+    IReadOnlyList<DelegationMember> Members,
+    string? WithdrawalReason = null)
+{
+    public IEnumerable<DelegationMember> ActiveMembers => Members.Where(m => m.Active);
+}
+
+public sealed record SeatsRequest(Guid? SessionId, IReadOnlyList<Guid> MemberIds, bool RequestsFloor);
+
+public sealed record MemberFeed(Guid MemberId, string? Name, CalendarLinks Feed);
+
+public sealed record DelegationFeeds(Guid DelegationId, CalendarLinks Delegation, IReadOnlyList<MemberFeed> Members);
+
+public sealed record AccessToken(string Value);
+
+/// <summary>What a focal point's call answered: the value, or the problem (with its status), and the delegation's version.</summary>
+public sealed record Answer<T>(T? Value, Problem? Problem, long? Version)
+    where T : class
+{
+    public bool Ok => Problem is null;
+
+    /// <summary>Someone changed the delegation since the page was shown (If-Match was stale).</summary>
+    public bool Stale => Problem?.Status == 412;
+}
