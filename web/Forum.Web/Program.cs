@@ -16,6 +16,7 @@ builder.Services.AddAntiforgery(options =>
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<Text>();
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
+builder.Services.AddSingleton(new ApiAddress(builder.Configuration["ForumApi:PublicUrl"] ?? builder.Configuration["ForumApi:BaseUrl"] ?? "http://127.0.0.1:5080"));
 builder.Services.AddHttpClient<ForumApi>(http =>
 {
     var baseUrl = builder.Configuration["ForumApi:BaseUrl"] ?? "http://127.0.0.1:5080";

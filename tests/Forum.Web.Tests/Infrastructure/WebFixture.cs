@@ -1,7 +1,9 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Forum.Api.Demo;
 using Forum.Api.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Forum.Web.Tests.Infrastructure;
@@ -15,6 +17,8 @@ public sealed class WebFixture : IAsyncLifetime
     public const string ChromiumPath = "/usr/bin/chromium";
 
     private IPlaywright? playwright;
+
+    private Task? demo;
 
     public ApiServer Api { get; } = new();
 
@@ -78,6 +82,19 @@ public sealed class WebFixture : IAsyncLifetime
         }
 
         return await context.NewPageAsync();
+    }
+
+    /// <summary>
+    /// The demo's facts (the Global Alliance's declaration signed by 48 states; Project Protect with reports on 2020 and
+    /// 2021), seeded once through the API's own seeder, for the tests that need declarations with a history.
+    /// </summary>
+    public Task DemoAsync() => demo ??= Api.Services.GetRequiredService<DemoSeeder>().SeedAsync();
+
+    /// <summary>The public declarations of a conference, as the API lists them.</summary>
+    public async Task<List<JsonElement>> DeclarationsAsync(string slug)
+    {
+        using var anonymous = new HttpClient { BaseAddress = Api.Address };
+        return (await anonymous.GetFromJsonAsync<List<JsonElement>>($"api/conferences/{slug}/declarations"))!;
     }
 
     /// <summary>The delegations registered for the conference, as the API holds them (organiser's view).</summary>

@@ -16,7 +16,7 @@ public sealed class EveryPageTests(WebFixture web)
     public static TheoryData<string, string> Pages()
     {
         var data = new TheoryData<string, string>();
-        foreach (var page in new[] { "home", "conference", "session", "closed-session", "subscribe", "register", "register-refused", "registered", "not-found", "area", "area-add-member", "area-seats", "area-withdraw", "area-token", "link-gone" })
+        foreach (var page in new[] { "home", "conference", "session", "closed-session", "subscribe", "register", "register-refused", "registered", "not-found", "area", "area-add-member", "area-seats", "area-withdraw", "area-token", "link-gone", "declaration", "signatories", "progress" })
         {
             data.Add(page, "en");
             data.Add(page, "fr");
@@ -54,6 +54,12 @@ public sealed class EveryPageTests(WebFixture web)
             await page.SetViewportSizeAsync(width, 900);
             await page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{name}.{lang}.{width}.png"), FullPage = true });
         }
+    }
+
+    private async Task<Guid> DemoDeclarationAsync(string slug)
+    {
+        await web.DemoAsync();
+        return Assert.Single(await web.DeclarationsAsync(slug)).GetProperty("id").GetGuid();
     }
 
     /// <summary>Opens the page as a reader reaches it; answers the words its heading holds.</summary>
@@ -100,6 +106,18 @@ public sealed class EveryPageTests(WebFixture web)
                     [new Person("Claire Martin", "Ministre de la Justice", "Minister", "claire.martin@example.org")]);
                 await RegistrationForms.SubmitAndReadAccessLinkAsync(page);
                 return fr ? "Délégation inscrite" : "Delegation registered";
+            case "declaration":
+                await page.GotoAsync($"{prefix}/declarations/{await DemoDeclarationAsync("global-alliance-2012")}");
+                await Expect(page.Locator(".hash code")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9a-f]{64}$"));
+                return "Declaration";
+            case "signatories":
+                await page.GotoAsync($"{prefix}/declarations/{await DemoDeclarationAsync("global-alliance-2012")}/signatories");
+                await Expect(page.Locator("main")).ToContainTextAsync(fr ? "États" : "States");
+                return fr ? "Registre des signataires" : "Register of signatories";
+            case "progress":
+                await page.GotoAsync($"{prefix}/declarations/{await DemoDeclarationAsync("tech-coalition-forum-2020")}/progress");
+                await Expect(page.Locator("figure.chart > svg")).ToHaveCountAsync(6);
+                return fr ? "Progrès" : "Progress";
             case "not-found":
                 var response = await page.GotoAsync($"{conference}/sessions/999");
                 Assert.Equal(404, response!.Status);

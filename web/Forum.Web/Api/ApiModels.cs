@@ -80,3 +80,56 @@ public sealed record Delegation(Guid Id, int Number, string ConferenceSlug, Part
 
 /// <summary>An RFC 9457 problem as the API writes it: a machine-readable code and, for validation, errors per field.</summary>
 public sealed record Problem(int Status, string? Code, string? Title, string? Detail, IReadOnlyDictionary<string, string[]>? Errors, int? DelegationQuota = null);
+
+// Declarations (public reads): the text and its hash, the register of signatories, the yearly progress.
+
+public sealed record DeclarationEntry(Guid Id, string ConferenceSlug, string Title, string Status, string? TextHash, string? AdoptedAt, int Signatories);
+
+public sealed record Indicator(string Name, string Unit);
+
+public sealed record Commitment(int Number, string Text, Indicator? Indicator, decimal? YearlyTarget);
+
+public sealed record Signing(Guid? SessionId, string OpensAt);
+
+public sealed record Declaration(
+    Guid Id,
+    string ConferenceSlug,
+    string? SeriesSlug,
+    string Status,
+    int Version,
+    string Title,
+    string Preamble,
+    IReadOnlyList<Commitment> Commitments,
+    string ReportingDeadline,
+    string TextHash,
+    string? AdoptedAt,
+    Signing? Signing,
+    int Signatories);
+
+public sealed record PartyRef(string Kind, string? Code, string Name);
+
+public sealed record Act(string Kind, string Date, string? Signatory, string? Function, string? Place, string? TextHash, string? Reason);
+
+public sealed record RegisterRow(PartyRef Party, string Status, Act? Signature, Act? Accession, Act? Withdrawal, IReadOnlyList<Act> Acts);
+
+public sealed record RegisterGroup(string Kind, int Parties, int Bound, IReadOnlyList<RegisterRow> Rows);
+
+public sealed record SignatoryRegister(Guid DeclarationId, string ConferenceSlug, string Title, string? TextHash, int Parties, int Bound, IReadOnlyList<RegisterGroup> Groups);
+
+public sealed record StatusCounts(int NotStarted, int InProgress, int Achieved);
+
+public sealed record CommitmentAggregate(
+    int Number,
+    string Text,
+    int Reported,
+    int Signatories,
+    StatusCounts Statuses,
+    Indicator? Indicator,
+    decimal? YearlyTarget,
+    int IndicatorValues,
+    decimal? MedianIndicatorValue,
+    decimal? ShareMeetingTarget);
+
+public sealed record ProgressYear(int Year, string Deadline, int Signatories, int Reported, IReadOnlyList<CommitmentAggregate> Commitments);
+
+public sealed record ProgressYears(Guid DeclarationId, IReadOnlyList<ProgressYear> Years);

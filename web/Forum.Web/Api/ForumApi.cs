@@ -20,6 +20,18 @@ public sealed class ForumApi(HttpClient http)
     public Task<Agenda?> AgendaAsync(string slug, CancellationToken ct) =>
         GetOrNullAsync<Agenda>($"api/conferences/{Uri.EscapeDataString(slug)}/agenda", ct);
 
+    /// <summary>The conference's adopted declarations (an empty list when it has none).</summary>
+    public async Task<IReadOnlyList<DeclarationEntry>> DeclarationsAsync(string slug, CancellationToken ct) =>
+        await GetOrNullAsync<List<DeclarationEntry>>($"api/conferences/{Uri.EscapeDataString(slug)}/declarations", ct) ?? [];
+
+    /// <summary>An adopted declaration, or null when the public may not see it.</summary>
+    public Task<Declaration?> DeclarationAsync(Guid id, CancellationToken ct) => GetOrNullAsync<Declaration>($"api/declarations/{id}", ct);
+
+    public Task<SignatoryRegister?> SignatoriesAsync(Guid id, CancellationToken ct) => GetOrNullAsync<SignatoryRegister>($"api/declarations/{id}/signatories", ct);
+
+    /// <summary>Every year's aggregate since adoption, side by side.</summary>
+    public Task<ProgressYears?> ProgressAsync(Guid id, CancellationToken ct) => GetOrNullAsync<ProgressYears>($"api/declarations/{id}/progress", ct);
+
     /// <summary>
     /// Registers a delegation. The same <paramref name="idempotencyKey"/> sent twice makes one delegation: the API
     /// answers the second time as it did the first.

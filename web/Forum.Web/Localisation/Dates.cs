@@ -68,6 +68,13 @@ public static class Dates
 
     private static string Offset(Offset offset) => OffsetPattern.CreateWithInvariantCulture("+HH:mm").Format(offset);
 
+    /// <summary>The day an instant of the API (2012-12-05T11:00:00Z) falls on in the conference's zone.</summary>
+    public static LocalDate DayOf(string instant, string zone)
+    {
+        var tz = DateTimeZoneProviders.Tzdb.GetZoneOrNull(zone) ?? DateTimeZone.Utc;
+        return InstantPattern.ExtendedIso.Parse(instant).GetValueOrThrow().InZone(tz).Date;
+    }
+
     /// <summary>Today where the conference is.</summary>
     public static LocalDate Today(string zone, IClock clock)
     {

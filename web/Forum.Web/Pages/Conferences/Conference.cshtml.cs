@@ -12,6 +12,8 @@ public sealed class ConferenceModel(ForumApi api) : PageModel
 
     public IReadOnlyList<AgendaDayLayout> Days { get; private set; } = [];
 
+    public IReadOnlyList<DeclarationEntry> Declarations { get; private set; } = [];
+
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken ct)
     {
         var conference = await api.ConferenceAsync(slug, ct);
@@ -21,7 +23,10 @@ public sealed class ConferenceModel(ForumApi api) : PageModel
         }
 
         Conference = conference;
-        Agenda = await api.AgendaAsync(slug, ct);
+        var agenda = api.AgendaAsync(slug, ct);
+        var declarations = api.DeclarationsAsync(slug, ct);
+        Agenda = await agenda;
+        Declarations = await declarations;
         Days = Agenda?.Days.Select(AgendaDayLayout.Of).Where(d => d.Sessions.Count > 0).ToList() ?? [];
         return Page();
     }
