@@ -16,7 +16,7 @@ public sealed class EveryPageTests(WebFixture web)
     public static TheoryData<string, string> Pages()
     {
         var data = new TheoryData<string, string>();
-        foreach (var page in new[] { "home", "conference", "session", "closed-session", "subscribe", "register", "register-refused", "registered", "not-found", "area", "area-add-member", "area-seats", "area-withdraw", "area-token", "link-gone", "declaration", "signatories", "progress" })
+        foreach (var page in new[] { "home", "conference", "session", "closed-session", "subscribe", "register", "register-refused", "registered", "not-found", "area", "area-add-member", "area-seats", "area-withdraw", "area-token", "link-gone", "declaration", "signatories", "progress", "series" })
         {
             data.Add(page, "en");
             data.Add(page, "fr");
@@ -118,6 +118,11 @@ public sealed class EveryPageTests(WebFixture web)
                 await page.GotoAsync($"{prefix}/declarations/{await DemoDeclarationAsync("tech-coalition-forum-2020")}/progress");
                 await Expect(page.Locator("figure.chart > svg")).ToHaveCountAsync(6);
                 return fr ? "Progrès" : "Progress";
+            case "series":
+                await web.DemoAsync();
+                await page.GotoAsync($"{prefix}/series/tech-coalition-forum");
+                await Expect(page.Locator("#declarations + ul li")).ToHaveCountAsync(1);
+                return "Technology Coalition Annual Forum";
             case "not-found":
                 var response = await page.GotoAsync($"{conference}/sessions/999");
                 Assert.Equal(404, response!.Status);

@@ -133,3 +133,9 @@ public sealed record CommitmentAggregate(
 public sealed record ProgressYear(int Year, string Deadline, int Signatories, int Reported, IReadOnlyList<CommitmentAggregate> Commitments);
 
 public sealed record ProgressYears(Guid DeclarationId, IReadOnlyList<ProgressYear> Years);
+
+public sealed record SeriesEdition(string Slug, string Title, string FirstDay, string LastDay, string Status);
+
+public sealed record SeriesDeclaration(Guid Id, string Title, string ConferenceSlug, string Status, string? AdoptedAt, int Signatories);
+
+public sealed record Series(string Slug, string Name, string Description, IReadOnlyList<SeriesEdition> Editions, IReadOnlyList<SeriesDeclaration>? Declarations);

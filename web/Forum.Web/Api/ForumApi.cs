@@ -20,6 +20,9 @@ public sealed class ForumApi(HttpClient http)
     public Task<Agenda?> AgendaAsync(string slug, CancellationToken ct) =>
         GetOrNullAsync<Agenda>($"api/conferences/{Uri.EscapeDataString(slug)}/agenda", ct);
 
+    /// <summary>A series with its published editions and their declarations, or null when there is no such series.</summary>
+    public Task<Series?> SeriesAsync(string slug, CancellationToken ct) => GetOrNullAsync<Series>($"api/series/{Uri.EscapeDataString(slug)}", ct);
+
     /// <summary>The conference's adopted declarations (an empty list when it has none).</summary>
     public async Task<IReadOnlyList<DeclarationEntry>> DeclarationsAsync(string slug, CancellationToken ct) =>
         await GetOrNullAsync<List<DeclarationEntry>>($"api/conferences/{Uri.EscapeDataString(slug)}/declarations", ct) ?? [];
