@@ -134,11 +134,17 @@ public sealed class WebFixture : IAsyncLifetime
         await PostAsync($"api/conferences/{Slug}/registration/open", null);
     }
 
-    private async Task<JsonElement> PostAsync(string path, object? body)
+    /// <summary>An organiser's POST to the API, which must succeed; answers its JSON.</summary>
+    public Task<JsonElement> PostAsync(string path, object? body) => SendAsync(HttpMethod.Post, path, body);
+
+    /// <summary>An organiser's PUT to the API, which must succeed; answers its JSON.</summary>
+    public Task<JsonElement> PutAsync(string path, object? body) => SendAsync(HttpMethod.Put, path, body);
+
+    private async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body)
     {
-        using var response = await Organiser.PostAsJsonAsync(path, body);
+        using var response = await Organiser.SendAsync(new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) });
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"POST {path}: {(int)response.StatusCode} {text}");
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode} {text}");
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 

@@ -139,3 +139,8 @@ public sealed record SeriesEdition(string Slug, string Title, string FirstDay, s
 public sealed record SeriesDeclaration(Guid Id, string Title, string ConferenceSlug, string Status, string? AdoptedAt, int Signatories);
 
 public sealed record Series(string Slug, string Name, string Description, IReadOnlyList<SeriesEdition> Editions, IReadOnlyList<SeriesDeclaration>? Declarations);
+
+/// <summary>What changed for the public between two published versions of the agenda.</summary>
+public sealed record AgendaChanges(int From, int To, IReadOnlyList<SessionChange> Sessions);
+
+public sealed record SessionChange(Guid SessionId, int Number, string Title, IReadOnlyList<string> Changes, Session? Before, Session? After);

@@ -20,6 +20,10 @@ public sealed class ForumApi(HttpClient http)
     public Task<Agenda?> AgendaAsync(string slug, CancellationToken ct) =>
         GetOrNullAsync<Agenda>($"api/conferences/{Uri.EscapeDataString(slug)}/agenda", ct);
 
+    /// <summary>What changed between two published versions of the agenda, or null when either is not there.</summary>
+    public Task<AgendaChanges?> AgendaChangesAsync(string slug, int from, int to, CancellationToken ct) =>
+        GetOrNullAsync<AgendaChanges>($"api/conferences/{Uri.EscapeDataString(slug)}/agenda/changes?from={from}&to={to}", ct);
+
     /// <summary>A series with its published editions and their declarations, or null when there is no such series.</summary>
     public Task<Series?> SeriesAsync(string slug, CancellationToken ct) => GetOrNullAsync<Series>($"api/series/{Uri.EscapeDataString(slug)}", ct);
 

@@ -14,6 +14,9 @@ public sealed class ConferenceModel(ForumApi api) : PageModel
 
     public IReadOnlyList<DeclarationEntry> Declarations { get; private set; } = [];
 
+    /// <summary>What changed since the previous published version (none for the first).</summary>
+    public AgendaChanges? Changes { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken ct)
     {
         var conference = await api.ConferenceAsync(slug, ct);
@@ -27,6 +30,10 @@ public sealed class ConferenceModel(ForumApi api) : PageModel
         var declarations = api.DeclarationsAsync(slug, ct);
         Agenda = await agenda;
         Declarations = await declarations;
+        if (Agenda?.Version is int version && version > 1)
+        {
+            Changes = await api.AgendaChangesAsync(slug, version - 1, version, ct);
+        }
         Days = Agenda?.Days.Select(AgendaDayLayout.Of).Where(d => d.Sessions.Count > 0).ToList() ?? [];
         return Page();
     }
