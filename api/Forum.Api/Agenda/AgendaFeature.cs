@@ -1,3 +1,4 @@
+using Forum.Api.Calendars;
 using Forum.Api.Conferences;
 using Forum.Api.Infrastructure;
 using Forum.EventStore;
@@ -5,7 +6,8 @@ using Forum.EventStore.Projections;
 
 namespace Forum.Api.Agenda;
 
-public sealed class AgendaFeature : IEventSourcedFeature, IConferenceStreams
+/// <summary>The agenda's events and projection; the frab exports link each event to the session's page (Calendars:SessionUrl).</summary>
+public sealed class AgendaFeature(Microsoft.Extensions.Options.IOptions<CalendarOptions> calendars) : IEventSourcedFeature, IConferenceStreams
 {
     public void RegisterEvents(EventTypeRegistry registry) => registry
         .Register<RoomAdded>("room-added")
@@ -20,7 +22,7 @@ public sealed class AgendaFeature : IEventSourcedFeature, IConferenceStreams
         .Register<SpeakingOrderJoined>("speaking-order-joined")
         .Register<SpeakingOrderLeft>("speaking-order-left");
 
-    public IEnumerable<IProjection> InlineProjections => [new AgendaProjection()];
+    public IEnumerable<IProjection> InlineProjections => [new AgendaProjection(calendars.Value.SessionUrlOf)];
 
     public Task<IReadOnlyList<string>> StreamsOfAsync(string conferenceSlug, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<string>>([AgendaState.StreamId(conferenceSlug)]);

@@ -25,7 +25,7 @@ public sealed record RenderedDocument(string Body);
 /// Keeps the working agenda of each conference and, for every published version, its renderings (agenda JSON
 /// for organisers and for the public, frab XML and JSON) so that reads serve stored bytes and never fold events.
 /// </summary>
-public sealed class AgendaProjection : IProjection
+public sealed class AgendaProjection(Func<string, SessionView, string>? sessionUrl = null) : IProjection
 {
     public const string ProjectionName = "agenda";
 
@@ -74,8 +74,9 @@ public sealed class AgendaProjection : IProjection
                     session.Store(RenderingId(slug, published.Version, AgendaRendering(variant)), new RenderedDocument(JsonSerializer.Serialize(view, JsonOptions)));
                     if (variant == AgendaVariant.Public)
                     {
-                        session.Store(RenderingId(slug, published.Version, FrabXml), new RenderedDocument(FrabSchedule.ToXml(conference, view)));
-                        session.Store(RenderingId(slug, published.Version, FrabJson), new RenderedDocument(FrabSchedule.ToJson(conference, view)));
+                        Func<SessionView, string>? url = sessionUrl is null ? null : s => sessionUrl(slug, s);
+                        session.Store(RenderingId(slug, published.Version, FrabXml), new RenderedDocument(FrabSchedule.ToXml(conference, view, sessionUrl: url)));
+                        session.Store(RenderingId(slug, published.Version, FrabJson), new RenderedDocument(FrabSchedule.ToJson(conference, view, sessionUrl: url)));
                     }
                 }
 

@@ -45,9 +45,9 @@ public static class FrabSchedule
 
     private static readonly LocalTimePattern TimePattern = LocalTimePattern.CreateWithInvariantCulture("HH':'mm");
 
-    public static string ToXml(ConferenceScheduled conference, AgendaView agenda, string? baseUrl = null)
+    public static string ToXml(ConferenceScheduled conference, AgendaView agenda, string? baseUrl = null, Func<SessionView, string>? sessionUrl = null)
     {
-        var schedule = Build(conference, agenda, baseUrl);
+        var schedule = Build(conference, agenda, baseUrl, sessionUrl);
         var settings = new XmlWriterSettings
         {
             Encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
@@ -98,9 +98,9 @@ public static class FrabSchedule
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    public static string ToJson(ConferenceScheduled conference, AgendaView agenda, string? baseUrl = null)
+    public static string ToJson(ConferenceScheduled conference, AgendaView agenda, string? baseUrl = null, Func<SessionView, string>? sessionUrl = null)
     {
-        var schedule = Build(conference, agenda, baseUrl);
+        var schedule = Build(conference, agenda, baseUrl, sessionUrl);
         // Relaxed escaping keeps names such as "Malmström" readable; the document is served as JSON, never embedded in HTML.
         var options = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         using var stream = new MemoryStream();
@@ -235,7 +235,7 @@ public static class FrabSchedule
     }
 
     /// <summary>The one model both formats write, so that they always carry the same events, ids and persons.</summary>
-    private static Schedule Build(ConferenceScheduled conference, AgendaView agenda, string? baseUrl)
+    private static Schedule Build(ConferenceScheduled conference, AgendaView agenda, string? baseUrl, Func<SessionView, string>? sessionUrl)
     {
         ArgumentNullException.ThrowIfNull(conference);
         ArgumentNullException.ThrowIfNull(agenda);
@@ -301,7 +301,7 @@ public static class FrabSchedule
                 var events = new List<ScheduleEvent>();
                 foreach (var session in sessionsByRoom[room.Name].OrderBy(s => s.StartUtc).ThenBy(s => s.Number))
                 {
-                    var e = ToEvent(session, room.Name, zone, conferenceSlug, language, url, persons);
+                    var e = ToEvent(session, room.Name, zone, conferenceSlug, language, url, sessionUrl, persons);
                     events.Add(e);
                     if (session.EndUtc > end)
                     {
@@ -340,6 +340,7 @@ public static class FrabSchedule
         string conferenceSlug,
         string language,
         string? baseUrl,
+        Func<SessionView, string>? sessionUrl,
         Dictionary<string, int> persons)
     {
         if (session.Number <= 0)
@@ -382,7 +383,8 @@ public static class FrabSchedule
             people.Add(new SchedulePerson(id, name));
         }
 
-        var url = baseUrl is null ? "" : $"{baseUrl.TrimEnd('/')}/sessions/{session.Id}";
+        // The session's own page (Calendars:SessionUrl: the web client's, in ./forum run); else its place under the base URL.
+        var url = sessionUrl?.Invoke(session) ?? (baseUrl is null ? "" : $"{baseUrl.TrimEnd('/')}/sessions/{session.Id}");
         return new ScheduleEvent(
             session.Number,
             session.Id.ToString(),

@@ -76,6 +76,35 @@ public sealed class FrabScheduleTests
     }
 
     [Fact]
+    public void Each_json_event_links_to_the_session_s_page_when_given_a_template_and_the_xml_still_validates()
+    {
+        var options = new Forum.Api.Calendars.CalendarOptions { SessionUrl = "http://127.0.0.1:5081/conferences/{slug}/sessions/{number}" };
+        string Url(SessionView s) => options.SessionUrlOf(Conference.Slug, s);
+        var xml = FrabSchedule.ToXml(Conference, Agenda(), sessionUrl: Url);
+        var file = Path.Combine(Path.GetTempPath(), $"frab-{Guid.NewGuid():N}.xml");
+        File.WriteAllText(file, xml);
+        try
+        {
+            var (exitCode, output) = Xmllint("--noout", "--schema", Path.Combine(RepositoryRoot(), "schemas", "frab-schedule.xsd"), file);
+            Assert.True(exitCode == 0, $"xmllint exited with {exitCode}:\n{output}");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        // The XML keeps no url per event: schemas/frab-schedule.xsd (the older schema the tests validate with) has none.
+        using var json = JsonDocument.Parse(FrabSchedule.ToJson(Conference, Agenda(), sessionUrl: Url));
+        var events = json.RootElement.GetProperty("schedule").GetProperty("conference").GetProperty("days").EnumerateArray()
+            .SelectMany(d => d.GetProperty("rooms").EnumerateObject().SelectMany(r => r.Value.EnumerateArray())).ToList();
+        Assert.Equal(5, events.Count);
+        Assert.All(events, e => Assert.Equal(
+            $"http://127.0.0.1:5081/conferences/{Conference.Slug}/sessions/{e.GetProperty("id").GetInt32()}", e.GetProperty("url").GetString()));
+        // The c3voc JSON schema's event url is a "uri": absolute.
+        Assert.All(events, e => Assert.True(Uri.TryCreate(e.GetProperty("url").GetString(), UriKind.Absolute, out _)));
+    }
+
+    [Fact]
     public void A_draft_with_no_sessions_still_validates_against_the_frab_schema()
     {
         var root = RepositoryRoot();
