@@ -17,7 +17,7 @@ builder.Services.Configure<JsonOptions>(o => Json.ConfigureStrict(o.SerializerOp
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemExceptionHandler.AddCode);
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-builder.Services.AddApiDocs();
+builder.Services.AddApiDocs(builder.Configuration);
 builder.Services.AddForumAuth(builder.Configuration);
 builder.Services.AddEventSourcing(builder.Configuration);
 builder.Services.Configure<CalendarOptions>(builder.Configuration.GetSection("Calendars"));

@@ -13,7 +13,13 @@ public static class DelegationEndpoints
     {
         var conference = app.MapGroup("/api/conferences/{slug}").WithTags("Delegations");
         conference.MapPost("/delegations", Register)
-            .WithSummary("Register a delegation (public, while registration is open); Idempotency-Key makes retries safe; the answer carries the access token, once");
+            .WithSummary("Register a delegation (public, while registration is open); Idempotency-Key makes retries safe; the answer carries the access token, once")
+            .WithRequestExample("""
+                {"party": {"kind": "NonGovernmentalOrganisation", "name": "Child Helpline International"},
+                 "focalPoint": {"name": "Anna Berg", "email": "anna.berg@example.org"},
+                 "members": [{"name": "Anna Berg", "function": "Director", "rank": "HeadOfOrganisation", "email": "anna.berg@example.org", "isHead": true},
+                             {"name": "Tomás Ruiz", "function": "Policy adviser", "rank": "Official", "email": "tomas.ruiz@example.org", "isHead": false}]}
+                """);
         var staff = conference.MapGroup("").RequireAuthorization(Roles.Staff);
         staff.MapGet("/delegations", async (string slug, DelegationService delegations, CancellationToken ct) => TypedResults.Ok(await delegations.ListAsync(slug, ct)))
             .WithSummary("Every delegation with its members' accreditation, place and waiting position");

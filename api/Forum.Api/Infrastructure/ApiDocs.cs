@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
 
 namespace Forum.Api.Infrastructure;
@@ -11,8 +12,36 @@ public static class ApiDocs
 {
     public const string SchemeName = "Bearer";
 
-    public static IServiceCollection AddApiDocs(this IServiceCollection services) =>
-        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+    /// <summary>A request body that works against the demo, shown (and sent by "Try it out") in the explorer.</summary>
+    public sealed record RequestExample(string Json);
+
+    public static TBuilder WithRequestExample<TBuilder>(this TBuilder builder, string json)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new RequestExample(json));
+
+    /// <summary>
+    /// The document, with a bearer scheme; parameters take examples from Docs:ParameterExamples (the demo's slug, say),
+    /// request bodies from the endpoints' <see cref="RequestExample"/>.
+    /// </summary>
+    public static IServiceCollection AddApiDocs(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddOpenApi(o => o.AddOperationTransformer((operation, context, _) =>
+        {
+            var examples = configuration.GetSection("Docs:ParameterExamples").Get<Dictionary<string, string>>() ?? [];
+            foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
+            {
+                if (parameter.Name is { } name && examples.TryGetValue(name, out var value))
+                {
+                    parameter.Example = JsonValue.Create(value);
+                }
+            }
+
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequestExample>().LastOrDefault() is { } example
+                && operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true)
+            {
+                media.Example = JsonNode.Parse(example.Json);
+            }
+
+            return Task.CompletedTask;
+        }).AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Forum API";
             document.Info.Description =

@@ -57,5 +57,12 @@ public sealed class PlatformTests(ApiFixture api)
                 .Select(op => $"{op.Name.ToUpperInvariant()} {path.Name}"))
             .ToList();
         Assert.Empty(unsummarised);
+
+        // The registration's example registers (here in a fresh conference; in the explorer, in the demo's).
+        var register = document.GetProperty("paths").GetProperty("/api/conferences/{slug}/delegations").GetProperty("post");
+        Assert.Equal("global-alliance-2012", register.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "slug").GetProperty("example").GetString());
+        var example = register.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("example").GetRawText();
+        var kit = await Forum.Api.Tests.Delegations.DelegationKit.CreateAsync(api);
+        await (await client.PostRawAsync(kit.Url("/delegations"), example)).OkJsonAsync(201);
     }
 }
