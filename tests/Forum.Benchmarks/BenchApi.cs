@@ -50,14 +50,17 @@ internal sealed class BenchApi : WebApplicationFactory<ConferenceService>
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new MemoryRoutes(memory)));
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string ApiFolder()
+    private static string ApiFolder() => Path.Combine(RepositoryRoot(), "api", "Forum.Api");
+
+    /// <summary>The folder of Forum.sln, above the benchmark binaries.</summary>
+    internal static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Forum.sln")))
@@ -65,7 +68,7 @@ internal sealed class BenchApi : WebApplicationFactory<ConferenceService>
             dir = dir.Parent;
         }
 
-        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Forum.sln not found above the benchmark binaries."), "api", "Forum.Api");
+        return dir?.FullName ?? throw new InvalidOperationException("Forum.sln not found above the benchmark binaries.");
     }
 
     /// <summary>Placed where the API's own pipeline starts, so both sides pay the same server, connection and HTTP costs.</summary>

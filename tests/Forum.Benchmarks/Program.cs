@@ -131,6 +131,11 @@ internal static class BenchRun
             figures.AddRange(await MailBenchmark.RunAsync(ctx, connection.ConnectionString));
         }
 
+        if (options.Runs("web"))
+        {
+            figures.AddRange(await WebBenchmarks.RunAsync(ctx, connection.ConnectionString));
+        }
+
         var goals = new Dictionary<string, string>
         {
             [AppendBenchmarks.Single16] = "ratio >= 0.8",
@@ -153,6 +158,9 @@ internal static class BenchRun
             [CalendarBenchmarks.SizeIndependent] = "ratio >= 0.9 (baseline: the 10-member conference)",
             [MailBenchmark.Figure] = $"ratio >= 0.7 (baseline: {MailBenchmark.BaselineName})",
             [MailBenchmark.Twice] = "0",
+            [WebBenchmarks.Page] = "ratio >= 0.5 (baseline: the API's agenda JSON)",
+            [WebBenchmarks.Compressed] = $"<= {WebBenchmarks.CompressedGoal:N0} bytes (60 KB)",
+            [WebBenchmarks.Uncompressed] = "a figure (baseline: the agenda JSON's bytes)",
         };
         await Report.WriteJsonAsync(options.OutPath, figures);
         Console.WriteLine();

@@ -53,7 +53,7 @@ internal static class ReadBenchmarks
     };
 
     /// <summary>Through the application's own commands, as an organiser would build it.</summary>
-    private static async Task<string> SeedAsync(IServiceProvider services)
+    internal static async Task<string> SeedAsync(IServiceProvider services)
     {
         var conferences = services.GetRequiredService<ConferenceService>();
         var agenda = services.GetRequiredService<AgendaService>();

@@ -16,7 +16,7 @@ internal sealed record Figure(string Name, double Value, string Unit, double Bas
     public static Figure Latency(string name, double ms, double goalMs) =>
         new(name, Math.Round(ms, 1), "ms", goalMs, Math.Round(ms / goalMs, 3));
 
-    public bool LowerIsBetter => Unit == "ms";
+    public bool LowerIsBetter => Unit is "ms" or "bytes";
 }
 
 internal static class Report
@@ -29,9 +29,9 @@ internal static class Report
         var rows = figures.Select(f => new[]
         {
             f.Name,
-            f.Value.ToString(f.LowerIsBetter ? "N1" : "N0", c),
+            f.Value.ToString(f.Unit == "ms" ? "N1" : "N0", c),
             f.Unit,
-            f.Baseline.ToString(f.LowerIsBetter ? "N1" : "N0", c),
+            f.Baseline.ToString(f.Unit == "ms" ? "N1" : "N0", c),
             f.Ratio.ToString("0.000", c),
             f.LowerIsBetter ? "value/baseline (or goal), lower is better" : "value/baseline, higher is better",
             goals.GetValueOrDefault(f.Name, ""),
