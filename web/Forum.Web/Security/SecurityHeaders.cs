@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Forum.Web.Security;
 
@@ -13,9 +14,17 @@ public static class SecurityHeaders
 
     public static string Nonce(HttpContext http) => (string)http.Items[NonceKey]!;
 
-    /// <summary>For pages that show a secret (the access link): no address or token leaves in a Referer header.</summary>
+    /// <summary>
+    /// For pages that show a secret (the access link): no address or token leaves in a Referer header, and the answer is
+    /// not compressed over HTTPS (a secret beside reflected input in a compressed body is what BREACH guesses at).
+    /// </summary>
     public static void NoReferrer(HttpContext http)
     {
+        if (http.Features.Get<IHttpsCompressionFeature>() is { } compression)
+        {
+            compression.Mode = HttpsCompressionMode.DoNotCompress;
+        }
+
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
         http.Response.Headers.CacheControl = "no-store";
     }
