@@ -11,10 +11,13 @@ namespace Forum.Api.Notifications;
 /// <summary>Addresses mails link to: the web client's access page, the agenda, the API's own public address (unsubscribing).</summary>
 public sealed class NotificationOptions
 {
-    /// <summary>{token} is replaced by the delegation's access token (the web client's address).</summary>
-    public string AccessUrl { get; set; } = "http://127.0.0.1:5081/access/{token}";
+    /// <summary>
+    /// {token} is replaced by the delegation's access token, {lang} by the mail's language prefix ("" for English,
+    /// "/fr" for French), so the web client opens in the mail's language.
+    /// </summary>
+    public string AccessUrl { get; set; } = "http://127.0.0.1:5081{lang}/access/{token}";
 
-    /// <summary>{slug} is replaced; the default is the API's published agenda until the web client has its pages.</summary>
+    /// <summary>{slug} and {lang} are replaced; the default is the API's published agenda.</summary>
     public string AgendaUrl { get; set; } = "http://127.0.0.1:5080/api/conferences/{slug}/agenda";
 
     /// <summary>The API's public address, for the one-click unsubscribe links of digests and reminders.</summary>
@@ -26,9 +29,14 @@ public sealed class NotificationOptions
     /// <summary>Local time, the day before a member's sessions, at which the reminder goes.</summary>
     public LocalTime ReminderTime { get; set; } = new(18, 0);
 
-    public string AccessLink(string token) => AccessUrl.Replace("{token}", Uri.EscapeDataString(token), StringComparison.Ordinal);
+    public string AccessLink(string token, string language) =>
+        WithLanguage(AccessUrl, language).Replace("{token}", Uri.EscapeDataString(token), StringComparison.Ordinal);
 
-    public string AgendaLink(string slug) => AgendaUrl.Replace("{slug}", Uri.EscapeDataString(slug), StringComparison.Ordinal);
+    public string AgendaLink(string slug, string language) =>
+        WithLanguage(AgendaUrl, language).Replace("{slug}", Uri.EscapeDataString(slug), StringComparison.Ordinal);
+
+    private static string WithLanguage(string template, string language) =>
+        template.Replace("{lang}", language == "en" ? "" : "/" + language, StringComparison.Ordinal);
 
     public string UnsubscribeLink(string token) => $"{PublicBaseUrl.TrimEnd('/')}/mail/unsubscribe/{token}";
 }

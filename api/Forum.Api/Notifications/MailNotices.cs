@@ -46,7 +46,7 @@ public sealed class MailNotices(
         {
             var lines = m.Sessions.Select(id => changes[id]).Select(c => new SessionChangeLine(
                 c.Title, c.Changes.Select(code => texts.Change(code, Line(c.Before), Line(c.After), conference.TimeZone)).ToList())).ToList();
-            return (MailKinds.AgendaDigest, texts.AgendaDigest(conference.Title, person.Name, to, lines, Options.AgendaLink(slug), unsubscribe));
+            return (MailKinds.AgendaDigest, texts.AgendaDigest(conference.Title, person.Name, to, lines, Options.AgendaLink(slug, texts.Language), unsubscribe));
         }, slug, ct);
     }
 

@@ -102,7 +102,7 @@ public sealed class MailProjection(MailComposer composer, PersonalDataVault vaul
             return new MemberLine(person?.Name ?? "—", person?.Function ?? "—", texts.Place(m.Place == PlaceStatus.Admitted, m.Ticket is { } t ? positions.GetValueOrDefault(t) : null));
         }).ToList();
         var token = opened.Open<TokenView>(registered.AccessLink)?.AccessToken;
-        var text = texts.RegistrationReceived(conference.Title, focal.Name, delegation.Party.Name, members, token is null ? null : composer.Options.AccessLink(token));
+        var text = texts.RegistrationReceived(conference.Title, focal.Name, delegation.Party.Name, members, token is null ? null : composer.Options.AccessLink(token, texts.Language));
         return composer.Outgoing(
             opened, delegation.FocalPoint.Subject, $"{MailKinds.RegistrationReceived}:{delegation.Id}", conference.Slug, delegation.Id, MailKinds.RegistrationReceived,
             new MailAddress(focal.Email, focal.Name), text, time);

@@ -92,6 +92,7 @@ public sealed class MailFromEventsTests(ApiFixture api, LocalSendGrid sink) : IC
         var registration = await kit.DeliveredAsync(Assert.Single(await kit.AwaitMailsAsync("registration-received", 1)));
         Assert.StartsWith("Inscription reçue", registration.GetProperty("subject").GetString(), StringComparison.Ordinal);
         Assert.Contains("a une place", registration.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"http://127.0.0.1:5081/fr/access/{delegation.Token}", registration.GetProperty("text").GetString(), StringComparison.Ordinal);
         Assert.Contains("lang=\"fr\"", registration.GetProperty("html").GetString(), StringComparison.Ordinal);
         var accreditation = await kit.DeliveredAsync(Assert.Single(await kit.AwaitMailsAsync("accreditation-decided", 1)));
         Assert.Contains("mercredi 5 décembre 2012", accreditation.GetProperty("text").GetString(), StringComparison.Ordinal);

@@ -83,7 +83,7 @@ public sealed class RegisterModel(ForumApi api) : PageModel
         // The answer holds the access token: shown on this page once, never cached, never in a Referer.
         SecurityHeaders.NoReferrer(HttpContext);
         Registered = delegation;
-        AccessLink = delegation.AccessToken is null ? null : $"{Request.Scheme}://{Request.Host}/access/{Uri.EscapeDataString(delegation.AccessToken)}";
+        AccessLink = delegation.AccessToken is null ? null : $"{Request.Scheme}://{Request.Host}{Request.PathBase}/access/{Uri.EscapeDataString(delegation.AccessToken)}";
         return Page();
     }
 
