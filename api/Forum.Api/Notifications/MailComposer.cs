@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Forum.Api.Calendars;
 using Forum.Api.Conferences;
 using Forum.Api.Infrastructure;
@@ -26,8 +25,8 @@ public sealed class NotificationOptions
     /// <summary>Publications of an agenda this close together make one digest, sent this long after the last.</summary>
     public TimeSpan DigestQuietPeriod { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>Local time, the day before a member's sessions, at which the reminder goes.</summary>
-    public LocalTime ReminderTime { get; set; } = new(18, 0);
+    /// <summary>Local time, the day before a member's sessions, at which the reminder goes (a TimeSpan, so configuration can set it).</summary>
+    public TimeSpan ReminderTime { get; set; } = TimeSpan.FromHours(18);
 
     public string AccessLink(string token, string language) =>
         WithLanguage(AccessUrl, language).Replace("{token}", Uri.EscapeDataString(token), StringComparison.Ordinal);
@@ -129,7 +128,4 @@ public sealed class MailComposer(IOptions<SendGridOptions> sendGrid, IOptions<No
     }
 
     private static string Date(LocalDate date) => date.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-
-    /// <summary>The decoded text of an attachment (tests and the mail history read invitations back).</summary>
-    public static string Decode(MailAttachment attachment) => Encoding.UTF8.GetString(Convert.FromBase64String(attachment.Content));
 }

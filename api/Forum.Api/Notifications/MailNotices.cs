@@ -81,7 +81,7 @@ public sealed class MailNotices(
 
             foreach (var day in new[] { today, today.PlusDays(1) })
             {
-                var due = zone.AtLeniently(day.PlusDays(-1).At(Options.ReminderTime)).ToInstant();
+                var due = zone.AtLeniently(day.PlusDays(-1).At(LocalTime.FromTicksSinceMidnight(Options.ReminderTime.Ticks))).ToInstant();
                 var sessions = view.AllSessions.Where(s => s.Start.Date == day && s.Status != SessionStatus.Cancelled).ToDictionary(s => s.Id);
                 if (now < due || sessions.Count == 0)
                 {
