@@ -1,5 +1,6 @@
 using Forum.Web.Api;
 using Forum.Web.Localisation;
+using Forum.Web.Pages.Conferences;
 using Forum.Web.Security;
 using Microsoft.AspNetCore.ResponseCompression;
 using NodaTime;
@@ -26,6 +27,7 @@ builder.Services.AddResponseCompression(options =>
 });
 builder.Services.Configure<BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
 builder.Services.Configure<GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
+builder.Services.AddSingleton<ConferencePageCache>();
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<Text>();
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
@@ -39,6 +41,8 @@ builder.Services.AddHttpClient<ForumApi>(http =>
 
 var app = builder.Build();
 
+// First, so that it keeps, and sends again, the conference page as sent: compressed and with every header.
+app.Use((http, next) => http.RequestServices.GetRequiredService<ConferencePageCache>().InvokeAsync(http, next));
 app.UseResponseCompression();
 app.UseExceptionHandler("/error");
 app.UseSecurityHeaders();

@@ -156,6 +156,48 @@ public sealed class ForumApi(HttpClient http)
         return new Answer<T>(null, null, seen);
     }
 
+    /// <summary>A public resource as the API sent it, or null when the API answers 404.</summary>
+    public async Task<byte[]?> PublicBytesAsync(string path, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(path, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsByteArrayAsync(ct);
+    }
+
+    /// <summary>
+    /// A conditional GET of a public resource: NotModified when the API still has the version of the ETag given, else
+    /// its current ETag and body; null when the API answers 404.
+    /// </summary>
+    public async Task<Revalidation?> RevalidateAsync(string path, string? etag, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (etag is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        }
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        if (response.StatusCode == HttpStatusCode.NotModified)
+        {
+            return new Revalidation(etag, null);
+        }
+
+        response.EnsureSuccessStatusCode();
+        return new Revalidation(response.Headers.ETag?.ToString(), await response.Content.ReadAsByteArrayAsync(ct));
+    }
+
+    public static T Parse<T>(byte[] json) => JsonSerializer.Deserialize<T>(json, Json) ?? throw new JsonException($"The API answered null for a {typeof(T).Name}.");
+
     private async Task<T?> GetOrNullAsync<T>(string path, CancellationToken ct)
         where T : class
     {
@@ -169,3 +211,6 @@ public sealed class ForumApi(HttpClient http)
         return await response.Content.ReadFromJsonAsync<T>(Json, ct);
     }
 }
+
+/// <summary>The answer to a conditional GET: Body is null when the resource has not changed since ETag.</summary>
+public sealed record Revalidation(string? ETag, byte[]? Body);

@@ -1,18 +1,19 @@
 using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Forum.Web.Security;
 
 /// <summary>
 /// Headers every answer carries. The Content-Security-Policy allows scripts and styles from this site only; the one
-/// exception is a style element carrying the request's nonce (the agenda grid places each session with it), which
-/// CSP never extends to scripts.
+/// exception is a style element a page allows by its hash (the agenda grid places each session with one), which CSP
+/// never extends to scripts. A hash rather than a nonce, so that a page kept by a cache stays valid and reveals nothing.
 /// </summary>
 public static class SecurityHeaders
 {
-    private const string NonceKey = "csp-nonce";
-
-    public static string Nonce(HttpContext http) => (string)http.Items[NonceKey]!;
+    /// <summary>Allows one inline style element whose text is exactly <paramref name="css"/>.</summary>
+    public static void AllowStyle(HttpContext http, string css) =>
+        http.Response.Headers.ContentSecurityPolicy = Policy($"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(css)))}'");
 
     /// <summary>
     /// For pages that show a secret (the access link): no address or token leaves in a Referer header, and the answer is
@@ -31,17 +32,17 @@ public static class SecurityHeaders
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
-        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-        http.Items[NonceKey] = nonce;
         var headers = http.Response.Headers;
-        headers.ContentSecurityPolicy =
-            "default-src 'self'; script-src 'self'; " +
-            $"style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
-            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+        headers.ContentSecurityPolicy = Policy(null);
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
         await next(http);
     });
+
+    private static string Policy(string? inlineStyle) =>
+        "default-src 'self'; script-src 'self'; " +
+        $"style-src 'self'{(inlineStyle is null ? "" : " " + inlineStyle)}; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 }

@@ -1,10 +1,11 @@
 using Forum.Web.Api;
+using Forum.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Forum.Web.Pages.Conferences;
 
-public sealed class ConferenceModel(ForumApi api) : PageModel
+public sealed class ConferenceModel(ForumApi api, ConferencePageCache pages) : PageModel
 {
     public Conference Conference { get; private set; } = null!;
 
@@ -17,24 +18,28 @@ public sealed class ConferenceModel(ForumApi api) : PageModel
     /// <summary>What changed since the previous published version (none for the first).</summary>
     public AgendaChanges? Changes { get; private set; }
 
+    /// <summary>The grid's placement of each session on wide screens, allowed by its hash in the Content-Security-Policy.</summary>
+    public string? GridStyle { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken ct)
     {
-        var conference = await api.ConferenceAsync(slug, ct);
-        if (conference is null)
+        // Normally read by the page cache for this very request, so that the page shows what its fingerprint names.
+        if ((ConferencePageCache.DataFor(HttpContext) ?? await pages.LoadAsync(api, slug, ct)) is not { } data)
         {
             return NotFound();
         }
 
-        Conference = conference;
-        var agenda = api.AgendaAsync(slug, ct);
-        var declarations = api.DeclarationsAsync(slug, ct);
-        Agenda = await agenda;
-        Declarations = await declarations;
-        if (Agenda?.Version is int version && version > 1)
+        Conference = data.Conference;
+        Agenda = data.Agenda;
+        Days = data.Days;
+        Declarations = data.Declarations;
+        Changes = data.Changes;
+        if (Days.Count > 0)
         {
-            Changes = await api.AgendaChangesAsync(slug, version - 1, version, ct);
+            GridStyle = "@media (min-width: 48em) { " + string.Concat(Days.Select(d => d.Css())) + " }";
+            SecurityHeaders.AllowStyle(HttpContext, GridStyle);
         }
-        Days = Agenda?.Days.Select(AgendaDayLayout.Of).Where(d => d.Sessions.Count > 0).ToList() ?? [];
+
         return Page();
     }
 }
