@@ -24,8 +24,11 @@ builder.Services.Configure<CalendarOptions>(builder.Configuration.GetSection("Ca
 builder.Services.AddForumFeatures();
 builder.Services.AddNotifications(builder.Configuration);
 builder.Services.AddJobs(builder.Configuration);
+builder.Services.AddSingleton<PrometheusMetrics>();
 
 var app = builder.Build();
+// Listening from the start, so that the counters include start-up's own work.
+app.Services.GetRequiredService<PrometheusMetrics>();
 await app.Services.InitializeEventStoreAsync();
 await app.Services.MigrateJobStoreAsync();
 if (app.Configuration.GetValue<bool>("Demo:Seed"))
@@ -39,6 +42,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapApiDocs();
 app.MapHealthEndpoints();
+app.MapMetricsEndpoints();
 app.MapConferenceEndpoints();
 app.MapAgendaEndpoints();
 app.MapDelegationEndpoints();

@@ -152,7 +152,7 @@ public sealed class EventStore
             await tx.CommitAsync(ct);
         }
 
-        Appended?.Invoke();
+        RaiseAppended(results.Sum(r => r.Events.Count));
         return results;
     }
 
@@ -222,7 +222,7 @@ public sealed class EventStore
         await tx.CommitAsync(ct);
         if (stored.Count > 0)
         {
-            Appended?.Invoke();
+            RaiseAppended(stored.Count);
         }
 
         var byStream = stored.ToLookup(e => e.StreamId, StringComparer.Ordinal);
@@ -291,7 +291,11 @@ public sealed class EventStore
         }
     }
 
-    internal void RaiseAppended() => Appended?.Invoke();
+    internal void RaiseAppended(int events)
+    {
+        EventStoreMetrics.EventsAppended.Add(events);
+        Appended?.Invoke();
+    }
 
     /// <summary>
     /// Writes the events of <paramref name="appends"/> (in <paramref name="tx"/> when given, after locking all their
