@@ -31,6 +31,12 @@ public sealed class StaffTokenOptions : AuthenticationSchemeOptions
     public string Issuer { get; set; } = "forum";
 
     public string Audience { get; set; } = "forum";
+
+    /// <summary>
+    /// Whether development tokens are accepted (<c>Auth:DevelopmentTokens</c>): by default yes, except in Production
+    /// when staff sign in through OpenID Connect, where a shared key that mints any role would be the weaker door.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
 }
 
 /// <summary>
@@ -56,6 +62,11 @@ public sealed class StaffTokenHandler(IOptionsMonitor<StaffTokenOptions> options
         {
             // Not a JWT: maybe another scheme's token (a delegation's access token).
             return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (!Options.Enabled)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("development tokens are not accepted here"));
         }
 
         try
@@ -122,6 +133,23 @@ public sealed class StaffTokenHandler(IOptionsMonitor<StaffTokenOptions> options
             HttpContext = Context,
             ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } },
         });
+    }
+
+    /// <summary>The <c>alg</c> a JWT's header names, unverified (to choose the scheme that verifies it), or null.</summary>
+    public static string? Algorithm(string token)
+    {
+        var dot = token.IndexOf('.', StringComparison.Ordinal);
+        try
+        {
+            using var head = JsonDocument.Parse(Base64Url(dot < 0 ? token : token[..dot]));
+            return head.RootElement.ValueKind == JsonValueKind.Object && head.RootElement.TryGetProperty("alg", out var alg) && alg.ValueKind == JsonValueKind.String
+                ? alg.GetString()
+                : null;
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            return null;
+        }
     }
 
     private static byte[] Base64Url(string s)

@@ -4,6 +4,7 @@ using Forum.Api.Declarations;
 using Forum.Api.Delegations;
 using Forum.Api.Venues;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 
 namespace Forum.Api.Infrastructure;
 
@@ -13,22 +14,54 @@ public static class ServiceSetup
 
     public static IServiceCollection AddForumAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        // One bearer scheme: a JWT is a staff token, anything else may be a delegation's access token.
+        // One bearer scheme: a JWT is a staff token (HS256: a development token; anything else: the identity provider's,
+        // when one is configured), anything else may be a delegation's access token.
         services.AddAuthentication(BearerScheme)
             .AddPolicyScheme(BearerScheme, "Staff token or delegation access token", o =>
             {
-                o.ForwardDefaultSelector = http => http.Request.Headers.Authorization.ToString().Contains('.', StringComparison.Ordinal)
-                    ? StaffTokenHandler.SchemeName
-                    : FocalPointTokenHandler.SchemeName;
+                o.ForwardDefaultSelector = http =>
+                {
+                    var header = http.Request.Headers.Authorization.ToString();
+                    if (!header.Contains('.', StringComparison.Ordinal))
+                    {
+                        return FocalPointTokenHandler.SchemeName;
+                    }
+
+                    var oidc = http.RequestServices.GetRequiredService<IOptionsMonitor<OidcOptions>>().CurrentValue;
+                    return !oidc.IsConfigured || StaffTokenHandler.Algorithm(header["Bearer ".Length..].Trim()) == "HS256"
+                        ? StaffTokenHandler.SchemeName
+                        : OidcTokenHandler.SchemeName;
+                };
                 o.ForwardChallenge = StaffTokenHandler.SchemeName;
                 o.ForwardForbid = StaffTokenHandler.SchemeName;
             })
             .AddScheme<AuthenticationSchemeOptions, FocalPointTokenHandler>(FocalPointTokenHandler.SchemeName, null)
-            .AddScheme<StaffTokenOptions, StaffTokenHandler>(StaffTokenHandler.SchemeName, o =>
+            .AddScheme<AuthenticationSchemeOptions, OidcTokenHandler>(OidcTokenHandler.SchemeName, o =>
+            {
+                o.ForwardChallenge = StaffTokenHandler.SchemeName;
+                o.ForwardForbid = StaffTokenHandler.SchemeName;
+            })
+            .AddScheme<StaffTokenOptions, StaffTokenHandler>(StaffTokenHandler.SchemeName, null);
+        services.AddOptions<StaffTokenOptions>(StaffTokenHandler.SchemeName).Configure<IHostEnvironment>((o, environment) =>
+        {
+            var oidc = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
+            o.Enabled = configuration.GetValue<bool?>("Auth:DevelopmentTokens") ?? !(oidc.IsConfigured && environment.IsProduction());
+            if (o.Enabled)
             {
                 o.SigningKey = configuration["Auth:SigningKey"]
                     ?? throw new InvalidOperationException("Auth:SigningKey is not set (./forum run sets it from .forum/jwt.key).");
-            });
+            }
+        });
+        services.AddOptions<OidcOptions>().Bind(configuration.GetSection(OidcOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OidcOptions>, OidcOptionsValidator>();
+        services.AddSingleton<OidcSigningKeys>();
+        services.AddHttpClient(OidcSigningKeys.HttpClientName, (sp, client) =>
+        {
+            client.Timeout = sp.GetRequiredService<IOptions<OidcOptions>>().Value.Timeout;
+
+            // A discovery document or a JWKS is a few kilobytes: a provider gone wrong cannot fill our memory.
+            client.MaxResponseContentBufferSize = 1 << 20;
+        });
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Organiser, p => p.RequireRole(Roles.Organiser))
             .AddPolicy(Roles.Protocol, p => p.RequireRole(Roles.Protocol))
