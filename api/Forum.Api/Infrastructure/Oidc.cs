@@ -113,7 +113,7 @@ public sealed class OidcSigningKeys(IHttpClientFactory httpClients, IOptionsMoni
     public const string HttpClientName = "oidc";
 
     private readonly Lock gate = new();
-    private KeySet current = new([], null);
+    private volatile KeySet current = new([], null);
     private DateTimeOffset? lastFetch;
     private Task<KeySet>? fetching;
 
@@ -304,7 +304,8 @@ public sealed class OidcTokenHandler(
             return AuthenticateResult.Fail("no subject");
         }
 
-        var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload)).RootElement;
+        using var claims = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload));
+        var payload = claims.RootElement;
         var identity = new ClaimsIdentity(SchemeName, ClaimTypes.Name, ClaimTypes.Role);
         identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, subject));
         identity.AddClaim(new Claim(ClaimTypes.Name, Text(payload, "name") ?? Text(payload, "preferred_username") ?? subject));
