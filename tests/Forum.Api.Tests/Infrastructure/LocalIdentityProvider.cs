@@ -60,6 +60,9 @@ public sealed class LocalIdentityProvider : IAsyncDisposable
 
     public int JwksFetches => Volatile.Read(ref jwksFetches);
 
+    /// <summary>While set, the JWKS answers 503, as a provider in trouble would.</summary>
+    public bool Failing { get; set; }
+
     /// <summary>Starts a provider whose issuer is <c>http://127.0.0.1:{port}/realms/{realm}</c>, its tokens dated by <paramref name="time"/>.</summary>
     public static async Task<LocalIdentityProvider> StartAsync(TimeProvider time, string realm)
     {
@@ -77,6 +80,11 @@ public sealed class LocalIdentityProvider : IAsyncDisposable
         app.MapGet($"/realms/{realm}/protocol/openid-connect/certs", () =>
         {
             Interlocked.Increment(ref provider.jwksFetches);
+            if (provider.Failing)
+            {
+                return Results.StatusCode(503);
+            }
+
             lock (provider.gate)
             {
                 return Results.Json(new { keys = provider.published.Select(k => k.Jwk()).ToArray() });
@@ -99,9 +107,6 @@ public sealed class LocalIdentityProvider : IAsyncDisposable
 
         return key;
     }
-
-    /// <summary>A key of the provider's kind that it never publishes.</summary>
-    public static Key Unpublished() => NewRsaKey();
 
     /// <summary>An access token; <paramref name="roles"/> is a string or an array, as identity providers write either.</summary>
     public string Token(

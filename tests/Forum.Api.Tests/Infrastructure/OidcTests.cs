@@ -188,7 +188,8 @@ public sealed class OidcTests(OidcApiFixture api)
         await (await HistoryAsync(slug, Provider.Token(Organiser))).OkJsonAsync();
         var before = Provider.JwksFetches;
 
-        string Unknown() => Provider.Token(Organiser, LocalIdentityProvider.Unpublished());
+        // Signed with a published key, but naming an id the provider never published: no key is tried in its place.
+        string Unknown() => Provider.Token(Organiser, keyId: "unknown-" + Guid.NewGuid().ToString("N")[..8]);
         foreach (var response in await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => HistoryAsync(slug, Unknown()))))
         {
             await response.ProblemAsync(401, "unauthenticated");
@@ -206,6 +207,30 @@ public sealed class OidcTests(OidcApiFixture api)
         await (await HistoryAsync(slug, Unknown())).ProblemAsync(401, "unauthenticated");
         await (await HistoryAsync(slug, Unknown())).ProblemAsync(401, "unauthenticated");
         Assert.Equal(before + 2, Provider.JwksFetches);
+    }
+
+    [Fact]
+    public async Task While_the_keys_cannot_be_fetched_the_keys_fetched_before_stay_in_use_and_new_ones_are_fetched_later()
+    {
+        api.NextRefreshWindow();
+        var slug = await DraftAsync();
+        var old = Provider.Token(Organiser);
+        await (await HistoryAsync(slug, old)).OkJsonAsync();
+
+        Provider.Failing = true;
+        try
+        {
+            Provider.Rotate();
+            await (await HistoryAsync(slug, Provider.Token(Organiser))).ProblemAsync(401, "unauthenticated");
+            await (await HistoryAsync(slug, old)).OkJsonAsync();
+        }
+        finally
+        {
+            Provider.Failing = false;
+        }
+
+        api.NextRefreshWindow();
+        await (await HistoryAsync(slug, Provider.Token(Organiser))).OkJsonAsync();
     }
 
     [Fact]
