@@ -25,6 +25,9 @@ builder.Services.AddForumFeatures();
 builder.Services.AddNotifications(builder.Configuration);
 builder.Services.AddJobs(builder.Configuration);
 builder.Services.AddSingleton<PrometheusMetrics>();
+// On SIGTERM, Kestrel stops taking connections and finishes the requests in flight, and the projections' leadership
+// and Quartz's scheduler are let go so that another process takes over: all within this time.
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Shutdown:Timeout", TimeSpan.FromSeconds(30)));
 
 var app = builder.Build();
 // Listening from the start, so that the counters include start-up's own work.

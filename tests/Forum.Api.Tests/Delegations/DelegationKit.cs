@@ -86,8 +86,10 @@ public sealed class DelegationKit
     public static object FocalPoint(string tag) => new
     {
         name = $"Focal point of {tag}",
-        email = $"focal.{new string(tag.Where(char.IsLetterOrDigit).ToArray()).ToLowerInvariant()}@example.org",
+        email = FocalPointEmail(tag),
     };
+
+    public static string FocalPointEmail(string tag) => $"focal.{new string(tag.Where(char.IsLetterOrDigit).ToArray()).ToLowerInvariant()}@example.org";
 
     /// <summary>The members of a delegation: a head of ministerial rank (Member 1) and the advisers (Member 2, 3, ...).</summary>
     public static object[] Members(string tag, int advisers) =>

@@ -6,7 +6,7 @@ using System.Net.Sockets;
 namespace Forum.Api.Tests.Notifications;
 
 /// <summary>
-/// The built API (api/Forum.Api/bin/&lt;configuration&gt;/net10.0/Forum.Api.dll) as a real child process, configured by
+/// The built API (api/Forum.Api/bin/&lt;configuration&gt;/net10.0/Forum.Api.dll), or the web client, as a real child process, configured by
 /// environment variables as a deployment would be; killed with SIGKILL when a test wants a crash. Shared with the
 /// benchmarks (linked into Forum.Benchmarks), so it depends on no test framework.
 /// </summary>
@@ -37,9 +37,15 @@ public sealed class ApiProcess : IAsyncDisposable
     public string Tail(int lines = 40) => string.Join('\n', output.TakeLast(lines));
 
     /// <summary>Starts the API dll of the same configuration as the caller's build, on <paramref name="port"/> or a free loopback port.</summary>
-    public static ApiProcess Start(string name, IReadOnlyDictionary<string, string> environment, int? port = null)
+    public static ApiProcess Start(string name, IReadOnlyDictionary<string, string> environment, int? port = null) =>
+        Start(name, Built("api", "Forum.Api"), environment, port);
+
+    /// <summary>Starts the web client's dll (web/Forum.Web) the same way.</summary>
+    public static ApiProcess StartWeb(string name, IReadOnlyDictionary<string, string> environment, int? port = null) =>
+        Start(name, Built("web", "Forum.Web"), environment, port);
+
+    private static ApiProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, int? port)
     {
-        var dll = ApiDll();
         port ??= FreePort();
         var start = new ProcessStartInfo("dotnet", [dll])
         {
@@ -92,6 +98,29 @@ public sealed class ApiProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as an orchestrator stops a process: it shuts down gracefully.</summary>
+    public void Terminate()
+    {
+        if (!process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+        }
+    }
+
+    /// <summary>Until it has exited, or fails after <paramref name="within"/>.</summary>
+    public async Task WaitExitedAsync(TimeSpan within)
+    {
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(within);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{Name} did not exit within {within.TotalSeconds:N0} s:\n{Tail()}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Kill();
@@ -117,7 +146,7 @@ public sealed class ApiProcess : IAsyncDisposable
         }
     }
 
-    private static string ApiDll()
+    private static string Built(string folder, string project)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Forum.sln")))
@@ -132,7 +161,7 @@ public sealed class ApiProcess : IAsyncDisposable
 
         // The caller's own configuration (bin/Debug/... or bin/Release/...): the API project was built with it.
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var dll = Path.Combine(dir.FullName, "api", "Forum.Api", "bin", configuration, "net10.0", "Forum.Api.dll");
+        var dll = Path.Combine(dir.FullName, folder, project, "bin", configuration, "net10.0", project + ".dll");
         return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} is not built");
     }
 
