@@ -18,11 +18,11 @@ public static class AreaKit
         new { name, function, rank, email = name.ToLowerInvariant().Replace(' ', '.') + "@example.org", isHead, hasFullPowers = isHead };
 
     /// <summary>A company (a unique name, so tests never meet each other's parties) with a head and an adviser.</summary>
-    public static async Task<Registered> RegisterAsync(WebFixture web, string headRank = "HeadOfOrganisation")
+    public static async Task<Registered> RegisterAsync(WebFixture web, string headRank = "HeadOfOrganisation", string? slug = null)
     {
         var name = "Company " + Guid.NewGuid().ToString("N")[..8];
         using var client = new HttpClient { BaseAddress = web.Api.Address };
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/conferences/{web.Slug}/delegations")
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/conferences/{slug ?? web.Slug}/delegations")
         {
             Content = JsonContent.Create(new
             {
@@ -59,6 +59,14 @@ public static class AreaKit
     /// <summary>The delegation as the organiser sees it.</summary>
     public static async Task<JsonElement> HeldAsync(WebFixture web, Guid delegation) =>
         await web.Organiser.GetFromJsonAsync<JsonElement>($"api/delegations/{delegation}");
+
+    /// <summary>The focal point's own client: its token as a bearer token.</summary>
+    public static HttpClient FocalPoint(WebFixture web, Registered d)
+    {
+        var client = new HttpClient { BaseAddress = web.Api.Address };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", d.Token);
+        return client;
+    }
 
     public static async Task<Guid> SessionIdAsync(WebFixture web, int number)
     {

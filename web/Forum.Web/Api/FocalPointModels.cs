@@ -8,6 +8,9 @@ public sealed record AccreditationState(string Status, string? Reason = null);
 
 public sealed record PlaceState(string Status, long? WaitingPosition = null);
 
+/// <summary>Protocol's decision on the full powers declared for a member: a confirmed member may sign for the party.</summary>
+public sealed record FullPowersDecision(bool Confirmed, string? Reason = null);
+
 public sealed record SeatState(Guid SessionId, string Status, long? WaitingPosition = null, string? Reason = null);
 
 public sealed record DelegationMember(
@@ -24,9 +27,16 @@ public sealed record DelegationMember(
     AccreditationState Accreditation,
     PlaceState Place,
     IReadOnlyList<SeatState> Seats,
-    bool MailUndeliverable = false)
+    bool MailUndeliverable = false,
+    FullPowersDecision? FullPowers = null)
 {
     public bool Active => Status == "Active";
+
+    /// <summary>
+    /// Who may sign a declaration for the party, as the API decides it: an active, accredited member who is the head of
+    /// delegation of ministerial rank or holds full powers that protocol confirmed.
+    /// </summary>
+    public bool EntitledToSign => Active && Accreditation.Status == "Approved" && (IsHead && IsMinisterialRank || FullPowers is { Confirmed: true });
 
     /// <summary>Only accredited members with a place at the conference get a badge and take seats.</summary>
     public bool Accredited => Active && Accreditation.Status == "Approved" && Place.Status == "Admitted";
@@ -45,6 +55,21 @@ public sealed record DelegationDetails(
 {
     public IEnumerable<DelegationMember> ActiveMembers => Members.Where(m => m.Active);
 }
+
+public sealed record SignRequest(Guid DelegationId, Guid? MemberId, string? Place);
+
+public sealed record WithdrawSignatureRequest(string? Reason);
+
+public sealed record WithdrawDelegationRequest(string? Reason);
+
+public sealed record CommitmentProgressRequest(int Number, string? Status, decimal? IndicatorValue, string? Narrative);
+
+public sealed record ReportRequest(Guid DelegationId, int Year, IReadOnlyList<CommitmentProgressRequest> Commitments);
+
+public sealed record CommitmentProgress(int Number, string Status, decimal? IndicatorValue, string Narrative);
+
+/// <summary>A party's report for a year as it stands (each revision replaces the last until the year's deadline).</summary>
+public sealed record ReportView(Guid DeclarationId, Guid DelegationId, int Year, int Revision, string ReportedAt, string Deadline, IReadOnlyList<CommitmentProgress> Commitments);
 
 public sealed record SeatsRequest(Guid? SessionId, IReadOnlyList<Guid> MemberIds, bool RequestsFloor);
 

@@ -99,6 +99,28 @@ public sealed class ForumApi(HttpClient http)
         return new Answer<AccessToken>(answer.Value is null ? null : new AccessToken(answer.Value.AccessToken), answer.Problem, answer.Version);
     }
 
+    /// <summary>Withdraws the whole delegation: its places and seats go to the first in line.</summary>
+    public Task<Answer<DelegationDetails>> WithdrawDelegationAsync(string token, Guid id, string? reason, long version, CancellationToken ct) =>
+        SendAsync<DelegationDetails>(HttpMethod.Post, $"api/delegations/{id}/withdraw", token, new WithdrawDelegationRequest(reason), version, ct);
+
+    /// <summary>Erases a member's name, function and e-mail (a focal point may once the member, or the delegation, is withdrawn).</summary>
+    public Task<Answer<DelegationDetails>> ErasePersonalDataAsync(string token, Guid id, Guid memberId, long version, CancellationToken ct) =>
+        SendAsync<DelegationDetails>(HttpMethod.Delete, $"api/delegations/{id}/members/{memberId}/personal-data", token, null, version, ct);
+
+    /// <summary>Signs a declaration for the delegation; the declaration's own lock orders signatures, so no If-Match.</summary>
+    public Task<Answer<Declaration>> SignAsync(string token, Guid declarationId, SignRequest request, CancellationToken ct) =>
+        SendAsync<Declaration>(HttpMethod.Post, $"api/declarations/{declarationId}/signatures", token, request, null, ct);
+
+    public Task<Answer<Declaration>> WithdrawSignatureAsync(string token, Guid declarationId, Guid delegationId, string? reason, CancellationToken ct) =>
+        SendAsync<Declaration>(HttpMethod.Post, $"api/declarations/{declarationId}/signatures/{delegationId}/withdraw", token, new WithdrawSignatureRequest(reason), null, ct);
+
+    public Task<Answer<ReportView>> ReportAsync(string token, Guid declarationId, ReportRequest request, CancellationToken ct) =>
+        SendAsync<ReportView>(HttpMethod.Post, $"api/declarations/{declarationId}/reports", token, request, null, ct);
+
+    /// <summary>The party's report for a year as it stands; a problem with status 404 when there is none yet.</summary>
+    public Task<Answer<ReportView>> ReportOfAsync(string token, Guid declarationId, Guid delegationId, int year, CancellationToken ct) =>
+        SendAsync<ReportView>(HttpMethod.Get, $"api/declarations/{declarationId}/reports/{delegationId}?year={year}", token, null, null, ct);
+
     /// <summary>A member's badge as the API draws it (SVG), or null when the API answers 404 (not this delegation's, not accredited).</summary>
     public async Task<HttpResponseMessage?> BadgeAsync(string token, Guid id, Guid memberId, CancellationToken ct)
     {

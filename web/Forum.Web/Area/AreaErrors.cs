@@ -55,6 +55,43 @@ public static class AreaErrors
         };
     }
 
+    /// <summary>Whether a member may sign for the party and, when not, why: the API's rule in the page's language.</summary>
+    public static string SignerStanding(DelegationMember m, Lang lang) => Text.Get(
+        m.EntitledToSign ? "AreaSignerEntitled"
+        : m.Accreditation.Status != "Approved" ? "AreaSignerNotAccredited"
+        : m.HasFullPowers && m.FullPowers is null ? "AreaSignerFullPowersPending"
+        : m.HasFullPowers && m.FullPowers is { Confirmed: false } ? "AreaSignerFullPowersRefused"
+        : m.IsHead ? "AreaSignerHeadNotMinisterial"
+        : "AreaSignerNotEntitled",
+        lang);
+
+    /// <summary>A refused signature: on the choice of signatory (with why that member may not sign), the place, or the whole.</summary>
+    public static IReadOnlyList<FieldError> Signature(Problem problem, DelegationMember? signer, Lang lang)
+    {
+        string T(string key) => Text.Get(key, lang);
+        if (problem.Errors is { Count: > 0 } errors)
+        {
+            return errors.Keys.Select(field => field switch
+            {
+                "memberId" => new FieldError("signer", T("AreaErrorSigner")),
+                "place" => new FieldError("place", T("AreaErrorPlace")),
+                _ => new FieldError("", T("AreaErrorUnexpected")),
+            }).DistinctBy(e => e.FieldId).OrderBy(e => e.FieldId == "signer" ? 0 : 1).ToList();
+        }
+
+        return problem.Code switch
+        {
+            "not_entitled_to_sign" when signer is not null =>
+                [new FieldError("signer", T("AreaErrorNotEntitledToSign").Replace("{0}", signer.Name, StringComparison.Ordinal) + " " + SignerStanding(signer, lang))],
+            "not_entitled_to_sign" or "member_erased" => [new FieldError("signer", T("AreaErrorSigner"))],
+            "already_signed" => [new FieldError("", T("AreaErrorAlreadySigned"))],
+            "not_open_for_signature" => [new FieldError("", T("AreaErrorNotOpenForSignature"))],
+            "delegation_not_in_series" => [new FieldError("", T("AreaErrorNotInSeries"))],
+            _ when problem.Status == 404 => [new FieldError("signer", T("AreaErrorSigner"))],
+            _ => [Whole(problem, 0, lang, "signer")],
+        };
+    }
+
     /// <summary>A refusal of the whole change, on the field that can fix it when there is one.</summary>
     public static FieldError Whole(Problem problem, int quota, Lang lang, string headField)
     {

@@ -1,14 +1,15 @@
 using Forum.Web.Api;
 using Forum.Web.Area;
 using Microsoft.AspNetCore.Mvc;
+using NodaTime;
 
 namespace Forum.Web.Pages.Area;
 
 /// <summary>The focal point's delegation: party, status, members with their accreditation, place and seats, badges, feeds.</summary>
-public sealed class DelegationModel(ForumApi api) : FocalPointPage(api)
+public sealed class DelegationModel(ForumApi api, IClock clock) : FocalPointPage(api)
 {
     /// <summary>What the last action did (after its redirect), from a fixed list: never free text from the address.</summary>
-    public static readonly IReadOnlySet<string> Notices = new HashSet<string>(StringComparer.Ordinal) { "added", "replaced", "withdrawn", "seats", "released", "feeds", "token" };
+    public static readonly IReadOnlySet<string> Notices = new HashSet<string>(StringComparer.Ordinal) { "added", "replaced", "withdrawn", "seats", "released", "feeds", "token", "signed", "signature-withdrawn", "reported", "delegation-withdrawn", "erased" };
 
     public Conference? Conference { get; private set; }
 
@@ -17,6 +18,11 @@ public sealed class DelegationModel(ForumApi api) : FocalPointPage(api)
     public DelegationFeeds? Feeds { get; private set; }
 
     public string? Done { get; private set; }
+
+    /// <summary>The declarations the delegation signs and reports on, with its signature and reports.</summary>
+    public IReadOnlyList<AreaDeclaration> Declarations { get; private set; } = [];
+
+    public Instant Now { get; } = clock.GetCurrentInstant();
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
     {
@@ -59,5 +65,6 @@ public sealed class DelegationModel(ForumApi api) : FocalPointPage(api)
         var agenda = await Api.AgendaAsync(Delegation.ConferenceSlug, ct);
         Sessions = agenda?.Sessions.ToDictionary(s => s.Id) ?? [];
         Feeds = (await Api.FeedsAsync(Token, Delegation.Id, ct)).Value;
+        Declarations = await AreaDeclarations.LoadAsync(Api, Token, Delegation, Conference, ct);
     }
 }
