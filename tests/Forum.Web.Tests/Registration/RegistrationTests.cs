@@ -23,6 +23,25 @@ public sealed class RegistrationTests(WebFixture web)
     [Fact]
     public Task A_delegation_registers_the_same_way_with_JavaScript_switched_off() => RegistersAsync(javaScript: false, "NL");
 
+    [Fact]
+    public async Task The_French_confirmations_access_link_keeps_fr_and_opens_the_French_area()
+    {
+        // A conference of its own, so the party is free whatever the other tests registered.
+        var setup = await Area.DeclarationKit.ConferenceAsync(web, declaration: false);
+        var page = await web.NewPageAsync();
+        await OpenAsync(page, setup.Slug, "/fr");
+        await FillAsync(page, "FR", FocalPoint, [Minister]);
+        var link = await SubmitAndReadAccessLinkAsync(page);
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Délégation inscrite");
+        Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(web.Web.Address.ToString().TrimEnd('/'))}/fr/access/[A-Za-z0-9_-]{{43}}$", link);
+
+        await page.GotoAsync(link);
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/fr/delegation$"));
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "fr");
+        await Expect(page.Locator("h1")).ToContainTextAsync("Délégation : France");
+        await Expect(page.Locator("#members")).ToHaveTextAsync("Membres");
+    }
+
     private async Task RegistersAsync(bool javaScript, string state)
     {
         var page = await web.NewPageAsync(javaScript);
