@@ -74,6 +74,35 @@ public sealed class DeclarationAreaTests(WebFixture web)
     }
 
     [Fact]
+    public async Task A_member_whose_full_powers_the_protocol_confirmed_may_sign()
+    {
+        var setup = await DeclarationKit.ConferenceAsync(web);
+        // The head is a senior official (not of ministerial rank) declared as holding full powers.
+        var d = await AreaKit.RegisterAsync(web, headRank: "SeniorOfficial", slug: setup.Slug);
+        await AreaKit.AccreditAsync(web, d.Id, d.MemberIds[0]);
+        var page = await web.NewPageAsync();
+        await AreaKit.OpenAsync(page, d);
+        await Expect(page.Locator($"#member-{d.MemberIds[0]:N} .full-powers")).ToContainTextAsync("waiting for the protocol's confirmation");
+        await Expect(page.Locator(".no-signatory")).ToBeVisibleAsync();
+
+        using (var protocol = AreaKit.Protocol(web))
+        {
+            using var confirmed = await protocol.PostAsJsonAsync($"api/delegations/{d.Id}/members/{d.MemberIds[0]}/full-powers", new { confirmed = true });
+            Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
+        }
+
+        await page.ReloadAsync();
+        await Expect(page.Locator($"#member-{d.MemberIds[0]:N} .full-powers")).ToContainTextAsync("confirmed by the protocol");
+        await page.Locator($"#declaration-{setup.DeclarationId:N} .sign-link").ClickAsync();
+        await Expect(page.Locator($"#signer-{d.MemberIds[0]:N}-hint")).ToHaveTextAsync("May sign for the delegation.");
+        await page.Locator("#sign").ClickAsync();
+        await Expect(page.Locator("#done")).ToContainTextAsync("The declaration was signed");
+        var row = Assert.Single(await DeclarationKit.RegisterRowsAsync(web, setup.DeclarationId));
+        Assert.Equal("Maria Keller", row.GetProperty("signature").GetProperty("signatory").GetString());
+        Assert.Equal("Brussels", row.GetProperty("signature").GetProperty("place").GetString());
+    }
+
+    [Fact]
     public async Task A_signature_is_withdrawn_after_a_confirmation_that_asks_why()
     {
         var setup = await DeclarationKit.ConferenceAsync(web);

@@ -16,7 +16,7 @@ public sealed class EveryPageTests(WebFixture web)
     public static TheoryData<string, string> Pages()
     {
         var data = new TheoryData<string, string>();
-        foreach (var page in new[] { "home", "conference", "session", "closed-session", "subscribe", "register", "register-refused", "registered", "not-found", "area", "area-add-member", "area-seats", "area-withdraw", "area-token", "link-gone", "declaration", "signatories", "progress", "series" })
+        foreach (var page in new[] { "home", "conference", "session", "closed-session", "subscribe", "register", "register-refused", "registered", "not-found", "area", "area-add-member", "area-seats", "area-withdraw", "area-token", "link-gone", "area-declarations", "area-sign-refused", "area-withdraw-signature", "area-report-refused", "area-withdraw-delegation", "area-withdrawn", "area-erase", "declaration", "signatories", "progress", "series" })
         {
             data.Add(page, "en");
             data.Add(page, "fr");
@@ -60,6 +60,23 @@ public sealed class EveryPageTests(WebFixture web)
     {
         await web.DemoAsync();
         return Assert.Single(await web.DeclarationsAsync(slug)).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>A delegation of a conference of its own whose head signed that conference's declaration.</summary>
+    private async Task<(Registered Delegation, Guid Declaration)> SignedAsync()
+    {
+        var setup = await DeclarationKit.ConferenceAsync(web);
+        var d = await AreaKit.RegisterAsync(web, slug: setup.Slug);
+        await AreaKit.AccreditAsync(web, d.Id, d.MemberIds[0]);
+        await DeclarationKit.SignAsync(web, d, setup.DeclarationId, d.MemberIds[0]);
+        return (d, setup.DeclarationId);
+    }
+
+    private async Task WithdrawAsync(Registered d)
+    {
+        using var focal = AreaKit.FocalPoint(web, d);
+        using var response = await focal.PostAsync($"api/delegations/{d.Id}/withdraw", System.Net.Http.Json.JsonContent.Create(new { reason = "The company cannot attend." }));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>Opens the page as a reader reaches it; answers the words its heading holds.</summary>
@@ -163,6 +180,53 @@ public sealed class EveryPageTests(WebFixture web)
                 var gone = await page.GotoAsync($"{prefix}/access/{new string('x', 43)}");
                 Assert.Equal(404, gone!.Status);
                 return fr ? "Ce lien ne fonctionne plus" : "This link no longer works";
+            case "area-declarations":
+                var (signed, declaration) = await SignedAsync();
+                await AreaKit.OpenAsync(page, signed, prefix);
+                await Expect(page.Locator(".signed-hash")).ToBeVisibleAsync();
+                await Expect(page.Locator(".report-link")).ToHaveCountAsync(1);
+                return signed.Name;
+            case "area-sign-refused":
+                var setup = await DeclarationKit.ConferenceAsync(web);
+                var signer = await AreaKit.RegisterAsync(web, slug: setup.Slug);
+                await AreaKit.AccreditAsync(web, signer.Id, signer.MemberIds[0]);
+                await AreaKit.OpenAsync(page, signer, prefix);
+                await page.GotoAsync($"{prefix}/delegation/declarations/{setup.DeclarationId}/sign");
+                await page.Locator($"#signer-{signer.MemberIds[1]:N}").CheckAsync();
+                await page.Locator("#sign").ClickAsync();
+                await Expect(page.Locator(".error-summary")).ToBeVisibleAsync();
+                return fr ? "Signer" : "Sign";
+            case "area-withdraw-signature":
+                var (withdrawing, withdrawn) = await SignedAsync();
+                await AreaKit.OpenAsync(page, withdrawing, prefix);
+                await page.GotoAsync($"{prefix}/delegation/declarations/{withdrawn}/withdraw-signature");
+                await page.Locator("#confirm-withdraw-signature").ClickAsync();
+                await Expect(page.Locator("#reason-error")).ToBeVisibleAsync();
+                return fr ? "Retirer votre signature" : "Withdraw your signature";
+            case "area-report-refused":
+                var (reporting, reported) = await SignedAsync();
+                await AreaKit.OpenAsync(page, reporting, prefix);
+                await page.GotoAsync($"{prefix}/delegation/declarations/{reported}/reports/{DeclarationKit.ThisYear}");
+                await page.Locator("#commitment-0-status-InProgress").CheckAsync();
+                await page.Locator("#send-report").ClickAsync();
+                await Expect(page.Locator(".error-summary")).ToBeVisibleAsync();
+                return fr ? "Rapport d'avancement" : "Progress report";
+            case "area-withdraw-delegation":
+                await AreaKit.OpenAsync(page, await AreaKit.RegisterAsync(web), prefix);
+                await page.GotoAsync($"{prefix}/delegation/withdraw");
+                return fr ? "Retirer la délégation" : "Withdraw the delegation";
+            case "area-withdrawn":
+                var gone1 = await AreaKit.RegisterAsync(web);
+                await WithdrawAsync(gone1);
+                await AreaKit.OpenAsync(page, gone1, prefix);
+                await Expect(page.Locator(".former-members li")).ToHaveCountAsync(2);
+                return gone1.Name;
+            case "area-erase":
+                var gone2 = await AreaKit.RegisterAsync(web);
+                await WithdrawAsync(gone2);
+                await AreaKit.OpenAsync(page, gone2, prefix);
+                await page.GotoAsync($"{prefix}/delegation/member/{gone2.MemberIds[1]}/erase");
+                return fr ? "Effacer les données personnelles de Tom Berg" : "Erase the personal data of Tom Berg";
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "no such page");
         }
