@@ -1,4 +1,5 @@
 using Forum.Web.Api;
+using Forum.Web.Localisation;
 using NodaTime;
 using NodaTime.Text;
 
@@ -65,8 +66,10 @@ public static class AreaDeclarations
         var years = new List<ReportYear>();
         if (row is not null && await api.ProgressAsync(id, ct) is { } progress)
         {
-            // Years from the adoption to the current one, as the API counts them; latest first, as a party reports on it.
-            foreach (var year in progress.Years.OrderByDescending(y => y.Year))
+            // Years from the adoption to the current one, as the API counts them, from the year the party first signed
+            // or acceded (it reports for no year before); latest first, as a party reports on it.
+            var since = Dates.ParseDate(row.Acts[0].Date).Year;
+            foreach (var year in progress.Years.Where(y => y.Year >= since).OrderByDescending(y => y.Year))
             {
                 var report = await api.ReportOfAsync(token, id, delegation.Id, year.Year, ct);
                 years.Add(new ReportYear(year.Year, InstantPattern.ExtendedIso.Parse(year.Deadline).Value, report.Value));
