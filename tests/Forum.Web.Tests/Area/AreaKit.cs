@@ -18,9 +18,9 @@ public static class AreaKit
         new { name, function, rank, email = name.ToLowerInvariant().Replace(' ', '.') + "@example.org", isHead, hasFullPowers = isHead };
 
     /// <summary>A company (a unique name, so tests never meet each other's parties) with a head and an adviser.</summary>
-    public static async Task<Registered> RegisterAsync(WebFixture web, string headRank = "HeadOfOrganisation", string? slug = null)
+    public static async Task<Registered> RegisterAsync(WebFixture web, string headRank = "HeadOfOrganisation", string? slug = null, string? name = null)
     {
-        var name = "Company " + Guid.NewGuid().ToString("N")[..8];
+        name ??= "Company " + Guid.NewGuid().ToString("N")[..8];
         using var client = new HttpClient { BaseAddress = web.Api.Address };
         using var request = new HttpRequestMessage(HttpMethod.Post, $"api/conferences/{slug ?? web.Slug}/delegations")
         {

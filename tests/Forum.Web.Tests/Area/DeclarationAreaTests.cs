@@ -219,6 +219,35 @@ public sealed class DeclarationAreaTests(WebFixture web)
     }
 
     [Fact]
+    public async Task A_delegation_to_a_later_edition_of_the_series_reports_on_the_declaration_its_party_signed_at_an_earlier_one()
+    {
+        var series = "series-" + Guid.NewGuid().ToString("N")[..10];
+        await web.PostAsync("api/series", new { slug = series, name = "Annual forum on online safety", description = "A yearly forum." });
+        var first = await DeclarationKit.ConferenceAsync(web, seriesSlug: series);
+        var then = await AreaKit.RegisterAsync(web, slug: first.Slug);
+        await AreaKit.AccreditAsync(web, then.Id, then.MemberIds[0]);
+        await DeclarationKit.SignAsync(web, then, first.DeclarationId, then.MemberIds[0]);
+        var next = await DeclarationKit.ConferenceAsync(web, declaration: false, seriesSlug: series);
+        var now = await AreaKit.RegisterAsync(web, slug: next.Slug, name: then.Name);
+
+        var page = await web.NewPageAsync();
+        await AreaKit.OpenAsync(page, now);
+        var section = page.Locator($"#declaration-{first.DeclarationId:N}");
+        await Expect(section.Locator(".signature")).ToContainTextAsync("by Maria Keller, Chief executive");
+        await Expect(section.Locator(".signed-hash")).ToHaveTextAsync(first.TextHash);
+        var year = DeclarationKit.ThisYear;
+        await section.Locator($"#report-{first.DeclarationId:N}-{year} .report-link").ClickAsync();
+        await page.Locator("#commitment-0-status-Achieved").CheckAsync();
+        await page.Locator("#commitment-0-narrative").FillAsync("Done.");
+        await page.Locator("#commitment-1-status-NotStarted").CheckAsync();
+        await page.Locator("#commitment-1-narrative").FillAsync("Not yet.");
+        await page.Locator("#send-report").ClickAsync();
+        await Expect(page.Locator($"#report-{first.DeclarationId:N}-{year}")).ToContainTextAsync("Report received (version 1");
+        var report = await DeclarationKit.ReportAsync(web, first.DeclarationId, now.Id, year);
+        Assert.Equal(now.Id, report.GetProperty("delegationId").GetGuid());
+    }
+
+    [Fact]
     public async Task Another_delegations_cookie_cannot_reach_its_declaration_pages()
     {
         var setup = await DeclarationKit.ConferenceAsync(web);

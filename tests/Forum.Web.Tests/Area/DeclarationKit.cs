@@ -12,13 +12,14 @@ public static class DeclarationKit
     public const string Title = "Declaration on online child safety";
 
     /// <summary>A fresh conference, published and open for registration; with a declaration of two commitments (the second with an indicator) when asked.</summary>
-    public static async Task<DeclarationSetup> ConferenceAsync(WebFixture web, bool declaration = true)
+    public static async Task<DeclarationSetup> ConferenceAsync(WebFixture web, bool declaration = true, string? seriesSlug = null)
     {
         var slug = "decl-" + Guid.NewGuid().ToString("N")[..10];
         await web.PostAsync("api/conferences", new
         {
             slug,
             title = "Forum on online child safety",
+            seriesSlug,
             venue = new { name = "Egmont Palace", city = "Brussels", country = "BE" },
             timeZone = "Europe/Brussels",
             firstDay = "2030-06-03",
