@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Xml;
 using Forum.Api.Conferences;
 using NodaTime;
@@ -11,15 +12,16 @@ namespace Forum.Api.Agenda;
 
 /// <summary>
 /// The agenda in the frab/pentabarf schedule formats that conference apps read (Giggity, ConfClerk,
-/// EventFahrplan): <c>schedule.xml</c>, valid against <c>schemas/frab-schedule.xsd</c>, and the JSON form
-/// frab and pretalx publish as <c>schedule.json</c>.
+/// EventFahrplan): <c>schedule.xml</c>, valid against c3voc's XSD (<c>schemas/frab-schedule.xsd</c>), and the JSON
+/// form frab and pretalx publish as <c>schedule.json</c>, valid against c3voc's JSON schema
+/// (<c>schemas/frab-schedule.schema.json</c>).
 /// </summary>
 /// <remarks>
 /// <para>Only the sessions of the given <see cref="AgendaView"/> are exported: the caller decides what the
 /// reader may see (closed sessions are filtered out before, for the public). Cancelled sessions are left
 /// out as well: the apps show what happens, and the formats have no way of marking an event cancelled.</para>
 /// <para>Times: an event's <c>date</c> is its start instant with the UTC offset the conference's zone has at
-/// that instant (so the zone shows through in the XML, whose schema has no time zone element), <c>start</c>
+/// that instant (the zone's name is in <c>time_zone_name</c> too), <c>start</c>
 /// is the local wall-clock time and <c>duration</c> is measured between the instants, so a session across a
 /// daylight saving change has its real length. A day runs from the start of its local date to the start of
 /// the next one (later if a session of that day ends after it), each with its own offset.</para>
@@ -27,7 +29,7 @@ namespace Forum.Api.Agenda;
 /// in which the name first appears in the schedule (chair, then speakers), so it is stable for an
 /// unchanged agenda, but only within one schedule.</para>
 /// </remarks>
-public static class FrabSchedule
+public static partial class FrabSchedule
 {
     private const int MaxTitleSlugLength = 60;
 
@@ -68,6 +70,7 @@ public static class FrabSchedule
             xml.WriteElementString("end", LocalDatePattern.Iso.Format(schedule.End));
             xml.WriteElementString("days", schedule.Days.Count.ToString(CultureInfo.InvariantCulture));
             xml.WriteElementString("timeslot_duration", schedule.TimeslotDuration);
+            xml.WriteElementString("time_zone_name", schedule.TimeZone);
             xml.WriteEndElement();
             foreach (var day in schedule.Days)
             {
@@ -174,7 +177,10 @@ public static class FrabSchedule
         xml.WriteElementString("start", e.Start);
         xml.WriteElementString("duration", e.Duration);
         xml.WriteElementString("room", e.Room);
-        xml.WriteElementString("slug", e.Slug);
+        if (VocSlug().IsMatch(e.Slug))
+        {
+            xml.WriteElementString("slug", e.Slug);
+        }
         xml.WriteElementString("title", e.Title);
         xml.WriteElementString("subtitle", "");
         xml.WriteElementString("track", e.Track);
@@ -186,6 +192,11 @@ public static class FrabSchedule
 
         xml.WriteElementString("abstract", e.Abstract);
         xml.WriteElementString("description", e.Description);
+        if (e.Url.StartsWith("https://", StringComparison.Ordinal) || e.Url.StartsWith("http://", StringComparison.Ordinal))
+        {
+            xml.WriteElementString("url", e.Url);
+        }
+
         xml.WriteStartElement("persons");
         foreach (var person in e.Persons)
         {
@@ -324,7 +335,7 @@ public static class FrabSchedule
             version,
             url,
             Clean(conference.Title),
-            conferenceSlug,
+            Acronym(conferenceSlug),
             conference.FirstDay,
             conference.LastDay,
             zone.Id,
@@ -402,6 +413,20 @@ public static class FrabSchedule
             url,
             people);
     }
+
+    /// <summary>
+    /// The c3voc JSON schema wants an acronym of at least four of [a-z0-9_] (a hyphen only before a year and a word), so
+    /// the slug's hyphens become underscores (global_alliance_2012), padded to four; the XML carries the same.
+    /// </summary>
+    private static string Acronym(string slug) => slug.Replace('-', '_').PadRight(4, '_');
+
+    /// <summary>
+    /// The shared XSD's event slug (voc-slug-new): at least four of [a-z0-9_], a hyphen, at least four more. A slug of a
+    /// conference whose first word is shorter (g7-2026-1-opening) is left out of the XML, where it is optional (readers
+    /// then make their own); the JSON keeps it, its schema asks only for lower-case letters, digits and hyphens.
+    /// </summary>
+    [GeneratedRegex("^[a-z0-9_]{4,}-[a-z0-9_-]{4,}$")]
+    private static partial Regex VocSlug();
 
     /// <summary>The coarsest grid of 15, 10 or 5 minutes (else 1) on which every start and duration falls.</summary>
     private static string TimeslotDuration(List<long> minutes)

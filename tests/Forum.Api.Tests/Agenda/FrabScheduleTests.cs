@@ -76,7 +76,7 @@ public sealed class FrabScheduleTests
     }
 
     [Fact]
-    public void Each_json_event_links_to_the_session_s_page_when_given_a_template_and_the_xml_still_validates()
+    public async Task Each_event_links_to_the_session_s_page_when_given_a_template_in_both_formats_and_both_validate()
     {
         var options = new Forum.Api.Calendars.CalendarOptions { SessionUrl = "http://127.0.0.1:5081/conferences/{slug}/sessions/{number}" };
         string Url(SessionView s) => options.SessionUrlOf(Conference.Slug, s);
@@ -93,8 +93,9 @@ public sealed class FrabScheduleTests
             File.Delete(file);
         }
 
-        // The XML keeps no url per event: schemas/frab-schedule.xsd (the older schema the tests validate with) has none.
-        using var json = JsonDocument.Parse(FrabSchedule.ToJson(Conference, Agenda(), sessionUrl: Url));
+        var exported = FrabSchedule.ToJson(Conference, Agenda(), sessionUrl: Url);
+        await FrabJsonSchema.AssertValidAsync(exported);
+        using var json = JsonDocument.Parse(exported);
         var events = json.RootElement.GetProperty("schedule").GetProperty("conference").GetProperty("days").EnumerateArray()
             .SelectMany(d => d.GetProperty("rooms").EnumerateObject().SelectMany(r => r.Value.EnumerateArray())).ToList();
         Assert.Equal(5, events.Count);
@@ -102,6 +103,35 @@ public sealed class FrabScheduleTests
             $"http://127.0.0.1:5081/conferences/{Conference.Slug}/sessions/{e.GetProperty("id").GetInt32()}", e.GetProperty("url").GetString()));
         // The c3voc JSON schema's event url is a "uri": absolute.
         Assert.All(events, e => Assert.True(Uri.TryCreate(e.GetProperty("url").GetString(), UriKind.Absolute, out _)));
+        // c3voc's XSD has an event url too (an http or https address): the same one.
+        Assert.Equal(
+            events.Select(e => e.GetProperty("url").GetString()).Order(),
+            XmlEvents(XDocument.Parse(xml).Root!).Select(e => e.Element("url")!.Value).Order());
+    }
+
+    [Fact]
+    public async Task A_conference_with_a_short_slug_still_validates_in_both_formats()
+    {
+        var conference = Conference with { Slug = "g7" };
+        var agenda = Agenda() with { ConferenceSlug = "g7" };
+        var xml = FrabSchedule.ToXml(conference, agenda, "https://forum.example.org/g7");
+        var file = Path.Combine(Path.GetTempPath(), $"frab-{Guid.NewGuid():N}.xml");
+        File.WriteAllText(file, xml);
+        try
+        {
+            var (exitCode, output) = Xmllint("--noout", "--schema", Path.Combine(RepositoryRoot(), "schemas", "frab-schedule.xsd"), file);
+            Assert.True(exitCode == 0, $"xmllint exited with {exitCode}:\n{output}");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        var schedule = XDocument.Parse(xml).Root!;
+        Assert.Equal("g7__", schedule.Element("conference")!.Element("acronym")!.Value);
+        // "g7-1-opening-night..." is not a c3voc event slug (its first word is shorter than four): readers make their own.
+        Assert.Empty(XmlEvents(schedule).Elements("slug"));
+        await FrabJsonSchema.AssertValidAsync(FrabSchedule.ToJson(conference, agenda, "https://forum.example.org/g7"));
     }
 
     [Fact]
@@ -134,7 +164,9 @@ public sealed class FrabScheduleTests
         Assert.Equal("3", schedule.Element("version")!.Value);
         var conference = schedule.Element("conference")!;
         Assert.Equal("Forum on Energy & Security <2026> in Brussels", conference.Element("title")!.Value);
-        Assert.Equal("energy-forum-2026", conference.Element("acronym")!.Value);
+        // c3voc's JSON schema allows no hyphens in an acronym (but before a year and a word): the XML says the same.
+        Assert.Equal("energy_forum_2026", conference.Element("acronym")!.Value);
+        Assert.Equal("Europe/Brussels", conference.Element("time_zone_name")!.Value);
         Assert.Equal("2026-10-25", conference.Element("start")!.Value);
         Assert.Equal("2026-10-26", conference.Element("end")!.Value);
         Assert.Equal("2", conference.Element("days")!.Value);
@@ -263,7 +295,7 @@ public sealed class FrabScheduleTests
         Assert.Equal("3", schedule.GetProperty("version").GetString());
         Assert.Equal(baseUrl, schedule.GetProperty("base_url").GetString());
         var conference = schedule.GetProperty("conference");
-        Assert.Equal("energy-forum-2026", conference.GetProperty("acronym").GetString());
+        Assert.Equal("energy_forum_2026", conference.GetProperty("acronym").GetString());
         Assert.Equal("Forum on Energy & Security <2026> in Brussels", conference.GetProperty("title").GetString());
         Assert.Equal("2026-10-25", conference.GetProperty("start").GetString());
         Assert.Equal("2026-10-26", conference.GetProperty("end").GetString());
@@ -408,7 +440,7 @@ public sealed class FrabScheduleTests
             [],
             true);
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
@@ -421,7 +453,7 @@ public sealed class FrabScheduleTests
         throw new InvalidOperationException($"No Forum.sln above {AppContext.BaseDirectory}.");
     }
 
-    private static (int ExitCode, string Output) Xmllint(params string[] arguments)
+    internal static (int ExitCode, string Output) Xmllint(params string[] arguments)
     {
         var start = new ProcessStartInfo("xmllint")
         {
