@@ -6,15 +6,15 @@ namespace Forum.Api.Tests.Agenda;
 
 /// <summary>
 /// c3voc's JSON schema of schedule.json (schemas/frab-schedule.schema.json, draft-06), checked by ajv with ajv-formats
-/// run by Node.js (tests/frab-schema): a validator of its own, not our reading of the schema.
+/// run by Node.js (tests/json-schema/frab-schedule.mjs): a validator of its own, not our reading of the schema.
 /// </summary>
 public static class FrabJsonSchema
 {
     public static async Task AssertValidAsync(string json)
     {
-        var start = new ProcessStartInfo("node", "validate.mjs")
+        var start = new ProcessStartInfo("node", "frab-schedule.mjs")
         {
-            WorkingDirectory = Path.Combine(FrabScheduleTests.RepositoryRoot(), "tests", "frab-schema"),
+            WorkingDirectory = Path.Combine(FrabScheduleTests.RepositoryRoot(), "tests", "json-schema"),
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
