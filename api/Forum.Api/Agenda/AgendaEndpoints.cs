@@ -18,14 +18,20 @@ public static class AgendaEndpoints
         {
             var room = await agenda.AddRoomAsync(slug, request, user.Actor(), ct);
             return TypedResults.Created($"/api/conferences/{slug}/agenda", room);
-        }).WithSummary("Add a room (capacity, interpretation languages)");
+        }).WithSummary("Add a room (capacity, interpretation languages)")
+            .WithRequestExample("""{"name": "Room 4", "capacity": 40, "interpretation": ["en", "fr"]}""");
 
         organiser.MapPost("/sessions", async (string slug, SessionRequest request, HttpContext http, AgendaService agenda, CancellationToken ct) =>
         {
             var session = await agenda.ScheduleAsync(slug, request, http.User.Actor(), ct);
             ETags.Set(http, session.Revision);
             return TypedResults.Created($"/api/conferences/{slug}/sessions/{session.Id}", session);
-        }).WithSummary("Schedule a session");
+        }).WithSummary("Schedule a session")
+            .WithRequestExample("""
+                {"kind": "SideEvent", "title": "Hotlines: how the public reports abuse material", "description": "Hotline services on working with the police across borders.",
+                 "roomId": "{{demo-room}}", "start": "2012-12-05T16:30", "end": "2012-12-05T17:15",
+                 "chair": "Chair of the side event (illustrative)", "speakers": ["Hotline representative (illustrative)"], "isPublic": true, "expectedAttendance": 60}
+                """);
 
         organiser.MapGet("/sessions/{id:guid}", async (string slug, Guid id, HttpContext http, AgendaService agenda, Delegations.DelegationService delegations, CancellationToken ct) =>
         {
@@ -37,21 +43,30 @@ public static class AgendaEndpoints
 
             ETags.Set(http, session.Revision);
             return TypedResults.Ok(session);
-        }).WithSummary("One session as it stands in the working agenda, with its ETag");
+        }).WithSummary("One session as it stands in the working agenda, with its ETag")
+            .WithParameterExample("id", "{{demo-press-conference}}");
 
         organiser.MapPut("/sessions/{id:guid}", async (string slug, Guid id, SessionRequest request, HttpContext http, AgendaService agenda, CancellationToken ct) =>
         {
             var session = await agenda.ChangeAsync(slug, id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct);
             ETags.Set(http, session.Revision);
             return TypedResults.Ok(session);
-        }).WithSummary("Move, re-room, rename or otherwise change a session (If-Match: its ETag)");
+        }).WithSummary("Move, re-room, rename or otherwise change a session (If-Match: its ETag)")
+            .WithParameterExample("id", "{{demo-press-conference}}")
+            .WithRequestExample("""
+                {"kind": "PressConference", "title": "Press conference", "description": "Moved by a quarter of an hour, after the signing.",
+                 "roomId": "{{demo-press-room}}", "start": "2012-12-05T17:30", "end": "2012-12-05T18:00",
+                 "chair": null, "speakers": ["Cecilia Malmström", "Eric Holder"], "isPublic": true, "expectedAttendance": null}
+                """);
 
         organiser.MapPost("/sessions/{id:guid}/cancel", async (string slug, Guid id, CancelSessionRequest request, HttpContext http, AgendaService agenda, CancellationToken ct) =>
         {
             var session = await agenda.CancelAsync(slug, id, request.Reason, ETags.IfMatch(http.Request), http.User.Actor(), ct);
             ETags.Set(http, session.Revision);
             return TypedResults.Ok(session);
-        }).WithSummary("Cancel a session, with a reason");
+        }).WithSummary("Cancel a session, with a reason")
+            .WithParameterExample("id", "{{demo-press-conference}}")
+            .WithRequestExample("""{"reason": "The hosts speak to the press in the plenary hall instead"}""");
 
         organiser.MapPost("/agenda/publish", async (string slug, ClaimsPrincipal user, AgendaService agenda, CancellationToken ct) =>
             TypedResults.Ok(await agenda.PublishAsync(slug, user.Actor(), ct)))

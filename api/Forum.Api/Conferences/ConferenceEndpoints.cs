@@ -9,11 +9,21 @@ public static class ConferenceEndpoints
     public static IEndpointRouteBuilder MapConferenceEndpoints(this IEndpointRouteBuilder app)
     {
         var series = app.MapGroup("/api/series").WithTags("Series");
-        series.MapPost("/", CreateSeries).RequireAuthorization(Roles.Organiser).WithSummary("Create a series of conferences");
+        // The examples create a series and an edition beside the demo's (slugs of their own), then cancel that edition.
+        series.MapPost("/", CreateSeries).RequireAuthorization(Roles.Organiser).WithSummary("Create a series of conferences")
+            .WithRequestExample("""
+                {"slug": "weprotect-global-summit", "name": "WePROTECT Global Summit",
+                 "description": "Governments, companies and civil society against the online sexual exploitation of children, every year or two."}
+                """);
         series.MapGet("/{slug}", GetSeries).WithSummary("A series with its editions");
 
         var conferences = app.MapGroup("/api/conferences").WithTags("Conferences");
-        conferences.MapPost("/", Schedule).RequireAuthorization(Roles.Organiser).WithSummary("Create a conference (as a draft)");
+        conferences.MapPost("/", Schedule).RequireAuthorization(Roles.Organiser).WithSummary("Create a conference (as a draft)")
+            .WithRequestExample("""
+                {"slug": "weprotect-summit-2015", "title": "WePROTECT Global Summit 2015", "seriesSlug": "weprotect-global-summit",
+                 "venue": {"name": "Conference centre", "city": "Abu Dhabi", "country": "AE"}, "timeZone": "Asia/Dubai",
+                 "firstDay": "2015-11-16", "lastDay": "2015-11-17", "languages": ["en", "ar"], "capacity": 400, "delegationQuota": 5}
+                """);
         conferences.MapGet("/", List).WithSummary("Published conferences; organisers see all");
         conferences.MapGet("/{slug}", Get).WithSummary("One conference");
 
@@ -27,7 +37,9 @@ public static class ConferenceEndpoints
         lifecycle.MapPost("/conclude", (string slug, HttpContext http, ConferenceService service, CancellationToken ct) =>
             Change(slug, new ConferenceCommand.Conclude(), http, service, ct)).WithSummary("Mark the conference concluded");
         lifecycle.MapPost("/cancel", (string slug, CancelConferenceRequest request, HttpContext http, ConferenceService service, CancellationToken ct) =>
-            Change(slug, new ConferenceCommand.Cancel(request.Reason?.Trim() ?? ""), http, service, ct)).WithSummary("Cancel the conference, with a reason");
+            Change(slug, new ConferenceCommand.Cancel(request.Reason?.Trim() ?? ""), http, service, ct)).WithSummary("Cancel the conference, with a reason")
+            .WithParameterExample("slug", "weprotect-summit-2015")
+            .WithRequestExample("""{"reason": "Postponed to 2016 by the host government"}""");
         lifecycle.MapGet("/history", History).WithSummary("Every event of the conference and its sessions: type, time, actor, data");
         return app;
     }

@@ -12,10 +12,12 @@ public static class DeclarationEndpoints
     {
         var conference = app.MapGroup("/api/conferences/{slug}/declarations").WithTags("Declarations");
         conference.MapPost("", Draft).RequireAuthorization(Roles.Organiser)
-            .WithSummary("Draft a declaration for the conference: title, preamble, numbered commitments (each optionally with an indicator and a yearly target)");
+            .WithSummary("Draft a declaration for the conference: title, preamble, numbered commitments (each optionally with an indicator and a yearly target)")
+            .WithRequestExample(DraftExample);
         conference.MapGet("", List).WithSummary("The conference's declarations (adopted ones; organisers also see drafts)");
 
-        var declarations = app.MapGroup("/api/declarations/{id:guid}").WithTags("Declarations");
+        // The examples are the launch's declaration; a draft's own operations take the id of the draft the example makes.
+        var declarations = app.MapGroup("/api/declarations/{id:guid}").WithTags("Declarations").WithParameterExample("id", "{{demo-declaration}}");
         declarations.MapGet("", Get).WithSummary("The declaration (a draft with ?version=N): text, version, text hash, state; drafts only for organisers");
         declarations.MapGet("/text", Text)
             .WithSummary("The canonical text (UTF-8, NFC, LF line ends) whose SHA-256 is the text hash: curl -s .../text | sha256sum");
@@ -26,32 +28,69 @@ public static class DeclarationEndpoints
         var organiser = declarations.MapGroup("").RequireAuthorization(Roles.Organiser);
         organiser.MapPut("", async (Guid id, DraftDeclarationRequest request, HttpContext http, DeclarationService service, CancellationToken ct) =>
             Answer(http, await service.RedraftAsync(id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
-            .WithSummary("A new draft version (before adoption; If-Match the declaration's ETag)");
+            .WithSummary("A new draft version (before adoption; If-Match the declaration's ETag)")
+            .WithParameterExample("id", "").WithRequestExample(RedraftExample);
         organiser.MapGet("/changes", async (Guid id, int? from, int? to, DeclarationService service, CancellationToken ct) =>
             TypedResults.Ok(await service.ChangesAsync(id, from, to, ct)))
-            .WithSummary("What changed between two drafts (?from=N&to=M): title, preamble, commitments added, removed or changed, the reporting deadline");
+            .WithSummary("What changed between two drafts (?from=N&to=M): title, preamble, commitments added, removed or changed, the reporting deadline")
+            .WithParameterExample("id", "").WithParameterExample("from", "1").WithParameterExample("to", "2");
         organiser.MapPost("/adopt", async (Guid id, HttpContext http, DeclarationService service, CancellationToken ct) =>
             Answer(http, await service.AdoptAsync(id, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
-            .WithSummary("Adopt the latest draft: the text is frozen and its SHA-256 recorded");
+            .WithSummary("Adopt the latest draft: the text is frozen and its SHA-256 recorded")
+            .WithParameterExample("id", "");
         organiser.MapPost("/open-for-signature", async (Guid id, OpenForSignatureRequest? request, HttpContext http, DeclarationService service, CancellationToken ct) =>
             Answer(http, await service.OpenForSignatureAsync(id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
-            .WithSummary("Open the adopted text for signature, now or at a signing ceremony of the conference (sessionId): signatures before its start are refused");
+            .WithSummary("Open the adopted text for signature, now or at a signing ceremony of the conference (sessionId): signatures before its start are refused")
+            .WithParameterExample("id", "").WithRequestExample("""{"sessionId": "{{demo-signing-ceremony}}"}""");
 
         var parties = declarations.MapGroup("").RequireAuthorization(Roles.OrganiserOrFocalPoint);
         parties.MapPost("/signatures", async (Guid id, SignRequest request, HttpContext http, DeclarationService service, CancellationToken ct) =>
             Answer(http, await service.SignAsync(id, request, OwnDelegation(http.User), http.User.Actor(), ct)))
-            .WithSummary("Sign for a delegation (organiser at the ceremony, or the delegation's own focal point): by the head of ministerial rank or a member with confirmed full powers");
+            .WithSummary("Sign for a delegation (organiser at the ceremony, or the delegation's own focal point): by the head of ministerial rank or a member with confirmed full powers")
+            .WithRequestExample("""{"delegationId": "{{demo-delegation}}", "memberId": "{{demo-head}}", "place": "Brussels", "date": "2012-12-05"}""");
         parties.MapPost("/signatures/{delegationId:guid}/withdraw", async (Guid id, Guid delegationId, WithdrawSignatureRequest request, HttpContext http, DeclarationService service, CancellationToken ct) =>
             Answer(http, await service.WithdrawSignatureAsync(id, delegationId, request, OwnDelegation(http.User), http.User.Actor(), ct)))
-            .WithSummary("Withdraw the party's signature, with a reason; the register keeps the signature and shows the withdrawal");
+            .WithSummary("Withdraw the party's signature, with a reason; the register keeps the signature and shows the withdrawal")
+            .WithParameterExample("delegationId", "{{demo-delegation}}")
+            .WithRequestExample("""{"reason": "Signed in error: the Commission hosted the launch", "date": "2012-12-06"}""");
         parties.MapPost("/reports", async (Guid id, ReportRequest request, HttpContext http, DeclarationService service, CancellationToken ct) =>
             TypedResults.Ok(await service.ReportAsync(id, request, OwnDelegation(http.User), http.User.Actor(), ct)))
-            .WithSummary("The party's progress report for a year, on every commitment; revisable until that year's deadline");
+            .WithSummary("The party's progress report for a year, on every commitment; revisable until that year's deadline")
+            .WithParameterExample("id", "{{demo-company-declaration}}").WithRequestExample(ReportExample);
         parties.MapGet("/reports/{delegationId:guid}", async (Guid id, Guid delegationId, int year, HttpContext http, DeclarationService service, CancellationToken ct) =>
             TypedResults.Ok(await service.GetReportAsync(id, delegationId, year, OwnDelegation(http.User), ct)))
-            .WithSummary("The party's report for a year (?year=Y), narratives included");
+            .WithSummary("The party's report for a year (?year=Y), narratives included")
+            .WithParameterExample("id", "{{demo-company-declaration}}").WithParameterExample("delegationId", "{{demo-company-delegation}}").WithParameterExample("year", "2020");
         return app;
     }
+
+    private const string DraftExample = """
+        {"title": "Brussels statement on hotlines", "preamble": "The participants of the launch agree to support the hotlines where the public reports abuse material.",
+         "commitments": [
+           {"text": "Support at least one hotline in each country.", "indicator": null, "yearlyTarget": null},
+           {"text": "Answer every report a hotline forwards within two working days.",
+            "indicator": {"name": "Reports answered within two working days", "unit": "percent"}, "yearlyTarget": 90}],
+         "reportingDeadline": "03-31"}
+        """;
+
+    private const string RedraftExample = """
+        {"title": "Brussels statement on hotlines", "preamble": "The participants of the launch agree to support the hotlines where the public reports abuse material, and to fund them.",
+         "commitments": [
+           {"text": "Support and fund at least one hotline in each country.", "indicator": null, "yearlyTarget": null},
+           {"text": "Answer every report a hotline forwards within two working days.",
+            "indicator": {"name": "Reports answered within two working days", "unit": "percent"}, "yearlyTarget": 95}],
+         "reportingDeadline": "03-31"}
+        """;
+
+    // Project Protect's five commitments, for the current year (open until next year's deadline); the fifth has an indicator.
+    private const string ReportExample = """
+        {"delegationId": "{{demo-company-delegation}}", "year": "{{demo-report-year}}", "commitments": [
+          {"number": 1, "status": "Achieved", "indicatorValue": null, "narrative": "Illustrative: detection tools shared with smaller members."},
+          {"number": 2, "status": "Achieved", "indicatorValue": null, "narrative": "Illustrative: took part in the annual forum."},
+          {"number": 3, "status": "InProgress", "indicatorValue": null, "narrative": "Illustrative: two research grants under way."},
+          {"number": 4, "status": "InProgress", "indicatorValue": null, "narrative": "Illustrative: joined the industry's hash-sharing programme."},
+          {"number": 5, "status": "Achieved", "indicatorValue": 100, "narrative": "Illustrative: published its annual progress report."}]}
+        """;
 
     /// <summary>A focal point acts for its own delegation only; staff for any.</summary>
     private static Guid? OwnDelegation(ClaimsPrincipal user) =>

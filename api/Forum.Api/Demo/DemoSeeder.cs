@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Forum.Api.Agenda;
 using Forum.Api.Conferences;
 using Forum.Api.Declarations;
@@ -18,7 +19,7 @@ namespace Forum.Api.Demo;
 /// </summary>
 public sealed class DemoSeeder(
     ConferenceService conferences, AgendaService agenda, DelegationService delegations, EventStore.EventStore store, WatchedDocuments watched, PersonalDataVault vault,
-    ILogger<DemoSeeder> logger)
+    Venues.VenueService venue, DocsExamples docs, ILogger<DemoSeeder> logger)
 {
     private const string Actor = "system:demo-seed";
     private static readonly JsonSerializerOptions ApiJson = Json.CreateOptions();
@@ -43,6 +44,7 @@ public sealed class DemoSeeder(
         {
             await SeedGlobalAllianceAsync(ct);
             await SeedTechnologyCoalitionAsync(ct);
+            await FillDocsExamplesAsync(ct);
         }
         finally
         {
@@ -51,6 +53,56 @@ public sealed class DemoSeeder(
 
         logger.LogInformation("Demo data is in place");
     }
+
+    /// <summary>
+    /// The ids and codes the explorer's examples name (<see cref="DocsExamples"/>), read from the demo as seeded: the
+    /// launch's rooms and sessions, the European Commission's delegation (it hosted and did not sign, so signing for it
+    /// works), a company's authorised signatory and Project Protect for the protocol's and reports' examples, and the
+    /// Commission's badges for check-in (issued here, once: asking again gives the same serial).
+    /// </summary>
+    private async Task FillDocsExamplesAsync(CancellationToken ct)
+    {
+        const string launch = "global-alliance-2012";
+        var (state, _) = await agenda.WorkingAsync(launch, null, ct);
+        var sessions = state.Sessions.Values.OrderBy(s => s.Number).ToList();
+        Guid Session(SessionKind kind) => sessions.First(s => s.Plan.Kind == kind).Id;
+        docs.Set("demo-room", Id(state.Rooms.Single(r => r.Name == "Room 3").Id));
+        docs.Set("demo-press-room", Id(state.Rooms.Single(r => r.Name == "Press Room").Id));
+        docs.Set("demo-press-conference", Id(Session(SessionKind.PressConference)));
+        docs.Set("demo-signing-ceremony", Id(Session(SessionKind.SigningCeremony)));
+        var ministerial = Session(SessionKind.Ministerial);
+        docs.Set("demo-ministerial-session", Id(ministerial));
+
+        // The tour de table fixed by hand: the two hosts open it, the others follow in the order they asked.
+        var parties = await delegations.ListAsync(launch, ct);
+        var hosts = parties.Where(d => d.Party.Code == "US" || d.Party.Name == "European Commission").Select(d => d.Id).ToHashSet();
+        var order = (await delegations.SpeakingOrderAsync(launch, ministerial, ct)).Select(t => t.DelegationId).OrderBy(id => !hosts.Contains(id));
+        docs.Set("demo-speaking-order", new JsonArray([.. order.Select(id => (JsonNode)Id(id))]));
+
+        var commission = parties.Single(d => d.Party.Name == "European Commission");
+        var head = commission.Members.First(m => m.IsHead && m.Status == MemberStatus.Active);
+        var adviser = commission.Members.First(m => !m.IsHead && m.Status == MemberStatus.Active);
+        docs.Set("demo-delegation", Id(commission.Id));
+        docs.Set("demo-head", Id(head.Id));
+        docs.Set("demo-adviser", Id(adviser.Id));
+        docs.Set("demo-badge-code", JsonValue.Create((await venue.BadgeAsync(commission.Id, head.Id, Actor, ct)).Code));
+        docs.Set("demo-badge-code-2", JsonValue.Create((await venue.BadgeAsync(commission.Id, adviser.Id, Actor, ct)).Code));
+
+        var declarations = new DeclarationService(store, watched, vault, new HistoricalClock());
+        // The first adopted: the demo's own, whatever the explorer's examples drafted and adopted since.
+        static DeclarationEntry First(IEnumerable<DeclarationEntry> list) => list.Where(d => d.AdoptedAt is not null).OrderBy(d => d.AdoptedAt).First();
+        docs.Set("demo-declaration", Id(First(await declarations.ListAsync(launch, organiser: true, ct)).Id));
+        const string forum = "tech-coalition-forum-2020";
+        var protect = First(await declarations.ListAsync(forum, organiser: true, ct));
+        docs.Set("demo-company-declaration", Id(protect.Id));
+        var company = (await delegations.ListAsync(forum, ct)).Single(d => d.Party.Name == "Microsoft");
+        docs.Set("demo-company-delegation", Id(company.Id));
+        docs.Set("demo-company-signatory", Id(company.Members.First(m => m.HasFullPowers && m.Status == MemberStatus.Active).Id));
+        // Reports on the current year are open until its deadline, next year: the example stays good every year.
+        docs.Set("demo-report-year", JsonValue.Create(SystemClock.Instance.GetCurrentInstant().InZone(DateTimeZoneProviders.Tzdb["America/New_York"]).Year));
+    }
+
+    private static JsonValue Id(Guid id) => JsonValue.Create(id.ToString());
 
     private async Task LockAsync(NpgsqlConnection connection, string function, CancellationToken ct)
     {

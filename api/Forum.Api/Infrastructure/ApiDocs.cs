@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
 
@@ -12,32 +13,52 @@ public static class ApiDocs
 {
     public const string SchemeName = "Bearer";
 
-    /// <summary>A request body that works against the demo, shown (and sent by "Try it out") in the explorer.</summary>
+    /// <summary>
+    /// A request body that works against the demo, shown (and sent by "Try it out") in the explorer. The document makes
+    /// every property of a request record required (nullable ones too), so an example names each, null where unset.
+    /// </summary>
     public sealed record RequestExample(string Json);
+
+    /// <summary>One endpoint's example for a parameter, over Docs:ParameterExamples (an id means another thing on each route).</summary>
+    public sealed record ParameterExample(string Name, string Value);
 
     public static TBuilder WithRequestExample<TBuilder>(this TBuilder builder, string json)
         where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new RequestExample(json));
 
+    public static TBuilder WithParameterExample<TBuilder>(this TBuilder builder, string name, string value)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new ParameterExample(name, value));
+
     /// <summary>
-    /// The document, with a bearer scheme; parameters take examples from Docs:ParameterExamples (the demo's slug, say),
-    /// request bodies from the endpoints' <see cref="RequestExample"/>.
+    /// The document, with a bearer scheme; parameters take examples from the endpoint's <see cref="ParameterExample"/>,
+    /// else from Docs:ParameterExamples (the demo's slug, say), request bodies from the endpoint's
+    /// <see cref="RequestExample"/>; either may name a value of <see cref="DocsExamples"/> as "{{name}}".
     /// </summary>
     public static IServiceCollection AddApiDocs(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddOpenApi(o => o.AddOperationTransformer((operation, context, _) =>
+        services.AddSingleton<DocsExamples>().AddOpenApi(o => o.AddOperationTransformer((operation, context, _) =>
         {
+            var values = context.ApplicationServices.GetRequiredService<DocsExamples>();
+            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             var examples = configuration.GetSection("Docs:ParameterExamples").Get<Dictionary<string, string>>() ?? [];
+            foreach (var own in metadata.OfType<ParameterExample>())
+            {
+                examples[own.Name] = own.Value;
+            }
+
             foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
             {
-                if (parameter.Name is { } name && examples.TryGetValue(name, out var value))
+                // An empty value is no example: that route's id is one the user has (a draft's, say), not the demo's.
+                if (parameter.Name is { } name && examples.TryGetValue(name, out var value) && value.Length > 0)
                 {
-                    parameter.Example = JsonValue.Create(value);
+                    parameter.Example = long.TryParse(value, out var number) && parameter.Schema?.Type is { } type && type.HasFlag(JsonSchemaType.Integer)
+                        ? JsonValue.Create(number)
+                        : values.Resolve(JsonValue.Create(value));
                 }
             }
 
-            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequestExample>().LastOrDefault() is { } example
+            if (metadata.OfType<RequestExample>().LastOrDefault() is { } example
                 && operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true)
             {
-                media.Example = JsonNode.Parse(example.Json);
+                media.Example = values.Resolve(JsonNode.Parse(example.Json));
             }
 
             return Task.CompletedTask;
@@ -73,5 +94,44 @@ public static class ApiDocs
             o.DisplayRequestDuration();
         });
         return app;
+    }
+}
+
+/// <summary>
+/// Values the explorer's examples name as "{{name}}" (a whole JSON string): the demo's ids are random (version 7 GUIDs,
+/// as every id), and a badge's code is signed, so the demo seeder fills them once the demo is in place; the examples
+/// then work against the demo as they stand. Until then a placeholder shows as written.
+/// </summary>
+public sealed class DocsExamples
+{
+    private readonly ConcurrentDictionary<string, JsonNode> values = new(StringComparer.Ordinal);
+
+    public void Set(string name, JsonNode value) => values[name] = value;
+
+    public JsonNode? Resolve(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonValue value when value.TryGetValue<string>(out var text)
+                && text.StartsWith("{{", StringComparison.Ordinal) && text.EndsWith("}}", StringComparison.Ordinal)
+                && values.TryGetValue(text[2..^2], out var found):
+                return found.DeepClone();
+            case JsonObject obj:
+                foreach (var (key, child) in obj.ToList())
+                {
+                    obj[key] = Resolve(child?.DeepClone());
+                }
+
+                return obj;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    array[i] = Resolve(array[i]?.DeepClone());
+                }
+
+                return array;
+            default:
+                return node;
+        }
     }
 }

@@ -13,7 +13,8 @@ public static class VenueEndpoints
     public static IEndpointRouteBuilder MapVenueEndpoints(this IEndpointRouteBuilder app)
     {
         // The delegation routes' own rule: another delegation's token, an unknown one or none answer 404.
-        var member = app.MapGroup("/api/delegations/{id:guid}/members/{memberId:guid}").WithTags("Venue").AddEndpointFilter(DelegationAccess.Filter);
+        var member = app.MapGroup("/api/delegations/{id:guid}/members/{memberId:guid}").WithTags("Venue").AddEndpointFilter(DelegationAccess.Filter)
+            .WithParameterExample("id", "{{demo-delegation}}").WithParameterExample("memberId", "{{demo-head}}");
         member.MapGet("/badge", Badge)
             .WithMetadata(new DelegationAccess(true, Roles.Protocol))
             .WithSummary("A participant's printable badge with its signed check-in code: SVG, or PNG (the QR code) with Accept: image/png, or JSON with Accept: application/json");
@@ -34,10 +35,15 @@ public static class VenueEndpoints
         var protocol = conference.MapGroup("").RequireAuthorization(Roles.Protocol);
         protocol.MapPost("/check-in", async (string slug, ScanRequest request, HttpContext http, VenueService venue, CancellationToken ct) =>
             TypedResults.Ok(await venue.CheckInAsync(slug, request, http.User.Actor(), ct)))
-            .WithSummary("Check a member in from a badge's code; a later scan answers when and at which gate the member was checked in");
+            .WithSummary("Check a member in from a badge's code; a later scan answers when and at which gate the member was checked in")
+            .WithRequestExample("""{"code": "{{demo-badge-code}}", "scanId": "gate-a-0001", "scannedAt": "2012-12-05T08:40:00Z", "gate": "Gate A"}""");
         protocol.MapPost("/check-in/batch", async (string slug, ScanBatchRequest request, HttpContext http, VenueService venue, CancellationToken ct) =>
             TypedResults.Ok(await venue.CheckInBatchAsync(slug, request, http.User.Actor(), ct)))
-            .WithSummary("Scans made offline, with their scan times: answered scan by scan");
+            .WithSummary("Scans made offline, with their scan times: answered scan by scan")
+            .WithRequestExample("""
+                {"scans": [{"code": "{{demo-badge-code-2}}", "scanId": "gate-b-0001", "scannedAt": "2012-12-05T08:45:00Z", "gate": "Gate B"},
+                           {"code": "{{demo-badge-code}}", "scanId": "gate-b-0002", "scannedAt": "2012-12-05T08:46:00Z", "gate": "Gate B"}]}
+                """);
         conference.MapGet("/check-in/summary", async (string slug, VenueService venue, CancellationToken ct) => TypedResults.Ok(await venue.SummaryAsync(slug, ct)))
             .RequireAuthorization(Roles.Staff)
             .WithSummary("Participants checked in, by kind of party and by day");
