@@ -23,7 +23,7 @@ public static class CalendarEndpoints
             .WithSummary("One member's sessions, by the member's secret feed token");
 
         var delegation = app.MapGroup("/api/delegations/{id:guid}/feeds").WithTags("Calendars").AddEndpointFilter(DelegationAccess.Filter)
-            .WithMetadata(new DelegationAccess(FocalPoint: true));
+            .WithMetadata(new DelegationAccess(FocalPoint: true)).WithParameterExample("id", "{{demo-delegation}}");
         delegation.MapGet("", async (Guid id, HttpContext http, CalendarService calendars, CancellationToken ct) =>
             NoStore(http, TypedResults.Ok(await calendars.FeedsAsync(id, http.Request, http.User.Actor(), ct))))
             .WithSummary("The delegation's feed and each member's (https, webcal and Google Calendar links); the addresses are secret");

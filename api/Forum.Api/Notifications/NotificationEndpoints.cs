@@ -58,7 +58,7 @@ public static class NotificationEndpoints
         .WithTags("Notifications").AllowAnonymous()
         .WithSummary("SendGrid's signed Event Webhook: delivered, deferred, bounce, dropped, spam report (a bounce, drop or spam report makes the address undeliverable)");
 
-        app.MapGroup("/api/delegations/{id:guid}/mail").WithTags("Notifications").AddEndpointFilter(DelegationAccess.Filter)
+        app.MapGroup("/api/delegations/{id:guid}/mail").WithTags("Notifications").AddEndpointFilter(DelegationAccess.Filter).WithParameterExample("id", "{{demo-delegation}}")
             .MapGet("", History).WithMetadata(new DelegationAccess(true, Roles.Organiser))
             .WithSummary("Every mail sent (or to be sent) to the delegation's focal point and members: kind, recipient, subject, state, when, and SendGrid's last word on delivery");
 
