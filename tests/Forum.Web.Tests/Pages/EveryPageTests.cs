@@ -16,7 +16,7 @@ public sealed class EveryPageTests(WebFixture web)
     public static TheoryData<string, string> Pages()
     {
         var data = new TheoryData<string, string>();
-        foreach (var page in new[] { "home", "conference", "session", "closed-session", "subscribe", "register", "register-refused", "registered", "not-found", "area", "area-add-member", "area-seats", "area-withdraw", "area-token", "link-gone", "area-declarations", "area-sign-refused", "area-withdraw-signature", "area-report-refused", "area-withdraw-delegation", "area-withdrawn", "area-erase", "declaration", "signatories", "progress", "series" })
+        foreach (var page in new[] { "home", "conference", "session", "closed-session", "subscribe", "register", "register-refused", "registered", "not-found", "area", "area-add-member", "area-seats", "area-withdraw", "area-token", "link-gone", "area-declarations", "area-sign-refused", "area-withdraw-signature", "area-report-refused", "area-withdraw-delegation", "area-withdrawn", "area-erase", "area-focal-point", "declaration", "signatories", "progress", "series" })
         {
             data.Add(page, "en");
             data.Add(page, "fr");
@@ -227,6 +227,10 @@ public sealed class EveryPageTests(WebFixture web)
                 await AreaKit.OpenAsync(page, gone2, prefix);
                 await page.GotoAsync($"{prefix}/delegation/member/{gone2.MemberIds[1]}/erase");
                 return fr ? "Effacer les données personnelles de Tom Berg" : "Erase the personal data of Tom Berg";
+            case "area-focal-point":
+                await AreaKit.OpenAsync(page, await AreaKit.RegisterAsync(web), prefix);
+                await page.GotoAsync($"{prefix}/delegation/focal-point");
+                return fr ? "Changer de point focal" : "Change the focal point";
             default:
                 throw new ArgumentOutOfRangeException(nameof(name), name, "no such page");
         }

@@ -99,6 +99,10 @@ public sealed class ForumApi(HttpClient http)
         return new Answer<AccessToken>(answer.Value is null ? null : new AccessToken(answer.Value.AccessToken), answer.Problem, answer.Version);
     }
 
+    /// <summary>Hands the delegation to another focal point (name and e-mail); the access link stays as it is.</summary>
+    public Task<Answer<DelegationDetails>> ChangeFocalPointAsync(string token, Guid id, ContactRequest contact, long version, CancellationToken ct) =>
+        SendAsync<DelegationDetails>(HttpMethod.Put, $"api/delegations/{id}/focal-point", token, contact, version, ct);
+
     /// <summary>Withdraws the whole delegation: its places and seats go to the first in line.</summary>
     public Task<Answer<DelegationDetails>> WithdrawDelegationAsync(string token, Guid id, string? reason, long version, CancellationToken ct) =>
         SendAsync<DelegationDetails>(HttpMethod.Post, $"api/delegations/{id}/withdraw", token, new WithdrawDelegationRequest(reason), version, ct);

@@ -9,7 +9,7 @@ namespace Forum.Web.Pages.Area;
 public sealed class DelegationModel(ForumApi api, IClock clock) : FocalPointPage(api)
 {
     /// <summary>What the last action did (after its redirect), from a fixed list: never free text from the address.</summary>
-    public static readonly IReadOnlySet<string> Notices = new HashSet<string>(StringComparer.Ordinal) { "added", "replaced", "withdrawn", "seats", "released", "feeds", "token", "signed", "signature-withdrawn", "reported", "delegation-withdrawn", "erased" };
+    public static readonly IReadOnlySet<string> Notices = new HashSet<string>(StringComparer.Ordinal) { "added", "replaced", "withdrawn", "seats", "released", "feeds", "token", "signed", "signature-withdrawn", "reported", "delegation-withdrawn", "erased", "focal-point" };
 
     public Conference? Conference { get; private set; }
 
