@@ -136,6 +136,11 @@ internal static class BenchRun
             figures.AddRange(await WebBenchmarks.RunAsync(ctx, connection.ConnectionString));
         }
 
+        if (options.Runs("cluster"))
+        {
+            figures.AddRange(await ClusterBenchmark.RunAsync(ctx, connection.ConnectionString));
+        }
+
         var goals = new Dictionary<string, string>
         {
             [AppendBenchmarks.Single16] = "ratio >= 0.8",
@@ -148,6 +153,9 @@ internal static class BenchRun
             [RegistrationBenchmark.Burst] = $"ratio >= 0.1 (baseline: {RegistrationBenchmark.BaselineName})",
             [RegistrationBenchmark.P99] = $"<= {RegistrationBenchmark.GoalMs} ms",
             [CheckInBenchmark.Figure] = $"ratio >= 0.5 (baseline: {CheckInBenchmark.BaselineName})",
+            [ClusterBenchmark.Reads] = "a figure (baseline: one API process behind nginx)",
+            [ClusterBenchmark.Writes] = "a figure (baseline: one API process behind nginx)",
+            [ClusterBenchmark.Failover] = "a figure (5,000 ms: what the deployment test allows)",
             [SpeakingOrderBenchmark.Compute] = "a figure (baseline: GET the conference's delegations)",
             [SpeakingOrderBenchmark.Fix] = "a figure (baseline: GET the conference's delegations)",
             [DeclarationBenchmarks.Register] = "ratio >= 0.7",

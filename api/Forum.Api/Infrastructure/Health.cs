@@ -14,7 +14,8 @@ public interface IHealthSignal
     string? Degraded { get; }
 }
 
-public sealed record ProjectionHealth(string Name, int Generation, bool Active, long EventsBehind, double LagSeconds);
+/// <param name="Leading">Whether this process runs the projection (one process does, elected through the database).</param>
+public sealed record ProjectionHealth(string Name, int Generation, bool Active, long EventsBehind, double LagSeconds, bool Leading);
 
 public sealed record ReadyReport(string Status, string? Reason);
 
@@ -29,7 +30,7 @@ public static class HealthEndpoints
                 await using var cmd = db.CreateCommand("SELECT 1");
                 await cmd.ExecuteScalarAsync(ct);
                 var projections = (await daemon.StatusAsync(ct))
-                    .Select(p => new ProjectionHealth(p.Name, p.Generation, p.Active, p.EventsBehind, Math.Round(p.Lag.TotalSeconds, 3)))
+                    .Select(p => new ProjectionHealth(p.Name, p.Generation, p.Active, p.EventsBehind, Math.Round(p.Lag.TotalSeconds, 3), daemon.IsLeading(p.Name)))
                     .ToList();
                 // Far behind still serves (reads are stale, not wrong), so it is "degraded", not down.
                 var degraded = signals.Where(x => x.Degraded is not null).ToDictionary(x => x.Component, x => x.Degraded!);
