@@ -1,0 +1,39 @@
+# The API (api/Forum.Api). See README.md, "Containers".
+#
+# From the repository, in Microsoft's SDK image (the default, for anyone with Docker):
+#   docker build -f docker/api.Dockerfile -t forum-api .
+# From an output published on the host, where no SDK image can be pulled (CI: docker/ci.sh):
+#   dotnet publish api/Forum.Api -c Release -r linux-x64 --self-contained -o out/api
+#   podman build -f docker/api.Dockerfile --build-arg PUBLISHED=true \
+#     --build-arg SDK_IMAGE=localhost/debian-base:bookworm --build-arg RUNTIME_IMAGE=localhost/debian-base:bookworm out/api
+# Either way the runtime stage is the same: a self-contained app on a runtime-deps base, as a non-root user.
+# No key is in any layer: they come at run time from environment variables or *_FILE secrets.
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0
+
+FROM ${SDK_IMAGE} AS build
+ARG PUBLISHED=false
+ARG TARGETARCH
+WORKDIR /src
+# The whole context: the repository (less what .dockerignore leaves out), or the published output itself.
+COPY . .
+# global.json is not used here: it pins this project's machines' SDK band, which the SDK image need not have.
+RUN if [ "$PUBLISHED" = true ]; then cp -a /src /app; \
+    else rm -f global.json && dotnet publish api/Forum.Api/Forum.Api.csproj -c Release --self-contained \
+      -r "linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" -o /app; fi
+
+FROM ${RUNTIME_IMAGE}
+# Microsoft's runtime-deps images have the user app (1654); a base made with debootstrap has not.
+RUN id app >/dev/null 2>&1 || useradd --uid 1654 --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+WORKDIR /app
+# Owned by root: the process cannot rewrite its own code.
+COPY --from=build /app /app
+ENV ASPNETCORE_HTTP_PORTS=8080 \
+    DOTNET_NOLOGO=1 \
+    DOTNET_CLI_TELEMETRY_OPTOUT=1
+USER app
+EXPOSE 8080
+# Ready (database reachable, migrations done, projections caught up), over bash's /dev/tcp: the base has no curl.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=120s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${ASPNETCORE_HTTP_PORTS%%[;,]*} && printf 'GET /health/ready HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && read -r _ status _ <&3 && [ \"$status\" = 200 ]"]
+ENTRYPOINT ["/app/Forum.Api"]
