@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The container check of ./forum test: builds docker/*.Dockerfile with podman on a Debian base made here (no image
+# registry is reachable, no Docker engine runs), starts the API, the web client and the local SendGrid against the
+# tests' PostgreSQL, and checks that they become healthy and serve the demo. See README.md, "Containers".
+#
+#   PG_CONN='Host=127.0.0.1;Port=...;Username=forum;Password=...;Database=forum' docker/ci.sh
+#
+# Facts of these machines it follows: podman 4.3.1 runs containers as root with runc (crun fails on this kernel's
+# cgroups), with ulimits no higher than 1024 (raising them is refused) and on the host's network.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BASE="${FORUM_CONTAINER_BASE:-localhost/debian-base:bookworm}"
+MIRROR="${FORUM_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+RUN_ID="forum-ci-$$"
+PODMAN=(podman --runtime runc)
+LIMITS=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+
+say() { printf '\033[1mcontainers:\033[0m %s\n' "$*" >&2; }
+fail() { printf '\033[1;31mcontainers: FAILED:\033[0m %s\n' "$*" >&2; exit 1; }
+
+[ -n "${PG_CONN:-}" ] || fail "PG_CONN is not set (./forum test sets it to its throwaway PostgreSQL)"
+command -v podman >/dev/null || fail "podman is not installed (./forum test installs it)"
+
+WORK="$(mktemp -d /tmp/forum-containers.XXXXXX)"
+CONTAINERS=()
+IMAGES=()
+NGINX_PID=""
+STARTED=$SECONDS
+
+cleanup() {
+  local rc=$?
+  # Whatever happened, nothing of this run is left behind: containers, images, published files, keys.
+  if [ $rc -ne 0 ]; then
+    for c in "${CONTAINERS[@]}"; do
+      printf '\n----- log of %s (last 40 lines) -----\n' "$c" >&2
+      podman logs --tail 40 "$c" >&2 2>&1 || true
+    done
+    if [ -s "$WORK/nginx/error.log" ]; then printf '\n----- nginx error log -----\n' >&2; tail -20 "$WORK/nginx/error.log" >&2; fi
+  fi
+  if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
+  for c in "${CONTAINERS[@]}"; do podman rm -f -t 5 "$c" >/dev/null 2>&1 || true; done
+  for i in "${IMAGES[@]}"; do podman rmi -f "$i" >/dev/null 2>&1 || true; done
+  rm -rf "$WORK"
+  if [ $rc -eq 0 ]; then
+    say "passed in $((SECONDS - STARTED)) s"
+  else
+    printf '\033[1;31mcontainers: the container check failed (exit %s) after %s s; containers removed\033[0m\n' "$rc" "$((SECONDS - STARTED))" >&2
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# 1. The base image, made once per machine: a minimal Debian with what .NET's runtime-deps image holds.
+if podman image exists "$BASE"; then
+  say "base image $BASE is there"
+else
+  command -v debootstrap >/dev/null || fail "debootstrap is not installed (./forum test installs it)"
+  say "making the base image $BASE with debootstrap (once per machine)"
+  debootstrap --variant=minbase --include=libicu72,libssl3,ca-certificates,tzdata bookworm "$WORK/rootfs" "$MIRROR" \
+    > "$WORK/debootstrap.log" 2>&1 || { tail -20 "$WORK/debootstrap.log" >&2; fail "debootstrap did not finish"; }
+  rm -rf "$WORK/rootfs/var/cache/apt/archives/"*.deb "$WORK/rootfs/var/lib/apt/lists/"*
+  tar -C "$WORK/rootfs" -c . | podman import - "$BASE" >/dev/null
+  rm -rf "$WORK/rootfs"
+fi
+
+# 2. Published on the host (the SDK image cannot be pulled here), then built by the same Dockerfiles users build.
+build() {
+  local name="$1" project="$2" image="localhost/forum-$1:$RUN_ID"
+  dotnet publish "$project" -c Release -r linux-x64 --self-contained -nologo -v q -clp:ErrorsOnly -o "$WORK/out/$name" >&2 ||
+    fail "dotnet publish $project failed"
+  IMAGES+=("$image")
+  # docker format: OCI images drop HEALTHCHECK. No layer cache: each run builds afresh and leaves nothing behind.
+  "${PODMAN[@]}" build --format docker --layers=false --pull=never --network host "${LIMITS[@]}" -q \
+    -f "docker/$name.Dockerfile" --build-arg PUBLISHED=true --build-arg SDK_IMAGE="$BASE" --build-arg RUNTIME_IMAGE="$BASE" \
+    --build-arg TARGETARCH=amd64 \
+    -t "$image" "$WORK/out/$name" >/dev/null || fail "podman build of docker/$name.Dockerfile failed"
+  rm -rf "$WORK/out/$name"
+}
+say "publishing and building the images (api, web, mailsink)"
+build api api/Forum.Api/Forum.Api.csproj
+build web web/Forum.Web/Forum.Web.csproj
+build mailsink tools/Forum.MailSink/Forum.MailSink.csproj
+say "images built in $((SECONDS - STARTED)) s"
+
+# No key may be baked into an image: its configuration names none.
+for i in "${IMAGES[@]}"; do
+  if podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$i" | grep -Eiq 'key|password|secret'; then
+    fail "$i has a key, a password or a secret in its environment"
+  fi
+  [ "$(podman image inspect --format '{{.Config.User}}' "$i")" = app ] || fail "$i does not run as the user app"
+done
+
+# 3. A database of its own on the tests' cluster, and keys as files (the *_FILE way compose passes them).
+conn_value() { tr ';' '\n' <<<"$PG_CONN" | sed -n "s/^$1=//Ip" | head -1; }
+PG_HOST="$(conn_value Host)"; PG_PORT="$(conn_value Port)"; PG_USER="$(conn_value Username)"; PG_PASSWORD="$(conn_value Password)"
+DB="forum_containers_$$"
+PGPASSWORD="$PG_PASSWORD" "${PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -h "$PG_HOST" -p "${PG_PORT:-5432}" -U "$PG_USER" -d postgres -qc "CREATE DATABASE $DB" >/dev/null ||
+  fail "could not create the database $DB"
+# The folder holding the keys stays private on the host; the mounted one is readable by the containers' user.
+mkdir -m 755 "$WORK/secrets"
+"$ROOT/docker/make-secrets.sh" "$WORK/secrets" >/dev/null
+printf 'Host=%s;Port=%s;Username=%s;Password=%s;Database=%s' "$PG_HOST" "${PG_PORT:-5432}" "$PG_USER" "$PG_PASSWORD" "$DB" \
+  > "$WORK/secrets/db-connection"
+chmod 644 "$WORK/secrets/"*
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+API_PORT="$(free_port)"; WEB_PORT="$(free_port)"; MAIL_PORT="$(free_port)"
+API="http://127.0.0.1:$API_PORT"; WEB="http://127.0.0.1:$WEB_PORT"; MAIL="http://127.0.0.1:$MAIL_PORT"
+
+run() {
+  local name="$RUN_ID-$1"; shift
+  CONTAINERS+=("$name")
+  # No health timer (podman would ask systemd for one): wait_healthy runs the image's check itself.
+  "${PODMAN[@]}" run -d --name "$name" --network host "${LIMITS[@]}" --health-interval disable \
+    -v "$WORK/secrets:/run/secrets:ro" "$@" >/dev/null 2>"$WORK/run.err" ||
+    { cat "$WORK/run.err" >&2; fail "podman could not start $name"; }
+  # podman 4.3 still asks systemd for the timer it was told not to make: that complaint only is left out.
+  grep -v 'unable to get systemd connection' "$WORK/run.err" >&2 || true
+}
+
+wait_healthy() {
+  local name="$RUN_ID-$1" deadline=$((SECONDS + ${2:-240}))
+  # podman runs HEALTHCHECKs from systemd timers, which these machines lack: the image's own check, run by hand.
+  until podman healthcheck run "$name" >/dev/null 2>&1; do
+    [ "$(podman inspect --format '{{.State.Running}}' "$name" 2>/dev/null)" = true ] || fail "$name stopped during start-up"
+    [ $SECONDS -lt $deadline ] || fail "$name did not become healthy within ${2:-240} s"
+    sleep 1
+  done
+  say "$name is healthy after $((SECONDS - STARTED)) s"
+}
+
+say "starting the local SendGrid, the API (demo seeded) and the web client"
+run mailsink -e ASPNETCORE_HTTP_PORTS="$MAIL_PORT" -e MailSink__SigningKeyFile=/run/secrets/mail-webhook.pem \
+  -e MailSink__WebhookUrl="$API/webhooks/sendgrid" "localhost/forum-mailsink:$RUN_ID"
+run api -e ASPNETCORE_HTTP_PORTS="$API_PORT" -e Demo__Seed=true \
+  -e ConnectionStrings__Forum_FILE=/run/secrets/db-connection -e Auth__SigningKey_FILE=/run/secrets/jwt.key \
+  -e PersonalData__MasterKey_FILE=/run/secrets/master.key -e SendGrid__ApiKey_FILE=/run/secrets/mail-api.key \
+  -e SendGrid__WebhookPublicKey_FILE=/run/secrets/mail-webhook.pub -e SendGrid__BaseUrl="$MAIL" \
+  "localhost/forum-api:$RUN_ID"
+run web -e ASPNETCORE_HTTP_PORTS="$WEB_PORT" -e ForumApi__BaseUrl="$API" "localhost/forum-web:$RUN_ID"
+wait_healthy mailsink 120
+wait_healthy api 300
+wait_healthy web 120
+
+# 4. The demo, through each container.
+expect() {
+  local what="$1" url="$2" body text; shift 2
+  body="$(curl -fsS --max-time 60 "${CURL_ARGS[@]}" "$url")" || fail "$what: GET $url did not answer 200"
+  for text in "$@"; do
+    grep -qF -- "$text" <<<"$body" || fail "$what: GET $url does not contain $text"
+  done
+  say "ok: $what"
+}
+CURL_ARGS=()
+expect "the API serves the demo's agenda (version 1)" "$API/api/conferences/global-alliance-2012/agenda" \
+  '"conferenceSlug":"global-alliance-2012"' '"version":1,'
+expect "the API serves the demo's frab schedule" "$API/api/conferences/global-alliance-2012/schedule.xml" '<schedule'
+expect "the web client shows the demo's conference" "$WEB/conferences/global-alliance-2012" 'Global Alliance'
+expect "the web client shows it in French" "$WEB/fr/conferences/global-alliance-2012" 'lang="fr"'
+expect "the local SendGrid publishes its webhook key" "$MAIL/webhook/public-key" "$(cat "$WORK/secrets/mail-webhook.pub")"
+# A staff token signed with the key the API read from its secret file (./forum token, with these keys as its home).
+CURL_ARGS=(-H "Authorization: Bearer $(FORUM_HOME="$WORK/secrets" "$ROOT/forum" token organiser)")
+expect "the API takes a staff token signed with its secret key" "$API/api/conferences/global-alliance-2012/delegations" '"party"'
+CURL_ARGS=()
+for c in api web mailsink; do
+  [ "$(podman exec "$RUN_ID-$c" id -u)" != 0 ] || fail "$RUN_ID-$c runs as root"
+done
+say "ok: every container runs as a user other than root"
+
+# 5. docker/nginx.conf in front, on the host's nginx (its image cannot be pulled here): api-2 is a port where nothing
+# listens, as a dead replica, so every request that nginx sends there must be retried on the live one.
+if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
+  NGINX_PORT="$(free_port)"; DEAD_PORT="$(free_port)"
+  mkdir -p "$WORK/nginx"
+  sed -e "s/server api-1:8080/server 127.0.0.1:$API_PORT/" -e "s/server api-2:8080/server 127.0.0.1:$DEAD_PORT/" \
+    -e "s/server web:8080/server 127.0.0.1:$WEB_PORT/" -e "s/listen 80;/listen 127.0.0.1:$NGINX_PORT;/" \
+    -e "s#^pid .*#pid $WORK/nginx/nginx.pid;#" docker/nginx.conf > "$WORK/nginx/nginx.conf"
+  grep -q "127.0.0.1:$DEAD_PORT" "$WORK/nginx/nginx.conf" || fail "docker/nginx.conf no longer names api-1, api-2 and web as this script expects"
+  # Its error log is shown on failure only: the refused connections to the dead replica are expected.
+  PATH="$PATH:/usr/sbin" nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -e "$WORK/nginx/error.log" -g 'daemon off;' &
+  NGINX_PID=$!
+  for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$NGINX_PORT/health/live" && break; sleep 0.2; done
+  for i in 1 2 3 4 5 6; do
+    expect "nginx, one replica dead, answers the agenda (request $i)" "http://127.0.0.1:$NGINX_PORT/api/conferences/global-alliance-2012/agenda" '"version":1,'
+  done
+  expect "nginx serves the web client's conference page" "http://127.0.0.1:$NGINX_PORT/conferences/global-alliance-2012" 'Global Alliance'
+  status="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NGINX_PORT/metrics")"
+  [ "$status" = 404 ] || fail "nginx passes /metrics on (answered $status)"
+  say "ok: nginx does not pass /metrics on"
+else
+  say "nginx is not installed: docker/nginx.conf not checked"
+fi
