@@ -61,8 +61,9 @@ else
   debootstrap --variant=minbase --include=libicu72,libssl3,ca-certificates,tzdata bookworm "$WORK/rootfs" "$MIRROR" \
     > "$WORK/debootstrap.log" 2>&1 || { tail -20 "$WORK/debootstrap.log" >&2; fail "debootstrap did not finish"; }
   rm -rf "$WORK/rootfs/var/cache/apt/archives/"*.deb "$WORK/rootfs/var/lib/apt/lists/"*
-  tar -C "$WORK/rootfs" -c . | podman import - "$BASE" >/dev/null
+  tar -C "$WORK/rootfs" -c . | podman import -q - "$BASE" >/dev/null
   rm -rf "$WORK/rootfs"
+  say "base image made in $((SECONDS - STARTED)) s"
 fi
 
 # 2. Published on the host (the SDK image cannot be pulled here), then built by the same Dockerfiles users build.
@@ -79,10 +80,11 @@ build() {
   rm -rf "$WORK/out/$name"
 }
 say "publishing and building the images (api, web, mailsink)"
+BUILD_STARTED=$SECONDS
 build api api/Forum.Api/Forum.Api.csproj
 build web web/Forum.Web/Forum.Web.csproj
 build mailsink tools/Forum.MailSink/Forum.MailSink.csproj
-say "images built in $((SECONDS - STARTED)) s"
+say "images published and built in $((SECONDS - BUILD_STARTED)) s"
 
 # No key may be baked into an image: its configuration names none.
 for i in "${IMAGES[@]}"; do
@@ -100,7 +102,7 @@ PGPASSWORD="$PG_PASSWORD" "${PG_BIN:-/usr/lib/postgresql/15/bin}/psql" -h "$PG_H
   fail "could not create the database $DB"
 # The folder holding the keys stays private on the host; the mounted one is readable by the containers' user.
 mkdir -m 755 "$WORK/secrets"
-"$ROOT/docker/make-secrets.sh" "$WORK/secrets" >/dev/null
+"$ROOT/docker/make-secrets.sh" "$WORK/secrets" >/dev/null 2>&1 || fail "docker/make-secrets.sh could not make the keys"
 printf 'Host=%s;Port=%s;Username=%s;Password=%s;Database=%s' "$PG_HOST" "${PG_PORT:-5432}" "$PG_USER" "$PG_PASSWORD" "$DB" \
   > "$WORK/secrets/db-connection"
 chmod 644 "$WORK/secrets/"*
@@ -128,10 +130,11 @@ wait_healthy() {
     [ $SECONDS -lt $deadline ] || fail "$name did not become healthy within ${2:-240} s"
     sleep 1
   done
-  say "$name is healthy after $((SECONDS - STARTED)) s"
+  say "$name is healthy $((SECONDS - RUN_STARTED)) s after the start"
 }
 
 say "starting the local SendGrid, the API (demo seeded) and the web client"
+RUN_STARTED=$SECONDS
 run mailsink -e ASPNETCORE_HTTP_PORTS="$MAIL_PORT" -e MailSink__SigningKeyFile=/run/secrets/mail-webhook.pem \
   -e MailSink__WebhookUrl="$API/webhooks/sendgrid" "localhost/forum-mailsink:$RUN_ID"
 run api -e ASPNETCORE_HTTP_PORTS="$API_PORT" -e Demo__Seed=true \
