@@ -24,8 +24,12 @@ if new mail-api.key; then printf 'SG.%s.%s' "$(openssl rand -hex 11)" "$(openssl
 if new mail-webhook.pem; then openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out mail-webhook.pem 2>/dev/null; fi
 if new mail-webhook.pub; then openssl pkey -in mail-webhook.pem -pubout -outform DER | openssl base64 -A > mail-webhook.pub; fi
 # PostgreSQL's password, and the API's connection string to the compose file's PostgreSQL. For a managed PostgreSQL,
-# write its connection string over db-connection (e.g. Host=db.example.org;Username=forum;Password=...;Database=forum;SSL Mode=VerifyFull).
+# write its connection string over db-connection (e.g. Host=db.example.org;Username=forum;Password=...;Database=forum;
+# SSL Mode=VerifyFull;GSS Encryption Mode=Disable). Npgsql 10 tries GSS (Kerberos) encryption first unless told not
+# to, and the images have no Kerberos library: every new connection would fail that attempt, with an error logged.
 if new db-password; then openssl rand -hex 24 > db-password; fi
-if new db-connection; then printf 'Host=postgres;Port=5432;Username=forum;Password=%s;Database=forum' "$(tr -d '\n' < db-password)" > db-connection; fi
+if new db-connection; then
+  printf 'Host=postgres;Port=5432;Username=forum;Password=%s;Database=forum;GSS Encryption Mode=Disable' "$(tr -d '\n' < db-password)" > db-connection
+fi
 # Compose mounts each file into the containers, whose user is not root: readable by others, in a folder that is not.
 chmod 644 ./*
