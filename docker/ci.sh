@@ -42,6 +42,8 @@ cleanup() {
   if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
   for c in "${CONTAINERS[@]}"; do podman rm -f -t 5 "$c" >/dev/null 2>&1 || true; done
   for i in "${IMAGES[@]}"; do podman rmi -f "$i" >/dev/null 2>&1 || true; done
+  # A debootstrap cut short may leave /proc or /sys mounted in its tree: unmounted before anything is removed.
+  awk -v root="$WORK/rootfs" 'index($2, root) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$WORK"
   if [ $rc -eq 0 ]; then
     say "passed in $((SECONDS - STARTED)) s"
