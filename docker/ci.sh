@@ -54,6 +54,47 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# 0. docker/compose.yaml cannot run here (no compose, no postgres or nginx image): at least its parts must agree with
+# each other, with docker/make-secrets.sh and with docker/nginx.conf.
+if python3 -c 'import yaml' 2>/dev/null; then
+  "$ROOT/docker/make-secrets.sh" "$WORK/compose-secrets" >/dev/null 2>&1 || fail "docker/make-secrets.sh could not make the keys"
+  python3 - "$ROOT/docker" "$WORK/compose-secrets" <<'PY' || fail "docker/compose.yaml does not hold together (above)"
+import os, re, sys, yaml
+docker, secrets_dir = sys.argv[1], sys.argv[2]
+compose = yaml.safe_load(open(os.path.join(docker, "compose.yaml")))
+services, problems = compose["services"], []
+for name in ["postgres", "api-1", "api-2", "web", "nginx", "mailsink"]:
+    if name not in services:
+        problems.append(f"no service {name}")
+if services.get("mailsink", {}).get("profiles") != ["dev"]:
+    problems.append("the local SendGrid is not under the profile dev")
+for name, secret in compose.get("secrets", {}).items():
+    made = os.path.join(secrets_dir, os.path.basename(secret["file"]))
+    if not os.path.isfile(made):
+        problems.append(f"secret {name}: docker/make-secrets.sh makes no {os.path.basename(secret['file'])}")
+for name, service in services.items():
+    mounted = set(service.get("secrets", []))
+    for key in mounted - set(compose.get("secrets", {})):
+        problems.append(f"{name}: secret {key} is not declared")
+    for key, value in (service.get("environment") or {}).items():
+        m = re.fullmatch(r"/run/secrets/(.+)", str(value))
+        if m and m.group(1) not in mounted:
+            problems.append(f"{name}: {key} names /run/secrets/{m.group(1)}, which it does not mount")
+    dockerfile = (service.get("build") or {}).get("dockerfile")
+    if dockerfile and not os.path.isfile(os.path.join(docker, "..", dockerfile)):
+        problems.append(f"{name}: no {dockerfile}")
+for upstream in re.findall(r"server ([a-z0-9-]+):\d+", open(os.path.join(docker, "nginx.conf")).read()):
+    if upstream not in services:
+        problems.append(f"nginx.conf names {upstream}, which is no service")
+for p in problems:
+    print(p, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+  say "ok: compose.yaml agrees with make-secrets.sh, its Dockerfiles and nginx.conf"
+else
+  say "python3's yaml module is missing: docker/compose.yaml not checked"
+fi
+
 # 1. The base image, made once per machine: a minimal Debian with what .NET's runtime-deps image holds.
 if podman image exists "$BASE"; then
   say "base image $BASE is there"
