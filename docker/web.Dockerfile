@@ -31,6 +31,8 @@ COPY --from=build /app /app
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     DOTNET_NOLOGO=1 \
     DOTNET_CLI_TELEMETRY_OPTOUT=1
+# Where compose mounts the data-protection keys (DataProtection__KeysPath): a new volume takes this owner.
+RUN mkdir -p /var/lib/forum-web/keys && chown app:app /var/lib/forum-web/keys
 USER app
 EXPOSE 8080
 # The page server answers, over bash's /dev/tcp: the base has no curl.

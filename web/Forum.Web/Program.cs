@@ -2,6 +2,7 @@ using Forum.Web.Api;
 using Forum.Web.Localisation;
 using Forum.Web.Pages.Conferences;
 using Forum.Web.Security;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.ResponseCompression;
 using NodaTime;
 
@@ -27,6 +28,13 @@ builder.Services.AddResponseCompression(options =>
 });
 builder.Services.Configure<BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
 builder.Services.Configure<GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
+// Antiforgery tokens are encrypted with data-protection keys. Kept in memory by default (one process, forms shown before a
+// restart are refused); with DataProtection:KeysPath every web process shares the folder's keys and a restart keeps them.
+if (builder.Configuration["DataProtection:KeysPath"] is { Length: > 0 } keysPath)
+{
+    builder.Services.AddDataProtection().SetApplicationName("forum-web").PersistKeysToFileSystem(new DirectoryInfo(keysPath));
+}
+
 builder.Services.AddSingleton<ConferencePageCache>();
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<Text>();

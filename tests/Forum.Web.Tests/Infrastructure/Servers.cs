@@ -38,7 +38,7 @@ public sealed class ApiServer : WebApplicationFactory<Program>
 }
 
 /// <summary>The web client on a real Kestrel port, talking to <see cref="ApiServer"/> over HTTP only.</summary>
-public sealed class WebServer(Uri api) : WebApplicationFactory<web::Program>
+public sealed class WebServer(Uri api, string? keysPath = null) : WebApplicationFactory<web::Program>
 {
     public int Port { get; } = Ports.Free();
 
@@ -54,6 +54,10 @@ public sealed class WebServer(Uri api) : WebApplicationFactory<web::Program>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ForumApi:BaseUrl", api.ToString());
+        if (keysPath is not null)
+        {
+            builder.UseSetting("DataProtection:KeysPath", keysPath);
+        }
     }
 }
 
