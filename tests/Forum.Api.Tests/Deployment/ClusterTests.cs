@@ -58,7 +58,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
             apis[0] = ApiProcess.Start("api-1", environment, nginx.ApiPorts[0]);
             apis[1] = ApiProcess.Start("api-2", environment, nginx.ApiPorts[1]);
             await using var web = ApiProcess.StartWeb("web", new Dictionary<string, string> { ["ForumApi__BaseUrl"] = nginx.Address.ToString() }, nginx.WebPort);
-            await Task.WhenAll(apis.Select(a => ReadyAsync(a!)).Append(web.WaitStartedAsync(TimeSpan.FromSeconds(120))));
+            await Task.WhenAll(apis.Select(a => a!.WaitReadyAsync(TimeSpan.FromSeconds(180))).Append(web.WaitStartedAsync(TimeSpan.FromSeconds(120))));
             await nginx.StartAsync();
 
             // A new connection to nginx for each request: a reload of nginx closes its idle client connections, and a
@@ -84,7 +84,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
                 timeline.Add($"{Load.Now} api-{i + 1} exited");
                 await apis[i]!.DisposeAsync();
                 apis[i] = ApiProcess.Start($"api-{i + 1}-again", environment, nginx.ApiPorts[i]);
-                await ReadyAsync(apis[i]!);
+                await apis[i]!.WaitReadyAsync(TimeSpan.FromSeconds(180));
                 await nginx.SetDownAsync(nginx.ApiPorts[i], false);
                 timeline.Add($"{Load.Now} api-{i + 1} ready again and back in nginx");
             }
@@ -225,30 +225,6 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     private static Task<JsonElement> GetAsync(HttpClient http, string token, string path) => SendAsync(http, token, HttpMethod.Get, path, null);
-
-    private static async Task ReadyAsync(ApiProcess api)
-    {
-        await api.WaitStartedAsync(TimeSpan.FromSeconds(120));
-        using var http = new HttpClient { BaseAddress = api.BaseAddress };
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var ready = await http.GetAsync("/health/ready");
-                if (ready.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"{api.Name} is not ready:\n{api.Tail()}");
-            await Task.Delay(100);
-        }
-    }
 
     /// <summary>When every async projection, as the survivor reports it, has nothing left to handle.</summary>
     private static async Task<TimeSpan> CaughtUpAsync(ApiProcess survivor, TimeSpan within)

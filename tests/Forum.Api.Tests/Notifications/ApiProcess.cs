@@ -89,6 +89,39 @@ public sealed class ApiProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Until it has started and <c>/health/ready</c> answers 200 (database reachable, projections caught up), or fails after <paramref name="within"/>.</summary>
+    public async Task WaitReadyAsync(TimeSpan within)
+    {
+        var deadline = Stopwatch.StartNew();
+        await WaitStartedAsync(within);
+        using var http = new HttpClient { BaseAddress = BaseAddress };
+        var last = "no answer";
+        while (true)
+        {
+            try
+            {
+                using var ready = await http.GetAsync("/health/ready");
+                if (ready.IsSuccessStatusCode)
+                {
+                    return;
+                }
+
+                last = $"{(int)ready.StatusCode} {await ready.Content.ReadAsStringAsync()}";
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+
+            if (deadline.Elapsed > within)
+            {
+                throw new TimeoutException($"{Name} was not ready within {within.TotalSeconds:N0} s ({last}):\n{Tail()}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>SIGKILL: no shutdown, no finally, no flush; leases and fired triggers are left as they were.</summary>
     public void Kill()
     {
