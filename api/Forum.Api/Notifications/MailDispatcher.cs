@@ -5,26 +5,35 @@ namespace Forum.Api.Notifications;
 /// <summary>
 /// Sends what the outbox has due: claims mails under a short lease of this process, renewed until each is settled,
 /// opens each (an erased recipient's is dropped), sends it, and settles it as SendGrid answered; the mails SendGrid
-/// accepted are marked sent in small batches as their sends finish. A process that dies leaves its lease to run out
-/// within <see cref="Lease"/>, and the mails to be sent again by another. The one window in which a crash makes a
+/// accepted are marked sent in small batches as their sends finish. A process that dies leaves its claims to another at
+/// once: PostgreSQL ends its session and with it its presence lock (<see cref="DispatcherPresence"/>); when the database
+/// cannot tell (a machine gone with its connection half-open), at the latest when the lease runs out, within
+/// <see cref="Lease"/>. The one window in which a crash makes a
 /// resend is between SendGrid's 202 and that mark: the resend carries the same message id (in its custom_args and its
 /// X-Forum-Message-Id header), so that it is recognisable; and before sending a mail again, the dispatcher looks for
 /// SendGrid's events about it (signed webhook, keyed by that id): a mail SendGrid reported is marked, not resent.
 /// </summary>
 public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, SendGridWebhook events, PersonalDataVault vault, TimeProvider time, ILogger<MailDispatcher> logger)
-    : IHealthSignal
+    : IHealthSignal, IAsyncDisposable
 {
     /// <summary>After this many attempts that failed for a passing reason, a mail is dead (listed for organisers, who may retry it).</summary>
     public const int MaxAttempts = 8;
 
     /// <summary>
-    /// How long a claim holds when its process stops renewing it (it died): short, so that another process sends the
-    /// mail within seconds. A live process renews every <see cref="RenewEvery"/>, so it never loses a lease mid-send
-    /// unless it cannot reach the database for longer than the difference.
+    /// How long a claim holds when its process stops renewing it and the database still sees its presence (a machine
+    /// gone with its connection half-open). A live process renews every <see cref="RenewEvery"/>, so it never loses a
+    /// lease mid-send unless it cannot reach the database for longer than the difference.
     /// </summary>
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(10);
 
     public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// How long a mail taken over from a dispatcher that just died waits for SendGrid's events about it before it is
+    /// sent again (the dead one may have sent it): the local SendGrid posts them within milliseconds; SendGrid posts them
+    /// in batches, often later, so against it this prevents a resend only for the mails it reported by then.
+    /// </summary>
+    public static readonly TimeSpan TakeoverGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>Sends in flight at once in one process.</summary>
     public const int Senders = 16;
@@ -52,6 +61,7 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
     public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
     private readonly string owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    private readonly DispatcherPresence presence = new(outbox, time);
     private readonly object gate = new();
     private int draining;
     private int again;
@@ -59,6 +69,9 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
     private string? refusal;
 
     public string Component => "mail";
+
+    /// <summary>Gives up the presence lock (at the host's stop), so that claims left behind are due again at once.</summary>
+    public ValueTask DisposeAsync() => presence.DisposeAsync();
 
     string? IHealthSignal.Degraded => Refusal is { } why ? $"SendGrid refused the API key: {why}" : null;
 
@@ -150,7 +163,7 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
             {
                 while (!ct.IsCancellationRequested && time.GetUtcNow() >= PausedUntil)
                 {
-                    var claimed = await outbox.ClaimAsync(owner, claimSize, Lease, ct, conference);
+                    var claimed = await outbox.ClaimAsync(owner, await presence.EnsureAsync(ct), claimSize, Lease, ct, conference);
                     foreach (var mail in claimed)
                     {
                         pending[mail.Id] = false;
@@ -327,14 +340,24 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
 
         // Claimed before and never settled (its process died, or SendGrid failed it): if SendGrid's events already
         // name it, SendGrid accepted it before that process could mark it, so it is marked now rather than sent again.
-        if (mail.Attempts > 1 && (await events.EventsOfAsync(mail.Id, token)).Count > 0)
+        if (mail.Attempts > 1)
         {
-            if (logger.IsEnabled(LogLevel.Information))
+            if ((await events.EventsOfAsync(mail.Id, token)).Count > 0)
             {
-                logger.LogInformation("Mail {MessageId} was accepted by SendGrid before an earlier attempt could mark it (its events say so); marked sent, not sent again", mail.Id);
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    logger.LogInformation("Mail {MessageId} was accepted by SendGrid before an earlier attempt could mark it (its events say so); marked sent, not sent again", mail.Id);
+                }
+
+                return new SendResult.Sent(null);
             }
 
-            return new SendResult.Sent(null);
+            if (mail.TakenOver)
+            {
+                // Its process died moments ago, perhaps while sending it: SendGrid's events about it get a moment to come.
+                await outbox.LaterAsync(mail.Id, owner, time.GetUtcNow() + TakeoverGrace, null, uncount: true, token);
+                return null;
+            }
         }
 
         var result = await sendGrid.SendAsync(body, token);
@@ -360,6 +383,8 @@ public sealed class MailDispatcher(MailOutbox outbox, SendGridClient sendGrid, S
             try
             {
                 await Task.Delay(RenewEvery, time, settled);
+                // A presence found broken is taken again; meanwhile others may have taken these mails, found below.
+                await presence.EnsureAsync(settled);
                 var ids = pending.Keys.ToList();
                 var renewed = await outbox.RenewAsync(ids, owner, Lease, settled);
                 foreach (var id in ids.Where(id => !renewed.Contains(id)))

@@ -32,12 +32,17 @@ public sealed record OutboxMail(
     DateTimeOffset CreatedAt,
     DateTimeOffset? SentAt = null,
     string? ProviderMessageId = null,
-    string? LastError = null);
+    string? LastError = null)
+{
+    /// <summary>Claimed from a dispatcher that died with its lease still running: it may have been sending this one.</summary>
+    public bool TakenOver { get; init; }
+}
 
 /// <summary>
 /// The outbox table. Rows are written by the projection that produces mails, in its transaction; a dispatcher claims
 /// due rows with a lease (FOR UPDATE SKIP LOCKED), so that two processes never send the same message at once, and
-/// marks each as its answer says. A lease that expires (its process died) makes the row due again.
+/// marks each as its answer says. A row is due again when its claimer's presence lock is gone (its process died) or its
+/// lease expired.
 /// </summary>
 public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStore store)
 {
@@ -75,7 +80,37 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
         """,
         // Dead mails are few: counted for every metrics scrape without reading the sent ones.
         "CREATE INDEX mail_outbox_dead ON {s}.mail_outbox (created_at) WHERE state = 'Dead';",
+        // The claimer's presence key (see DispatcherPresence): a claim whose key is no longer held is due again at once.
+        // Mails due at the same instant (those of one transaction) are claimed in the order they were added, so that
+        // the claims of a dispatcher that died, being the oldest, are the next ones taken.
+        """
+        ALTER TABLE {s}.mail_outbox ADD COLUMN leased_by_presence integer;
+        ALTER TABLE {s}.mail_outbox ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
+        DROP INDEX {s}.mail_outbox_due;
+        CREATE INDEX mail_outbox_due ON {s}.mail_outbox (due_at, seq) WHERE state = 'Waiting';
+        """,
     ];
+
+    /// <summary>The first key of this schema's dispatchers' presence locks (the two-key form, apart from other locks).</summary>
+    private readonly int presenceSpace = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{store.SchemaName}/mail-dispatchers")));
+
+    /// <summary>Takes the presence lock of <paramref name="key"/> on <paramref name="connection"/>; false when another session holds it.</summary>
+    public async Task<bool> TryHoldPresenceAsync(NpgsqlConnection connection, int key, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock($1, $2)", connection);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = presenceSpace });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = key });
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task ReleasePresenceAsync(NpgsqlConnection connection, int key)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock($1, $2)", connection);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = presenceSpace });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = key });
+        await cmd.ExecuteScalarAsync(CancellationToken.None);
+    }
 
     /// <summary>Mails waiting to be sent (due or not) and mails dead after their last attempt, in one query over two partial indexes.</summary>
     public async Task<(long Waiting, long Dead)> DepthAsync(CancellationToken ct)
@@ -173,23 +208,39 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
     /// Up to <paramref name="max"/> due mails (of one conference when <paramref name="conference"/> is given), leased to
     /// <paramref name="owner"/> until the lease ends, their attempt counted.
     /// </summary>
-    public async Task<IReadOnlyList<OutboxMail>> ClaimAsync(string owner, int max, TimeSpan lease, CancellationToken ct, string? conference = null)
+    public async Task<IReadOnlyList<OutboxMail>> ClaimAsync(string owner, int presence, int max, TimeSpan lease, CancellationToken ct, string? conference = null)
     {
+        // A leased row is free when its lease ran out or when its claimer's presence lock is gone (its session ended:
+        // the process died). The live keys are read once per claim from the lock table (an uncorrelated subquery).
         await using var cmd = dataSource.CreateCommand(
             $"""
-            UPDATE {s}.mail_outbox o SET lease_until = now() + $3, leased_by = $1, attempts = o.attempts + 1
-            FROM (SELECT id FROM {s}.mail_outbox
-                  WHERE state = 'Waiting' AND due_at <= now() AND (lease_until IS NULL OR lease_until < now())
+            UPDATE {s}.mail_outbox o SET lease_until = now() + $3, leased_by = $1, leased_by_presence = $5, attempts = o.attempts + 1
+            FROM (SELECT id, lease_until AS prior_lease FROM {s}.mail_outbox
+                  WHERE state = 'Waiting' AND due_at <= now()
+                      AND (lease_until IS NULL OR lease_until < now() OR leased_by_presence <> ALL (ARRAY(
+                          SELECT l.objid::bigint FROM pg_locks l
+                          WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.granted AND l.classid::bigint = $6
+                              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))))
                       AND ($4::text IS NULL OR conference_slug = $4)
-                  ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED) due
+                  ORDER BY due_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED) due
             WHERE o.id = due.id
-            RETURNING {Columns("o")}
+            RETURNING {Columns("o")}, due.prior_lease >= now()
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
         cmd.Parameters.Add(new NpgsqlParameter { Value = max });
         cmd.Parameters.Add(new NpgsqlParameter { Value = lease });
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)conference ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        return await ReadAsync(cmd, ct);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = presence });
+        // pg_locks shows the lock's first key as an unsigned oid.
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (long)(uint)presenceSpace });
+        var mails = new List<OutboxMail>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            mails.Add(Read(reader) with { TakenOver = !reader.IsDBNull(13) && reader.GetBoolean(13) });
+        }
+
+        return mails;
     }
 
     /// <summary>
@@ -222,7 +273,7 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
     {
         await using var cmd = dataSource.CreateCommand(
             $"""
-            UPDATE {s}.mail_outbox SET lease_until = NULL, leased_by = NULL, attempts = attempts - 1
+            UPDATE {s}.mail_outbox SET lease_until = NULL, leased_by = NULL, leased_by_presence = NULL, attempts = attempts - 1
             WHERE id = ANY($1) AND leased_by = $2 AND state = 'Waiting'
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray() });
@@ -235,7 +286,7 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
     {
         await using var cmd = dataSource.CreateCommand(
             $"""
-            UPDATE {s}.mail_outbox o SET state = 'Sent', provider_message_id = m.provider_message_id, sent_at = now(), lease_until = NULL, leased_by = NULL
+            UPDATE {s}.mail_outbox o SET state = 'Sent', provider_message_id = m.provider_message_id, sent_at = now(), lease_until = NULL, leased_by = NULL, leased_by_presence = NULL
             FROM unnest($1::uuid[], $2::text[]) AS m (id, provider_message_id)
             WHERE o.id = m.id AND o.leased_by = $3 AND o.state = 'Waiting'
             """);
@@ -254,7 +305,7 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
     {
         await using var cmd = dataSource.CreateCommand(
             $"""
-            UPDATE {s}.mail_outbox SET due_at = $3, last_error = coalesce($4, last_error), lease_until = NULL, leased_by = NULL,
+            UPDATE {s}.mail_outbox SET due_at = $3, last_error = coalesce($4, last_error), lease_until = NULL, leased_by = NULL, leased_by_presence = NULL,
                 attempts = attempts - CASE WHEN $5 THEN 1 ELSE 0 END
             WHERE id = $1 AND leased_by = $2 AND state = 'Waiting'
             """);
@@ -275,7 +326,7 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
         await using var cmd = dataSource.CreateCommand(
             $"""
             UPDATE {s}.mail_outbox SET state = $3, last_error = coalesce($4, last_error), provider_message_id = $5,
-                sent_at = CASE WHEN $3 = 'Sent' THEN now() ELSE sent_at END, lease_until = NULL, leased_by = NULL
+                sent_at = CASE WHEN $3 = 'Sent' THEN now() ELSE sent_at END, lease_until = NULL, leased_by = NULL, leased_by_presence = NULL
             WHERE id = $1 AND leased_by = $2 AND state = 'Waiting'
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = id });

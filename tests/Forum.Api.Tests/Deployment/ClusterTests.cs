@@ -110,7 +110,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
             var caughtUp = await CaughtUpAsync(survivor, TimeSpan.FromSeconds(30));
 
             // The survivor's mail goes on: a registration after the kill has its mail within 5 s of the kill. (Mails
-            // the dead process had claimed wait for their 10 s lease; those are checked below, with the others.)
+            // the dead process had claimed are checked below, with the others; ProcessKillTests times their takeover.)
             const string AfterTheKill = "Cluster NGO registered after the kill";
             using (var late = new HttpRequestMessage(HttpMethod.Post, $"/api/conferences/{load.Slug}/delegations")
             {

@@ -38,7 +38,7 @@ public sealed partial class MetricsTests(ApiFixture api, LocalSendGrid sendGrid)
         var (mailSlug, _, _) = await MailTestKit.EnqueueAsync(api, 1, "not an address {0}");
         var waiting = await ScrapeAsync();
         Assert.True(waiting.Value("forum_mail_outbox_waiting") >= before.Value("forum_mail_outbox_waiting") + 1);
-        var dispatcher = new MailDispatcher(
+        await using var dispatcher = new MailDispatcher(
             api.Services.GetRequiredService<MailOutbox>(), sendGrid.Client(LocalSendGrid.ApiKey), api.Services.GetRequiredService<SendGridWebhook>(),
             api.Services.GetRequiredService<PersonalDataVault>(), TimeProvider.System, NullLogger<MailDispatcher>.Instance);
         var deadline = Stopwatch.StartNew();

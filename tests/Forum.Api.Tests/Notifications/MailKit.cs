@@ -118,7 +118,7 @@ public sealed class MailKit
     /// <summary>Sends the conference's due mails to the local SendGrid, then reads the one with this id as it arrived there.</summary>
     public async Task<JsonElement> DeliveredAsync(JsonElement outboxMail)
     {
-        var dispatcher = new MailDispatcher(
+        await using var dispatcher = new MailDispatcher(
             api.Services.GetRequiredService<MailOutbox>(), sink.Client(), api.Services.GetRequiredService<SendGridWebhook>(), api.Services.GetRequiredService<PersonalDataVault>(),
             TimeProvider.System, NullLogger<MailDispatcher>.Instance);
         while (await dispatcher.DispatchAsync(50, CancellationToken.None, Slug) > 0)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text;
 using Forum.Api.Infrastructure;
 using Forum.Api.Notifications;
 using Forum.Api.Tests.Infrastructure;
@@ -10,15 +11,32 @@ using Npgsql;
 namespace Forum.Api.Tests.Notifications;
 
 [Collection(ApiCollection.Name)]
-public sealed class OutboxTests(ApiFixture api, LocalSendGrid sendGrid) : IClassFixture<LocalSendGrid>
+public sealed class OutboxTests(ApiFixture api, LocalSendGrid sendGrid) : IClassFixture<LocalSendGrid>, IAsyncLifetime
 {
+    private readonly List<MailDispatcher> dispatchers = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Each dispatcher holds its presence on a connection of its own until disposed.</summary>
+    public async Task DisposeAsync()
+    {
+        foreach (var dispatcher in dispatchers)
+        {
+            await dispatcher.DisposeAsync();
+        }
+    }
+
     private MailOutbox Outbox => api.Services.GetRequiredService<MailOutbox>();
 
     private PersonalDataVault Vault => api.Services.GetRequiredService<PersonalDataVault>();
 
     /// <summary>A dispatcher as a process runs it, sending to the local SendGrid.</summary>
-    private MailDispatcher Dispatcher(string? key = LocalSendGrid.ApiKey) =>
-        new(Outbox, sendGrid.Client(key), api.Services.GetRequiredService<SendGridWebhook>(), Vault, TimeProvider.System, NullLogger<MailDispatcher>.Instance);
+    private MailDispatcher Dispatcher(string? key = LocalSendGrid.ApiKey)
+    {
+        var dispatcher = new MailDispatcher(Outbox, sendGrid.Client(key), api.Services.GetRequiredService<SendGridWebhook>(), Vault, TimeProvider.System, NullLogger<MailDispatcher>.Instance);
+        dispatchers.Add(dispatcher);
+        return dispatcher;
+    }
 
     private Task<(string Slug, List<OutboxMail> Mails, List<Guid> Subjects)> EnqueueAsync(int count, string to = "member{0}@example.org") =>
         MailTestKit.EnqueueAsync(api, count, to);
@@ -159,5 +177,47 @@ public sealed class OutboxTests(ApiFixture api, LocalSendGrid sendGrid) : IClass
         var dead = Assert.Single(await Outbox.ListAsync(slug, null, CancellationToken.None));
         Assert.Equal(MailState.Dead, dead.State);
         Assert.Equal(MailDispatcher.MaxAttempts, dead.Attempts);
+    }
+
+    [Fact]
+    public async Task A_dead_dispatcher_s_claims_are_taken_at_once_and_what_SendGrid_reported_is_not_sent_again()
+    {
+        var (slug, mails, _) = await EnqueueAsync(2, "takeover{0}@example.org");
+
+        // A dispatcher claims both under a long lease, then its process dies: its session, and its presence lock, end.
+        var dead = new DispatcherPresence(Outbox, TimeProvider.System);
+        var claimed = await Outbox.ClaimAsync("elsewhere/1/dead", await dead.EnsureAsync(CancellationToken.None), 10, TimeSpan.FromMinutes(5), CancellationToken.None, slug);
+        Assert.Equal(2, claimed.Count);
+        Assert.All(claimed, m => Assert.False(m.TakenOver));
+        var live = Dispatcher();
+        Assert.Equal(0, await live.DispatchAsync(10, CancellationToken.None, slug));
+
+        // SendGrid had accepted the first before the death (its event came); the second may have been on its way.
+        var reported = Encoding.UTF8.GetBytes($$"""
+            [{"email":"takeover0@example.org","event":"processed","sg_event_id":"takeover-{{mails[0].Id}}","forum_message_id":"{{mails[0].Id}}","timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}}}]
+            """);
+        await api.Services.GetRequiredService<SendGridWebhook>().RecordAsync(reported, CancellationToken.None);
+        await dead.DisposeAsync();
+
+        // Taken at once, long before the lease ends: the reported one is marked sent, the other waits a moment for
+        // SendGrid's events, without counting an attempt, and then goes, once.
+        Assert.Equal(2, await live.DispatchAsync(10, CancellationToken.None, slug));
+        var stored = (await Outbox.ListAsync(slug, null, CancellationToken.None)).ToDictionary(m => m.Id);
+        Assert.Equal(MailState.Sent, stored[mails[0].Id].State);
+        Assert.Empty(await sendGrid.ArrivedAsync(mails[0].Id.ToString()));
+        Assert.Equal(MailState.Waiting, stored[mails[1].Id].State);
+        Assert.Equal(1, stored[mails[1].Id].Attempts);
+        Assert.InRange(stored[mails[1].Id].DueAt, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow + MailDispatcher.TakeoverGrace + TimeSpan.FromSeconds(1));
+
+        var deadline = Stopwatch.StartNew();
+        while ((await Outbox.ListAsync(slug, null, CancellationToken.None)).Any(m => m.State != MailState.Sent))
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "the mail taken over was never sent");
+            await live.DispatchAsync(10, CancellationToken.None, slug);
+            await Task.Delay(100);
+        }
+
+        Assert.Single(await sendGrid.ArrivedAsync(mails[1].Id.ToString()));
+        Assert.Empty(await sendGrid.ArrivedAsync(mails[0].Id.ToString()));
     }
 }

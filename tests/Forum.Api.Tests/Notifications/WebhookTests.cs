@@ -63,7 +63,7 @@ public sealed class WebhookTests(ApiFixture api, LocalSendGrid sendGrid) : IClas
         var earlier = Guid.NewGuid();
         Assert.Equal(HttpStatusCode.NoContent, (await PostAsync(Events(earlier, address.ToUpperInvariant(), ($"e-{earlier}", "bounce")))).StatusCode);
 
-        var dispatcher = new MailDispatcher(
+        await using var dispatcher = new MailDispatcher(
             api.Services.GetRequiredService<MailOutbox>(), sendGrid.Client(), Webhook, api.Services.GetRequiredService<PersonalDataVault>(), TimeProvider.System,
             NullLogger<MailDispatcher>.Instance);
         Assert.Equal(1, await dispatcher.DispatchAsync(10, CancellationToken.None, slug));
