@@ -44,6 +44,18 @@ public sealed partial class EventDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await PostEventsAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The sink is stopping (or its host disposed without a stop): events not posted yet go with it.
+        }
+    }
+
+    private async Task PostEventsAsync(CancellationToken stoppingToken)
+    {
         var reader = _work.Reader;
         var batch = new List<SinkEvent>();
         while (await reader.WaitToReadAsync(stoppingToken))
