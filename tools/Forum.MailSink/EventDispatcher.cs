@@ -203,7 +203,9 @@ public sealed partial class EventDispatcher : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Url} answered {Status}; the events will be posted again")]
     private static partial void LogRefused(ILogger logger, Uri url, int status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Url} unreachable ({Error}); the events will be posted again")]
+    // Debug: an API that is still starting is unreachable for a moment (./forum run), and the events are posted again;
+    // giving up is the warning.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Webhook {Url} unreachable ({Error}); the events will be posted again")]
     private static partial void LogUnreachable(ILogger logger, Uri url, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Gave up posting {Count} events to {Url} after {Attempts} attempts ({Outcome})")]
