@@ -91,4 +91,53 @@ internal sealed class CpuMeter
         // Linux reports these in clock ticks of 1/100 s (USER_HZ).
         return TimeSpan.FromMilliseconds(ticks * 10);
     }
+
+    /// <summary>
+    /// CPU spent so far by the runtime's tiered-compilation thread of a process (".NET Tiered Com" in /proc): while it
+    /// still grows, the process is still compiling hot code afresh, and a figure taken then is not the steady state.
+    /// </summary>
+    public static TimeSpan TieringCpu(int pid)
+    {
+        long ticks = 0;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+
+    /// <summary>
+    /// Runs warm-up rounds until none of the processes spent more than 20 ms compiling during one, from the third on (the
+    /// first rounds may look quiet: tiering starts only after a delay), and at most 12; returns how many ran.
+    /// </summary>
+    public static async Task<int> WarmUntilCompiledAsync(Func<Task> round, params int[] pids)
+    {
+        for (var rounds = 1; ; rounds++)
+        {
+            var before = pids.Select(TieringCpu).ToArray();
+            await round();
+            // The tiering thread works in the background after the calls that promoted a method: let it catch up.
+            await Task.Delay(300);
+            var spent = pids.Select((pid, i) => TieringCpu(pid) - before[i]).Max();
+            if ((rounds >= 3 && spent <= TimeSpan.FromMilliseconds(20)) || rounds == 12)
+            {
+                return rounds;
+            }
+        }
+    }
 }
