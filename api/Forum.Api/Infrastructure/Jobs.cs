@@ -34,10 +34,10 @@ public static class Jobs
     public static readonly TimeSpan CheckinInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// How late a check-in may be before the others take the node for dead: well above a GC pause. A node stalled longer
+    /// How late a check-in may be before the others take the node for dead: far above a GC pause. A node stalled longer
     /// is recovered while alive, and a job of it may run twice at once: every job is idempotent for that reason.
     /// </summary>
-    public static readonly TimeSpan CheckinMisfireThreshold = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan CheckinMisfireThreshold = TimeSpan.FromSeconds(1.5);
 
     /// <summary>The schema of Quartz's tables beside an event-store schema (each test fixture has its own store schema).</summary>
     public static string SchemaFor(string storeSchema) => storeSchema + "_quartz";
