@@ -75,8 +75,7 @@ internal sealed class CpuMeter
                 continue; // gone meanwhile
             }
 
-            // After "pid (comm) ": state, ppid, ... utime (14th field), stime, cutime, cstime.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var fields = StatFields(stat);
             var ppid = int.Parse(fields[1], CultureInfo.InvariantCulture);
             if (pid == root || ppid == root)
             {
@@ -91,6 +90,9 @@ internal sealed class CpuMeter
         // Linux reports these in clock ticks of 1/100 s (USER_HZ).
         return TimeSpan.FromMilliseconds(ticks * 10);
     }
+
+    /// <summary>The fields of /proc/.../stat after "pid (comm) ": state, ppid, ... utime (index 11), stime, cutime, cstime.</summary>
+    private static string[] StatFields(string stat) => stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
 
     /// <summary>
     /// CPU spent so far by the runtime's tiered-compilation thread of a process (".NET Tiered Com" in /proc): while it
@@ -108,8 +110,7 @@ internal sealed class CpuMeter
                     continue;
                 }
 
-                var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var fields = StatFields(File.ReadAllText(Path.Combine(task, "stat")));
                 ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
             }
             catch (IOException)

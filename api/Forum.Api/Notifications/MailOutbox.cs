@@ -233,14 +233,7 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
         cmd.Parameters.Add(new NpgsqlParameter { Value = presence });
         // pg_locks shows the lock's first key as an unsigned oid.
         cmd.Parameters.Add(new NpgsqlParameter { Value = (long)(uint)presenceSpace });
-        var mails = new List<OutboxMail>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            mails.Add(Read(reader) with { TakenOver = !reader.IsDBNull(13) && reader.GetBoolean(13) });
-        }
-
-        return mails;
+        return await ReadAsync(cmd, ct, reader => Read(reader) with { TakenOver = !reader.IsDBNull(13) && reader.GetBoolean(13) });
     }
 
     /// <summary>
@@ -359,13 +352,13 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
     private static string Columns(string o) =>
         $"{o}.id, {o}.cause, {o}.conference_slug, {o}.delegation_id, {o}.kind, {o}.mail::text, {o}.state, {o}.attempts, {o}.due_at, {o}.created_at, {o}.sent_at, {o}.provider_message_id, {o}.last_error";
 
-    private static async Task<IReadOnlyList<OutboxMail>> ReadAsync(NpgsqlCommand cmd, CancellationToken ct)
+    private static async Task<IReadOnlyList<OutboxMail>> ReadAsync(NpgsqlCommand cmd, CancellationToken ct, Func<NpgsqlDataReader, OutboxMail>? read = null)
     {
         var mails = new List<OutboxMail>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            mails.Add(Read(reader));
+            mails.Add((read ?? Read)(reader));
         }
 
         return mails;
