@@ -88,8 +88,8 @@ public sealed class EventStore
 
     public IReadOnlyList<IProjection> InlineProjections => inline;
 
-    /// <summary>Raised (in this process) after every committed append, so a local daemon need not wait to poll.</summary>
-    public event Action? Appended;
+    /// <summary>Raised (in this process) after every committed append, with its events, so a local daemon need not wait to poll.</summary>
+    public event Action<IReadOnlyList<StoredEvent>>? Appended;
 
     /// <summary>The documents this process keeps in memory and forgets on change (set by <see cref="WatchedDocuments"/>).</summary>
     public WatchedDocuments? Watch { get; internal set; }
@@ -119,7 +119,7 @@ public sealed class EventStore
                 await using var tx = await connection.BeginTransactionAsync(ct);
                 await using (var session = new DocumentSession(connection, tx, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration, Watch))
                 {
-                    await projection.ApplyAsync(events, session, ct);
+                    await projection.ApplyAsync(events.HandledBy(projection), session, ct);
                     await session.FlushAsync(ct);
                 }
 
@@ -152,7 +152,7 @@ public sealed class EventStore
             await tx.CommitAsync(ct);
         }
 
-        RaiseAppended(results.Sum(r => r.Events.Count));
+        RaiseAppended(results.SelectMany(r => r.Events).ToList());
         return results;
     }
 
@@ -222,7 +222,7 @@ public sealed class EventStore
         await tx.CommitAsync(ct);
         if (stored.Count > 0)
         {
-            RaiseAppended(stored.Count);
+            RaiseAppended(stored);
         }
 
         var byStream = stored.ToLookup(e => e.StreamId, StringComparer.Ordinal);
@@ -285,16 +285,21 @@ public sealed class EventStore
     {
         foreach (var projection in inline)
         {
+            if (events.HandledBy(projection) is not { Count: > 0 } handled)
+            {
+                continue;
+            }
+
             await using var session = new DocumentSession(connection, tx, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration, Watch);
-            await projection.ApplyAsync(events, session, ct);
+            await projection.ApplyAsync(handled, session, ct);
             await session.FlushAsync(ct);
         }
     }
 
-    internal void RaiseAppended(int events)
+    internal void RaiseAppended(IReadOnlyList<StoredEvent> events)
     {
-        EventStoreMetrics.EventsAppended.Add(events);
-        Appended?.Invoke();
+        EventStoreMetrics.EventsAppended.Add(events.Count);
+        Appended?.Invoke(events);
     }
 
     /// <summary>
@@ -537,6 +542,50 @@ public sealed class EventStore
         return await ReadEventsAsync(cmd, ct);
     }
 
+    /// <summary>
+    /// Like <see cref="ReadAllAsync(GlobalCheckpoint,int,CancellationToken)"/>, but only events stored under
+    /// <paramref name="types"/> (<see cref="EventTypeRegistry.StoredNamesOf"/>); ReadTo is where the reader may move to
+    /// once it has handled them: past the events of other types too, as far as it could see (null: nothing new). Both
+    /// come from one statement, so from one snapshot: no event of these types can fall between them.
+    /// </summary>
+    internal async Task<(IReadOnlyList<StoredEvent> Events, GlobalCheckpoint? ReadTo)> ReadAllAsync(
+        NpgsqlConnection connection, GlobalCheckpoint after, int limit, string[] types, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            WITH visible AS (
+                SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS below),
+            head AS (
+                SELECT e.tx_id, e.position FROM {s}.events e, visible v
+                WHERE (e.tx_id, e.position) > ($1, $2) AND e.tx_id < v.below
+                ORDER BY e.tx_id DESC, e.position DESC LIMIT 1)
+            SELECT m.*, h.tx_id, h.position FROM head h LEFT JOIN LATERAL (
+                SELECT {Columns} FROM {s}.events e, visible v
+                WHERE (e.tx_id, e.position) > ($1, $2) AND e.tx_id < v.below AND e.type = ANY($4)
+                ORDER BY e.tx_id, e.position
+                LIMIT $3) m ON true
+            ORDER BY m.tx_id, m.position
+            """, connection);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = after.TransactionId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = after.Position });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = limit });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = types, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        var events = new List<StoredEvent>();
+        GlobalCheckpoint? head = null;
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            head = new GlobalCheckpoint(reader.GetInt64(ColumnCount), reader.GetInt64(ColumnCount + 1));
+            if (!reader.IsDBNull(0))
+            {
+                events.Add(ReadEvent(reader));
+            }
+        }
+
+        // A full page may stop short of the head: the reader moves only as far as the last event it was given.
+        return (events, events.Count == limit ? events[^1].Checkpoint : head);
+    }
+
     /// <summary>The newest point of the global commit order that the daemon may read now.</summary>
     public async Task<GlobalCheckpoint> HeadAsync(CancellationToken ct = default)
     {
@@ -550,7 +599,9 @@ public sealed class EventStore
         return await reader.ReadAsync(ct) ? new GlobalCheckpoint(reader.GetInt64(0), reader.GetInt64(1)) : GlobalCheckpoint.Start;
     }
 
-    private const string Columns = "position, tx_id, stream_id, stream_version, event_id, type, data::text, recorded_at, actor, correlation_id, causation_id, reason";
+    private const string Columns = "position, tx_id, stream_id, stream_version, event_id, type, data::text AS data, recorded_at, actor, correlation_id, causation_id, reason";
+
+    private const int ColumnCount = 12;
 
     private async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(NpgsqlCommand cmd, CancellationToken ct)
     {
@@ -558,14 +609,19 @@ public sealed class EventStore
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var (name, data) = Types.Deserialize(reader.GetString(5), reader.GetString(6));
-            var metadata = new EventMetadata(
-                reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetGuid(9), reader.IsDBNull(10) ? null : reader.GetGuid(10), reader.IsDBNull(11) ? null : reader.GetString(11));
-            events.Add(new StoredEvent(
-                reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3), reader.GetGuid(4),
-                name, data, metadata, reader.GetFieldValue<DateTimeOffset>(7)));
+            events.Add(ReadEvent(reader));
         }
 
         return events;
+    }
+
+    private StoredEvent ReadEvent(NpgsqlDataReader reader)
+    {
+        var (name, data) = Types.Deserialize(reader.GetString(5), reader.GetString(6));
+        var metadata = new EventMetadata(
+            reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetGuid(9), reader.IsDBNull(10) ? null : reader.GetGuid(10), reader.IsDBNull(11) ? null : reader.GetString(11));
+        return new StoredEvent(
+            reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3), reader.GetGuid(4),
+            name, data, metadata, reader.GetFieldValue<DateTimeOffset>(7));
     }
 }

@@ -47,6 +47,30 @@ public sealed class EventTypeRegistry
     public string NameOf(Type type) =>
         byType.TryGetValue(type, out var name) ? name : throw new UnknownEventTypeException(type.FullName ?? type.Name);
 
+    /// <summary>
+    /// The stored names of the events that read as one of <paramref name="types"/> or a subtype: their own names, and the
+    /// old names whose upcasters lead to one of them.
+    /// </summary>
+    public string[] StoredNamesOf(IReadOnlyCollection<Type> types)
+    {
+        var names = byName.Where(n => types.Any(t => t.IsAssignableFrom(n.Value))).Select(n => n.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var old in upcasters.Keys)
+        {
+            var name = old;
+            for (var hops = 0; hops <= 32 && upcasters.TryGetValue(name, out var upcaster); hops++)
+            {
+                name = upcaster.NewName;
+            }
+
+            if (names.Contains(name))
+            {
+                names.Add(old);
+            }
+        }
+
+        return names.Order(StringComparer.Ordinal).ToArray();
+    }
+
     public string Serialize(object @event) => JsonSerializer.Serialize(@event, @event.GetType(), JsonOptions);
 
     /// <summary>Upcasts (as often as chained upcasters say) and deserializes a stored event.</summary>

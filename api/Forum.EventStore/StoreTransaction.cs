@@ -124,7 +124,7 @@ public sealed class StoreTransaction : IAsyncDisposable
         await Transaction.CommitAsync(ct);
         if (appended.Count > 0)
         {
-            store.RaiseAppended(appended.Count);
+            store.RaiseAppended(appended);
         }
     }
 

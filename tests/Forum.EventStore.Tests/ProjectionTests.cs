@@ -40,6 +40,26 @@ public sealed class ProjectionTests
 
     private sealed record LastThingDocument(string Thing);
 
+    /// <summary>Names the one event type it handles, and records the type of every event it is handed.</summary>
+    private sealed class RenameLog(string name) : IProjection
+    {
+        public string Name => name;
+
+        public IReadOnlyCollection<Type>? EventTypes { get; } = [typeof(ThingRenamed)];
+
+        public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
+        {
+            var log = await session.LoadAsync<RenameLogDocument>("log", ct) ?? new RenameLogDocument([]);
+            log.Handed.AddRange(events.Select(e => $"{e.TypeName} {e.StreamId}"));
+            session.Store("log", log);
+        }
+
+        public static async Task<List<string>> ReadAsync(EventStore store, string name) =>
+            (await store.Documents.LoadAsync<RenameLogDocument>(name, "log"))?.Handed ?? [];
+    }
+
+    private sealed record RenameLogDocument(List<string> Handed);
+
     [Fact]
     public async Task An_inline_projection_is_readable_as_soon_as_the_append_returns()
     {
@@ -246,6 +266,59 @@ public sealed class ProjectionTests
         {
             Assert.Equal(Enumerable.Range(1, stream.Count()).Select(v => (long)v), stream.Select(e => e.StreamVersion));
         }
+    }
+
+    [Fact]
+    public async Task A_projection_that_names_its_events_is_handed_only_those_and_the_others_do_not_each_move_its_checkpoint()
+    {
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AddInlineProjectionAsync(new RenameLog("inline-renames"));
+        var daemon = new ProjectionDaemon(t.Store, [new RenameLog("renames")]);
+        using var stop = new CancellationTokenSource();
+        var running = daemon.RunAsync(stop.Token);
+        await Eventually.TrueAsync(() => Task.FromResult(daemon.IsLeading("renames")), Deadline, "the daemon leads");
+
+        // Every write of the async projection's checkpoint, counted by the database.
+        await t.ScalarAsync(
+            """
+            CREATE TABLE {s}.checkpoint_writes (at timestamptz NOT NULL DEFAULT clock_timestamp());
+            CREATE FUNCTION {s}.count_checkpoint_write() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN INSERT INTO checkpoint_writes DEFAULT VALUES; RETURN NEW; END $$ SET search_path FROM CURRENT;
+            CREATE TRIGGER count_writes AFTER UPDATE ON {s}.projection_checkpoints
+                FOR EACH ROW WHEN (NEW.name = 'renames') EXECUTE FUNCTION {s}.count_checkpoint_write();
+            SELECT 0
+            """.Replace("SET search_path FROM CURRENT", $"SET search_path = \"{t.SchemaName}\"", StringComparison.Ordinal));
+
+        const int Appends = 300;
+        for (var i = 0; i < Appends; i++)
+        {
+            object e = i == Appends / 2 ? new ThingRenamed("a", "b") : new ThingHappened("x", i);
+            await t.Store.AppendAsync($"s-{i % 7}", "thing", ExpectedVersion.Any, [e], Meta);
+        }
+
+        await Eventually.TrueAsync(async () => (await RenameLog.ReadAsync(t.Store, "renames")).Count == 1, Deadline, "the rename is handed to the daemon's projection");
+        await Eventually.TrueAsync(async () => (await daemon.StatusAsync()).Single().EventsBehind == 0, Deadline, "its checkpoint reaches the last event once the daemon is idle");
+        var writes = await t.ScalarAsync("SELECT count(*) FROM {s}.checkpoint_writes");
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(["thing-renamed s-3"], await RenameLog.ReadAsync(t.Store, "renames"));
+        Assert.Equal(["thing-renamed s-3"], await RenameLog.ReadAsync(t.Store, "inline-renames"));
+
+        // One write with the rename, the others when idle or a second has passed: not one per append.
+        Assert.InRange(writes, 2, Appends / 10);
+    }
+
+    [Fact]
+    public void The_stored_names_of_event_types_include_old_names_upcast_to_them()
+    {
+        var types = TestStore.NewRegistry()
+            .Upcast("thing-renamed-v1", "thing-renamed", json => json)
+            .Upcast("thing-renamed-v0", "thing-renamed-v1", json => json)
+            .Upcast("thing-happened-v0", "thing-happened", json => json);
+
+        Assert.Equal(["thing-renamed", "thing-renamed-v0", "thing-renamed-v1"], types.StoredNamesOf([typeof(ThingRenamed)]));
+        Assert.Equal(["thing-happened", "thing-happened-v0", "thing-renamed", "thing-renamed-v0", "thing-renamed-v1"], types.StoredNamesOf([typeof(object)]));
     }
 
     [Fact]

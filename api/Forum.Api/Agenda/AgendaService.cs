@@ -53,7 +53,7 @@ public sealed class AgendaService
         this.time = time;
 
         // A write in this process is seen at once by its next read; other processes' writes within a second.
-        writer.Store.Appended += heads.Clear;
+        writer.Store.Appended += _ => heads.Clear();
     }
 
     /// <summary>For anonymous reads: whether the conference is public and its latest published version (cached briefly).</summary>

@@ -33,6 +33,13 @@ public sealed class FeedProjection(CalendarOptions options) : IProjection
 
     public string Name => ProjectionName;
 
+    /// <summary>What changes a feed, as <see cref="ApplyAsync"/> tells them apart.</summary>
+    public IReadOnlyCollection<Type>? EventTypes { get; } =
+    [
+        typeof(AgendaPublished), typeof(SpeakingOrderFixed), typeof(SpeakingOrderJoined), typeof(SpeakingOrderLeft), typeof(FloorRequested), typeof(FloorWithdrawn),
+        typeof(SeatTaken), typeof(SeatMovedUp), typeof(SeatReleased), typeof(MemberWithdrawn), typeof(MemberReplaced), typeof(DelegationWithdrawn), typeof(MemberPersonalDataErased),
+    ];
+
     public static string FeedId(string feedKey) => $"feed/{feedKey}";
 
     public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)

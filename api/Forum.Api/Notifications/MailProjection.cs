@@ -28,6 +28,10 @@ public sealed class MailProjection(MailComposer composer, PersonalDataVault vaul
 
     public string Name => ProjectionName;
 
+    /// <summary>The causes of mails, the publications that open digests, and the registrations whose sealed access links are erased here.</summary>
+    public IReadOnlyCollection<Type>? EventTypes { get; } =
+        [typeof(DelegationRegistered), typeof(AccreditationDecided), typeof(MemberMovedUp), typeof(SeatMovedUp), typeof(AgendaPublished)];
+
     public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
     {
         var now = time.GetUtcNow();

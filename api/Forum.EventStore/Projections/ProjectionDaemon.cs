@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Npgsql;
 
 namespace Forum.EventStore.Projections;
@@ -33,6 +34,9 @@ public sealed class ProjectionDaemon
     private readonly string s;
     private readonly Dictionary<string, SemaphoreSlim> wakeUps;
     private readonly HashSet<string> leading = [];
+
+    /// <summary>Projections whose rebuild this process asked for: their leader reads their generations again at once.</summary>
+    private readonly ConcurrentDictionary<string, bool> rebuilds = new(StringComparer.Ordinal);
     private readonly Lock leadingLock = new();
 
     public ProjectionDaemon(EventStore store, IEnumerable<IProjection> projections, ProjectionDaemonOptions? options = null)
@@ -89,6 +93,7 @@ public sealed class ProjectionDaemon
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = projection });
         var generation = (int)(await cmd.ExecuteScalarAsync(ct))!;
+        rebuilds[projection] = true;
         Wake(projection);
         return generation;
     }
@@ -121,11 +126,15 @@ public sealed class ProjectionDaemon
         return all;
     }
 
-    private void WakeAll()
+    /// <summary>Wakes the projections that handle any of the events just appended here; the others see them when they next poll.</summary>
+    private void WakeAll(IReadOnlyList<StoredEvent> appended)
     {
-        foreach (var name in wakeUps.Keys)
+        foreach (var projection in projections)
         {
-            Wake(name);
+            if (appended.Any(projection.Handles))
+            {
+                Wake(projection.Name);
+            }
         }
     }
 
@@ -206,21 +215,52 @@ public sealed class ProjectionDaemon
         }
     }
 
+    /// <summary>
+    /// Where a generation has been applied to (Current) and where its stored checkpoint says (Stored). They differ only
+    /// when the events read since were none this projection handles: the checkpoint then moves later, in one write
+    /// (when the daemon is idle, a second has passed, or it reloads), rather than in a transaction per batch.
+    /// </summary>
+    private sealed class Cursor(int generation, GlobalCheckpoint stored)
+    {
+        public int Generation { get; } = generation;
+
+        public GlobalCheckpoint Stored { get; set; } = stored;
+
+        public GlobalCheckpoint Current { get; set; } = stored;
+
+        public long StoredAt { get; set; }
+    }
+
     private async Task LeadAsync(IProjection projection, NpgsqlConnection lease, CancellationToken ct)
     {
-        var leaseCheckedAt = store.Time.GetTimestamp();
+        var types = projection.EventTypes is { } handled ? store.Types.StoredNamesOf(handled) : null;
+        var cursors = await LoadCursorsAsync(projection.Name, ct);
+        var loadedAt = store.Time.GetTimestamp();
+        var leaseCheckedAt = loadedAt;
         while (!ct.IsCancellationRequested)
         {
-            var progressed = false;
-            var generations = await LoadGenerationsAsync(projection.Name, ct);
-            foreach (var (generation, checkpoint, _) in generations)
+            // The generations are read again now and then: another process may have asked for a rebuild.
+            if (rebuilds.TryRemove(projection.Name, out _) || store.Time.GetElapsedTime(loadedAt) >= options.LeadershipInterval)
             {
-                progressed |= await ApplyNextBatchAsync(projection, generation, checkpoint, ct);
+                await StoreAllAsync(projection.Name, cursors, ct);
+                cursors = await LoadCursorsAsync(projection.Name, ct);
+                loadedAt = store.Time.GetTimestamp();
             }
 
-            if (generations.Count > 1)
+            var progressed = false;
+            foreach (var cursor in cursors)
             {
-                await SwitchWhenCaughtUpAsync(projection.Name, ct);
+                progressed |= await ApplyNextBatchAsync(projection, types, cursor, ct);
+                if (cursor.Current != cursor.Stored && (cursors.Count > 1 || store.Time.GetElapsedTime(cursor.StoredAt) >= options.LeadershipInterval))
+                {
+                    // A rebuild's switch compares stored checkpoints; and lag, as health reports it, stays within a second.
+                    await StoreAsync(projection.Name, cursor, ct);
+                }
+            }
+
+            if (cursors.Count > 1 && await SwitchWhenCaughtUpAsync(projection.Name, ct))
+            {
+                cursors = await LoadCursorsAsync(projection.Name, ct);
             }
 
             if (progressed)
@@ -236,8 +276,66 @@ public sealed class ProjectionDaemon
                 leaseCheckedAt = store.Time.GetTimestamp();
             }
 
-            await wakeUps[projection.Name].WaitAsync(options.IdlePollInterval, ct);
+            if (!await wakeUps[projection.Name].WaitAsync(options.IdlePollInterval, ct))
+            {
+                // Quiet: the checkpoint catches up with what was read.
+                await StoreAllAsync(projection.Name, cursors, ct);
+            }
         }
+    }
+
+    private async Task<List<Cursor>> LoadCursorsAsync(string name, CancellationToken ct)
+    {
+        var now = store.Time.GetTimestamp();
+        return (await LoadGenerationsAsync(name, ct)).Select(g => new Cursor(g.Generation, g.Checkpoint) { StoredAt = now }).ToList();
+    }
+
+    private async Task StoreAllAsync(string name, List<Cursor> cursors, CancellationToken ct)
+    {
+        foreach (var cursor in cursors.Where(c => c.Current != c.Stored))
+        {
+            await StoreAsync(name, cursor, ct);
+        }
+    }
+
+    /// <summary>Moves a stored checkpoint up to where its generation has been applied (past events it does not handle).</summary>
+    private async Task StoreAsync(string name, Cursor cursor, CancellationToken ct)
+    {
+        await using var connection = await store.DataSource.OpenConnectionAsync(ct);
+        await MoveAsync(connection, null, name, cursor, cursor.Current, ct);
+    }
+
+    /// <summary>Moves the checkpoint from where this leader stored it; if it is elsewhere, another leader moved it.</summary>
+    private async Task MoveAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string name, Cursor cursor, GlobalCheckpoint to, CancellationToken ct)
+    {
+        await using var move = new NpgsqlCommand(
+            $"""
+            UPDATE {s}.projection_checkpoints SET tx_id = $3, position = $4, updated_at = now()
+            WHERE name = $1 AND generation = $2 AND tx_id = $5 AND position = $6
+            """, connection, tx);
+        move.Parameters.Add(new NpgsqlParameter { Value = name });
+        move.Parameters.Add(new NpgsqlParameter { Value = cursor.Generation });
+        move.Parameters.Add(new NpgsqlParameter { Value = to.TransactionId });
+        move.Parameters.Add(new NpgsqlParameter { Value = to.Position });
+        move.Parameters.Add(new NpgsqlParameter { Value = cursor.Stored.TransactionId });
+        move.Parameters.Add(new NpgsqlParameter { Value = cursor.Stored.Position });
+        if (await move.ExecuteNonQueryAsync(ct) != 1)
+        {
+            if (tx is not null)
+            {
+                await tx.RollbackAsync(ct);
+            }
+
+            throw new LostLeadershipException(name);
+        }
+
+        if (tx is not null)
+        {
+            await tx.CommitAsync(ct);
+        }
+
+        cursor.Stored = cursor.Current = to;
+        cursor.StoredAt = store.Time.GetTimestamp();
     }
 
     private async Task<List<(int Generation, GlobalCheckpoint Checkpoint, bool Active)>> LoadGenerationsAsync(string name, CancellationToken ct)
@@ -255,46 +353,49 @@ public sealed class ProjectionDaemon
         return list;
     }
 
-    private async Task<bool> ApplyNextBatchAsync(IProjection projection, int generation, GlobalCheckpoint from, CancellationToken ct)
+    /// <summary>
+    /// Reads the next events the projection handles after the cursor. None (but others were read past): the cursor
+    /// moves in memory only. Some: they are applied, and the checkpoint moves in the same transaction.
+    /// </summary>
+    private async Task<bool> ApplyNextBatchAsync(IProjection projection, string[]? types, Cursor cursor, CancellationToken ct)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-        var events = await store.ReadAllAsync(connection, from, options.BatchSize, ct);
-        if (events.Count == 0)
+        IReadOnlyList<StoredEvent> events;
+        GlobalCheckpoint? readTo;
+        if (types is null)
+        {
+            events = await store.ReadAllAsync(connection, cursor.Current, options.BatchSize, ct);
+            readTo = events.Count == 0 ? null : events[^1].Checkpoint;
+        }
+        else
+        {
+            (events, readTo) = await store.ReadAllAsync(connection, cursor.Current, options.BatchSize, types, ct);
+        }
+
+        if (readTo is not { } to)
         {
             return false;
         }
 
+        if (events.Count == 0)
+        {
+            cursor.Current = to;
+            return true;
+        }
+
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var session = new DocumentSession(connection, tx, store.Types.JsonOptions, s, projection.Name, generation, store.Watch))
+        await using (var session = new DocumentSession(connection, tx, store.Types.JsonOptions, s, projection.Name, cursor.Generation, store.Watch))
         {
             await projection.ApplyAsync(events, session, ct);
             await session.FlushAsync(ct);
         }
 
-        var to = events[^1].Checkpoint;
-        await using var move = new NpgsqlCommand(
-            $"""
-            UPDATE {s}.projection_checkpoints SET tx_id = $3, position = $4, updated_at = now()
-            WHERE name = $1 AND generation = $2 AND tx_id = $5 AND position = $6
-            """, connection, tx);
-        move.Parameters.Add(new NpgsqlParameter { Value = projection.Name });
-        move.Parameters.Add(new NpgsqlParameter { Value = generation });
-        move.Parameters.Add(new NpgsqlParameter { Value = to.TransactionId });
-        move.Parameters.Add(new NpgsqlParameter { Value = to.Position });
-        move.Parameters.Add(new NpgsqlParameter { Value = from.TransactionId });
-        move.Parameters.Add(new NpgsqlParameter { Value = from.Position });
-        if (await move.ExecuteNonQueryAsync(ct) != 1)
-        {
-            await tx.RollbackAsync(ct);
-            throw new LostLeadershipException(projection.Name);
-        }
-
-        await tx.CommitAsync(ct);
+        await MoveAsync(connection, tx, projection.Name, cursor, to, ct);
         return true;
     }
 
     /// <summary>When a rebuilt generation has reached the active one's checkpoint, readers switch to it in one transaction.</summary>
-    private async Task SwitchWhenCaughtUpAsync(string name, CancellationToken ct)
+    private async Task<bool> SwitchWhenCaughtUpAsync(string name, CancellationToken ct)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -317,7 +418,7 @@ public sealed class ProjectionDaemon
         {
             if (!await reader.ReadAsync(ct))
             {
-                return;
+                return false;
             }
 
             (oldGeneration, newGeneration) = (reader.GetInt32(0), reader.GetInt32(1));
@@ -342,6 +443,7 @@ public sealed class ProjectionDaemon
         }
 
         await tx.CommitAsync(ct);
+        return true;
     }
 
     private void SetLeading(string name, bool isLeading)
