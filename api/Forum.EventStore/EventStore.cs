@@ -148,8 +148,7 @@ public sealed class EventStore
         var results = await WriteAsync(connection, tx, appends, metadata, ct);
         if (tx is not null)
         {
-            await ApplyInlineAsync(connection, tx, results.SelectMany(r => r.Events).ToList(), ct);
-            await tx.CommitAsync(ct);
+            await CommitWithInlineAsync(connection, tx, results.SelectMany(r => r.Events).ToList(), ct);
         }
 
         RaiseAppended(results.SelectMany(r => r.Events).ToList());
@@ -214,12 +213,7 @@ public sealed class EventStore
             .Select(f => new StoredEvent(written[f.Id].Position, written[f.Id].TransactionId, f.Append.StreamId, f.Version, f.Id, Types.NameOf(f.Event.GetType()), f.Event, f.Append.Metadata ?? metadata, recordedAt))
             .OrderBy(e => e.Position)
             .ToList();
-        if (stored.Count > 0)
-        {
-            await ApplyInlineAsync(connection, tx, stored, ct);
-        }
-
-        await tx.CommitAsync(ct);
+        await CommitWithInlineAsync(connection, tx, stored, ct);
         if (stored.Count > 0)
         {
             RaiseAppended(stored);
@@ -279,6 +273,45 @@ public sealed class EventStore
         await using var cmd = new NpgsqlCommand($"SELECT {s}.lock_streams($1)", connection, tx);
         cmd.Parameters.Add(new NpgsqlParameter { Value = streams.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Runs the inline projections over an append's events and commits: their writes and the COMMIT go in one round
+    /// trip. So an inline projection sees its own writes of this append, and other projections' documents as they were
+    /// before it (none reads another's; <see cref="DocumentSession.LoadFromAsync{T}"/> is for async projections).
+    /// </summary>
+    internal async Task CommitWithInlineAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var sessions = new List<DocumentSession>();
+        foreach (var projection in inline)
+        {
+            if (events.HandledBy(projection) is not { Count: > 0 } handled)
+            {
+                continue;
+            }
+
+            var session = new DocumentSession(connection, tx, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration, Watch);
+            await projection.ApplyAsync(handled, session, ct);
+            if (session.AddFlushTo(batch))
+            {
+                sessions.Add(session);
+            }
+        }
+
+        if (batch.BatchCommands.Count == 0)
+        {
+            await tx.CommitAsync(ct);
+            return;
+        }
+
+        // Npgsql follows the server's transaction status: after this COMMIT the transaction counts as completed.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await batch.ExecuteNonQueryAsync(ct);
+        foreach (var session in sessions)
+        {
+            session.Flushed();
+        }
     }
 
     internal async Task ApplyInlineAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<StoredEvent> events, CancellationToken ct)

@@ -143,3 +143,28 @@ public static class Schema
         await cmd.ExecuteNonQueryAsync(ct);
     }
 }
+
+public static class Listening
+{
+    /// <summary>
+    /// Stops a listening connection's subscriptions before the pool takes it back (the pool does not reset connections):
+    /// best effort, since a broken connection is not pooled again anyway.
+    /// </summary>
+    public static async Task UnlistenAsync(this NpgsqlConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+            await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException)
+        {
+            // Broken: it will not be reused.
+        }
+    }
+}

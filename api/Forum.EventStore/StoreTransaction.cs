@@ -116,12 +116,7 @@ public sealed class StoreTransaction : IAsyncDisposable
     /// <summary>Runs the inline projections over what was appended and commits it all.</summary>
     public async Task CommitAsync(CancellationToken ct = default)
     {
-        if (appended.Count > 0)
-        {
-            await store.ApplyInlineAsync(Connection, Transaction, appended, ct);
-        }
-
-        await Transaction.CommitAsync(ct);
+        await store.CommitWithInlineAsync(Connection, Transaction, appended, ct);
         if (appended.Count > 0)
         {
             store.RaiseAppended(appended);

@@ -130,6 +130,48 @@ public sealed class ProjectionTests
         Assert.Equal(3, (await again.Store.Documents.LoadAsync<CountDocument>("thing-count", "a"))!.Count);
     }
 
+    /// <summary>Keeps each stream's last thing; for "refused" a text PostgreSQL's jsonb does not take (\u0000).</summary>
+    private sealed class RefusingLastThing : IProjection
+    {
+        public string Name => "last-thing";
+
+        public Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
+        {
+            foreach (var e in events)
+            {
+                var thing = ((ThingHappened)e.Data).Thing;
+                session.Store(e.StreamId, new LastThingDocument(thing == "refused" ? "\u0000" : thing));
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task A_document_the_database_refuses_at_commit_rolls_the_append_back_with_it()
+    {
+        // The documents are written in the round trip that commits.
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AddInlineProjectionAsync(new RefusingLastThing());
+        await t.Store.AppendAsync("a", "thing", ExpectedVersion.NoStream, [new ThingHappened("fine")], Meta);
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() => t.Store.AppendAsync("a", "thing", ExpectedVersion.Exactly(1), [new ThingHappened("refused")], Meta));
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() => t.Store.CreateStreamsAsync([new StreamAppend("b", "thing", ExpectedVersion.NoStream, [new ThingHappened("refused")])], Meta));
+
+        Assert.Equal(1, await t.Store.StreamVersionAsync("a"));
+        Assert.Null(await t.Store.StreamVersionAsync("b"));
+        Assert.Equal(1, await t.ScalarAsync("SELECT count(*) FROM {s}.events"));
+        Assert.Equal("fine", (await t.Store.Documents.LoadAsync<LastThingDocument>("last-thing", "a"))!.Thing);
+
+        // The pool's connections are usable again.
+        for (var i = 0; i < 5; i++)
+        {
+            await t.Store.AppendAsync("a", "thing", ExpectedVersion.Any, [new ThingHappened($"after {i}")], Meta);
+        }
+
+        Assert.Equal("after 4", (await t.Store.Documents.LoadAsync<LastThingDocument>("last-thing", "a"))!.Thing);
+        Assert.Equal(6, await t.Store.StreamVersionAsync("a"));
+    }
+
     [Fact]
     public async Task A_failing_inline_projection_rolls_the_append_back()
     {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Forum.EventStore;
 using Npgsql;
 
 namespace Forum.Api.Notifications;
@@ -53,14 +54,21 @@ public sealed class MailWakeups(MailOutbox outbox, MailDispatcher dispatcher, IL
                     await listen.ExecuteNonQueryAsync(ct);
                 }
 
-                while (true)
+                try
                 {
-                    if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), ct))
+                    while (true)
                     {
-                        // Quiet for a while: make sure the connection is still there.
-                        await using var ping = new NpgsqlCommand("SELECT 1", connection);
-                        await ping.ExecuteNonQueryAsync(ct);
+                        if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), ct))
+                        {
+                            // Quiet for a while: make sure the connection is still there.
+                            await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                            await ping.ExecuteNonQueryAsync(ct);
+                        }
                     }
+                }
+                finally
+                {
+                    await connection.UnlistenAsync();
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

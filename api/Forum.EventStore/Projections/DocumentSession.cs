@@ -141,14 +141,24 @@ public sealed class DocumentSession : IAsyncDisposable
 
     public async Task FlushAsync(CancellationToken ct = default)
     {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (AddFlushTo(batch))
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+            Flushed();
+        }
+    }
+
+    /// <summary>Adds the buffered writes to <paramref name="batch"/> (false: nothing to write); call <see cref="Flushed"/> once it ran.</summary>
+    internal bool AddFlushTo(NpgsqlBatch batch)
+    {
         if (pending.Count == 0)
         {
-            return;
+            return false;
         }
 
         var upserts = pending.Where(p => p.Value is not null).ToList();
         var deletes = pending.Where(p => p.Value is null).Select(p => p.Key).ToArray();
-        await using var batch = new NpgsqlBatch(connection, transaction);
         if (upserts.Count > 0)
         {
             var upsert = new NpgsqlBatchCommand(
@@ -174,7 +184,11 @@ public sealed class DocumentSession : IAsyncDisposable
         }
 
         watch?.Flushing(Projection, pending.Keys.ToList(), batch);
-        await batch.ExecuteNonQueryAsync(ct);
+        return true;
+    }
+
+    internal void Flushed()
+    {
         foreach (var (id, doc) in pending)
         {
             loaded[id] = doc;

@@ -95,14 +95,21 @@ public sealed class WatchedDocuments
 
                 Forget();
                 listening = true;
-                while (true)
+                try
                 {
-                    if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), ct))
+                    while (true)
                     {
-                        // Quiet for a while: make sure the connection is still there.
-                        await using var ping = new NpgsqlCommand("SELECT 1", connection);
-                        await ping.ExecuteNonQueryAsync(ct);
+                        if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), ct))
+                        {
+                            // Quiet for a while: make sure the connection is still there.
+                            await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                            await ping.ExecuteNonQueryAsync(ct);
+                        }
                     }
+                }
+                finally
+                {
+                    await connection.UnlistenAsync();
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
