@@ -27,6 +27,10 @@ internal static class CheckInBenchmark
     private const int MembersPerDelegation = 20;
     private const int Participants = Delegations * MembersPerDelegation;
     private const int WarmupScans = 500;
+    private const int WarmupRound = 100;
+
+    /// <summary>Enough members for the most warm-up rounds <see cref="CpuMeter.WarmUntilCompiledAsync"/> runs (12).</summary>
+    private const int WarmupDelegations = 60;
     private const string Actor = "system:bench";
 
     public static async Task<List<Figure>> RunAsync(BenchContext ctx, string connectionString)
@@ -43,8 +47,9 @@ internal static class CheckInBenchmark
         api.StartServer();
 
         var seeding = Stopwatch.StartNew();
-        var (slug, codes) = await SeedAsync(api.Services);
-        BenchContext.Log($"  seeded {Delegations} delegations, {codes.Count:N0} accredited participants and their badges in {seeding.Elapsed.TotalSeconds:N0} s");
+        var (slug, codes) = await SeedAsync(api.Services, Delegations);
+        var (warmSlug, warmCodes) = await SeedAsync(api.Services, WarmupDelegations);
+        BenchContext.Log($"  seeded {Delegations} delegations, {codes.Count:N0} accredited participants and their badges, and a warm-up conference of {warmCodes.Count:N0}, in {seeding.Elapsed.TotalSeconds:N0} s");
 
         var protocol = StaffTokenHandler.Issue(api.SigningKey, "bench", Roles.Protocol, TimeProvider.System.GetUtcNow(), TimeSpan.FromHours(2));
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Scanners, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
@@ -56,28 +61,22 @@ internal static class CheckInBenchmark
         var path = $"/api/conferences/{slug}/check-in";
 
         // Unmeasured: JIT, connection pools, plans; checked like the others. The runtime promotes hot methods to optimised
-        // code in the background, and only once no new method was compiled for 100 ms: after 500 check-ins in one burst it
-        // was still doing so during the first measured rounds (a third of this process's CPU). So: half the first
-        // check-ins from 4 scanners (the batch code runs in many small batches), then those codes scanned again (each
-        // answer must be AlreadyCheckedIn) until a pass and the pause after it make the JIT compile almost nothing, then
-        // the other half, while the write path gets promoted, and a last pause.
+        // code in the background: first check-ins at the warm-up conference, in rounds, until a round leaves the JIT
+        // almost nothing to do (before, with 500 check-ins here, it still compiled during the first measured rounds, a
+        // third of the process's CPU); then 500 first check-ins here, so that the delegations' documents are known.
+        var warmed = 0;
+        var warmRounds = await CpuMeter.WarmUntilCompiledAsync(
+            async () =>
+            {
+                await BurstAsync(http, $"/api/conferences/{warmSlug}/check-in", warmCodes.GetRange(warmed, WarmupRound), "warm-up");
+                warmed += WarmupRound;
+            },
+            Environment.ProcessId);
         var next = 0;
-        var half = WarmupScans / 2;
-        await BurstAsync(http, path, codes.GetRange(next, half), "warm-up", scanners: 4);
-        var passes = 0;
-        long compiled;
-        do
-        {
-            var before = System.Runtime.JitInfo.GetCompiledMethodCount();
-            await BurstAsync(http, path, codes.GetRange(next, half), "warm-up again", "AlreadyCheckedIn");
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
-            compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
-        }
-        while (++passes < 20 && compiled > 10);
-        await BurstAsync(http, path, codes.GetRange(next + half, WarmupScans - half), "warm-up");
+        await BurstAsync(http, path, codes.GetRange(next, WarmupScans), "warm-up");
         await Task.Delay(TimeSpan.FromMilliseconds(500));
         next += WarmupScans;
-        BenchContext.Log($"  warm-up: {WarmupScans} first check-ins, {half} of them scanned again in {passes} passes (the last made the JIT compile {compiled} methods)");
+        BenchContext.Log($"  warm-up: {warmed} first check-ins at the warm-up conference in {warmRounds} rounds, then {WarmupScans} here");
 
         var cpu = await CpuMeter.CreateAsync(ctx);
         await ReferenceAsync(http, cpu, codes.GetRange(0, perRound), "before the rounds");
@@ -119,8 +118,8 @@ internal static class CheckInBenchmark
         return [Forum.Benchmarks.Figure.Throughput(Figure, AppendBenchmarks.Median(rates), AppendBenchmarks.Median(baselineRates), "check-ins/s")];
     }
 
-    /// <summary>A conference of 5,000 participants with their badge codes, in random order, through the application's services.</summary>
-    private static async Task<(string Slug, List<string> Codes)> SeedAsync(IServiceProvider services)
+    /// <summary>A conference of delegations of 20 accredited participants with their badge codes, in random order, through the application's services.</summary>
+    private static async Task<(string Slug, List<string> Codes)> SeedAsync(IServiceProvider services, int delegationCount)
     {
         var conferences = services.GetRequiredService<ConferenceService>();
         var delegations = services.GetRequiredService<DelegationService>();
@@ -133,7 +132,7 @@ internal static class CheckInBenchmark
         await conferences.ChangeAsync(slug, new ConferenceCommand.OpenRegistration(), Actor, null, CancellationToken.None);
 
         // Registrations that arrive together are decided in batches: send them all at once.
-        var registered = await Task.WhenAll(Enumerable.Range(1, Delegations).Select(i => delegations.RegisterAsync(slug, new RegisterDelegationRequest(
+        var registered = await Task.WhenAll(Enumerable.Range(1, delegationCount).Select(i => delegations.RegisterAsync(slug, new RegisterDelegationRequest(
             new PartyRequest(i % 2 == 0 ? "Company" : "NonGovernmentalOrganisation", null, $"Party {i}"),
             new ContactRequest($"Focal Point {i}", $"focal.{i}@example.org"),
             Enumerable.Range(0, MembersPerDelegation).Select(m => (MemberRequest?)new MemberRequest(
