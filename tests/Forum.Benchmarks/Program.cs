@@ -66,18 +66,20 @@ internal static class BenchRun
         connection.MaxPoolSize = Math.Max(connection.MaxPoolSize, 64);
         connection.ApplicationName ??= "forum-bench";
         // As Forum.Api configures its data source: appends and reads are prepared once per connection, and pooled
-        // connections are reset without DISCARD ALL, which would throw the prepared plans away on every use.
+        // connections are not reset when given back.
         if (connection.MaxAutoPrepare == 0)
         {
             connection.MaxAutoPrepare = 64;
         }
+
+        connection.NoResetOnClose = true;
 
         await using var dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
         await DescribeServerAsync(dataSource);
 
         await using var ctx = new BenchContext(dataSource, options);
         var payload = Encoding.UTF8.GetByteCount(ctx.Types.Serialize(BenchEvents.Post(Guid.NewGuid(), 1, 1)));
-        BenchContext.Log($"Npgsql: Max Pool Size={connection.MaxPoolSize}, Max Auto Prepare={connection.MaxAutoPrepare} (both sides)");
+        BenchContext.Log($"Npgsql: Max Pool Size={connection.MaxPoolSize}, Max Auto Prepare={connection.MaxAutoPrepare}, No Reset On Close (both sides)");
         BenchContext.Log($"payload: {payload} bytes of JSON per event; window {options.Window.TotalSeconds:N0} s after {options.Warmup.TotalSeconds:N0} s warm-up{(options.Quick ? " (--quick)" : "")}");
 
         var figures = new List<Figure>();
