@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Npgsql;
+using Forum.EventStore.Projections;
 using NpgsqlTypes;
 
 namespace Forum.EventStore;
@@ -57,9 +58,7 @@ public sealed class StoreTransaction : IAsyncDisposable
     {
         await using var cmd = new NpgsqlCommand(
             $"""
-            SELECT d.id, d.data::text FROM {Schema.Quote(store.SchemaName)}.projection_documents d
-            JOIN {Schema.Quote(store.SchemaName)}.projection_checkpoints c ON c.name = d.projection AND c.generation = d.generation AND c.active
-            WHERE d.projection = $1 AND d.id = ANY($2)
+            SELECT d.id, d.data::text FROM {ProjectionCheckpoints.ActiveDocumentsNamed(Schema.Quote(store.SchemaName), "$2")}
             """, Connection, Transaction);
         cmd.Parameters.Add(new NpgsqlParameter { Value = projection });
         cmd.Parameters.Add(new NpgsqlParameter { Value = ids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
@@ -75,15 +74,14 @@ public sealed class StoreTransaction : IAsyncDisposable
 
     /// <summary>Up to <paramref name="limit"/> documents whose id starts with <paramref name="idPrefix"/>, in id order.</summary>
     public Task<IReadOnlyList<T>> ListAsync<T>(string projection, string idPrefix, int limit, CancellationToken ct = default) =>
-        QueryAsync<T>(projection, "starts_with(d.id, $2)", idPrefix, limit, ct);
+        QueryAsync<T>(projection, ProjectionCheckpoints.IdPrefix, idPrefix, limit, ct);
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string projection, string condition, string value, int limit, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
             $"""
             SELECT d.data::text FROM {Schema.Quote(store.SchemaName)}.projection_documents d
-            JOIN {Schema.Quote(store.SchemaName)}.projection_checkpoints c ON c.name = d.projection AND c.generation = d.generation AND c.active
-            WHERE d.projection = $1 AND {condition}
+            WHERE {ProjectionCheckpoints.ActiveDocuments(Schema.Quote(store.SchemaName))} AND {condition}
             ORDER BY d.id LIMIT $3
             """, Connection, Transaction);
         cmd.Parameters.Add(new NpgsqlParameter { Value = projection });

@@ -51,6 +51,34 @@ public sealed class StoreTransactionTests
     }
 
     [Fact]
+    public async Task Loading_a_few_documents_reads_those_rows_only_even_before_the_table_has_statistics()
+    {
+        // A fresh table, as after a deployment: its statistics still say it is small when thousands of documents arrive.
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AddInlineProjectionAsync(new Tally());
+        await t.Store.CreateStreamsAsync(
+            Enumerable.Range(0, 3000).Select(i => new StreamAppend($"s-{i}", "thing", ExpectedVersion.NoStream, [new ThingHappened("x")])).ToList(), Meta);
+
+        await using var tx = await t.Store.BeginAsync(["reader"]);
+        // Index entries the primary key returned in this transaction: with a lookup per id, one per document found.
+        async Task<long> ReturnedAsync()
+        {
+            await using var cmd = new Npgsql.NpgsqlCommand(
+                $"SELECT pg_stat_get_xact_tuples_returned('\"{t.SchemaName}\".projection_documents_pkey'::regclass)", tx.Connection, tx.Transaction);
+            return (long)(await cmd.ExecuteScalarAsync())!;
+        }
+
+        var before = await ReturnedAsync();
+        var found = await tx.LoadManyAsync<TallyDocument>("tally", ["s-7", "s-2999", "s-missing"]);
+        var one = await tx.LoadAsync<TallyDocument>("tally", "s-1500");
+        var returned = await ReturnedAsync() - before;
+
+        Assert.Equal(["s-2999", "s-7"], found.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(1, one!.Count);
+        Assert.InRange(returned, 3, 10);
+    }
+
+    [Fact]
     public async Task A_transaction_disposed_without_commit_leaves_nothing_behind()
     {
         await using var t = await TestStore.CreateAsync();

@@ -91,8 +91,7 @@ public sealed class DocumentReader(NpgsqlDataSource dataSource, JsonSerializerOp
         await using var cmd = dataSource.CreateCommand(
             $"""
             SELECT d.data::text FROM {s}.projection_documents d
-            JOIN {s}.projection_checkpoints c ON c.name = d.projection AND c.generation = d.generation AND c.active
-            WHERE d.projection = $1 AND d.id = $2
+            WHERE {ProjectionCheckpoints.ActiveDocuments(s)} AND d.id = $2
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = projection });
         cmd.Parameters.Add(new NpgsqlParameter { Value = id });
@@ -105,8 +104,7 @@ public sealed class DocumentReader(NpgsqlDataSource dataSource, JsonSerializerOp
         await using var cmd = dataSource.CreateCommand(
             $"""
             SELECT count(*) FROM {s}.projection_documents d
-            JOIN {s}.projection_checkpoints c ON c.name = d.projection AND c.generation = d.generation AND c.active
-            WHERE d.projection = $1 AND d.id >= $2 AND d.id < $3
+            WHERE {ProjectionCheckpoints.ActiveDocuments(s)} AND d.id >= $2 AND d.id < $3
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = projection });
         cmd.Parameters.Add(new NpgsqlParameter { Value = fromId });
@@ -120,8 +118,7 @@ public sealed class DocumentReader(NpgsqlDataSource dataSource, JsonSerializerOp
         await using var cmd = dataSource.CreateCommand(
             $"""
             SELECT d.data::text FROM {s}.projection_documents d
-            JOIN {s}.projection_checkpoints c ON c.name = d.projection AND c.generation = d.generation AND c.active
-            WHERE d.projection = $1 AND starts_with(d.id, $2)
+            WHERE {ProjectionCheckpoints.ActiveDocuments(s)} AND {ProjectionCheckpoints.IdPrefix}
             ORDER BY d.id
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = projection });

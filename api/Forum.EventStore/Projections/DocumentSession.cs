@@ -85,7 +85,15 @@ public sealed class DocumentSession : IAsyncDisposable
             return;
         }
 
-        await using var cmd = new NpgsqlCommand($"SELECT id, data::text FROM {s}.projection_documents WHERE projection = $1 AND generation = $2 AND id = ANY($3)", connection, transaction);
+        // One primary-key lookup per id, whatever the table's statistics say (with "id = ANY", a plan made while the table
+        // was small read every document of the projection; the LIMIT keeps the lookup from being turned into a join).
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            SELECT d.id, d.data::text FROM unnest($3::text[]) AS w(id) CROSS JOIN LATERAL (
+                SELECT x.id, x.data FROM {s}.projection_documents x WHERE x.projection = $1 AND x.generation = $2 AND x.id = w.id LIMIT 1) d
+            """,
+            connection,
+            transaction);
         cmd.Parameters.Add(new NpgsqlParameter { Value = Projection });
         cmd.Parameters.Add(new NpgsqlParameter { Value = Generation });
         cmd.Parameters.Add(new NpgsqlParameter { Value = wanted.Keys.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
@@ -111,15 +119,14 @@ public sealed class DocumentSession : IAsyncDisposable
 
     /// <summary>Documents of another projection whose id starts with <paramref name="idPrefix"/>, in id order.</summary>
     public Task<IReadOnlyList<T>> ListFromAsync<T>(string projection, string idPrefix, CancellationToken ct = default) =>
-        QueryOtherAsync<T>(projection, "starts_with(d.id, $2)", idPrefix, ct);
+        QueryOtherAsync<T>(projection, ProjectionCheckpoints.IdPrefix, idPrefix, ct);
 
     private async Task<IReadOnlyList<T>> QueryOtherAsync<T>(string projection, string condition, string value, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
             $"""
             SELECT d.data::text FROM {s}.projection_documents d
-            JOIN {s}.projection_checkpoints c ON c.name = d.projection AND c.generation = d.generation AND c.active
-            WHERE d.projection = $1 AND {condition}
+            WHERE {ProjectionCheckpoints.ActiveDocuments(s)} AND {condition}
             ORDER BY d.id
             """, connection, transaction);
         cmd.Parameters.Add(new NpgsqlParameter { Value = projection });
