@@ -147,10 +147,41 @@ public static class Schema
 public static class Listening
 {
     /// <summary>
-    /// Stops a listening connection's subscriptions before the pool takes it back (the pool does not reset connections):
-    /// best effort, since a broken connection is not pooled again anyway.
+    /// One listening session on <paramref name="channel"/>: a connection of its own, <paramref name="listening"/> once
+    /// LISTEN is in place, <paramref name="notified"/> for each payload, a ping after 30 quiet seconds. It runs until
+    /// cancelled or the connection fails (both throw); callers reconnect. Its subscription ends before the pool takes
+    /// the connection back, since the pool does not reset connections.
     /// </summary>
-    public static async Task UnlistenAsync(this NpgsqlConnection connection)
+    public static async Task ListenAsync(NpgsqlDataSource dataSource, string channel, Action<string> notified, Action listening, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        connection.Notification += (_, e) => notified(e.Payload);
+        await using (var listen = new NpgsqlCommand($"LISTEN {Schema.Quote(channel)}", connection))
+        {
+            await listen.ExecuteNonQueryAsync(ct);
+        }
+
+        listening();
+        try
+        {
+            while (true)
+            {
+                if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), ct))
+                {
+                    // Quiet for a while: make sure the connection is still there.
+                    await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                    await ping.ExecuteNonQueryAsync(ct);
+                }
+            }
+        }
+        finally
+        {
+            await UnlistenAsync(connection);
+        }
+    }
+
+    /// <summary>Best effort: a broken connection is not pooled again anyway.</summary>
+    private static async Task UnlistenAsync(NpgsqlConnection connection)
     {
         if (connection.State != System.Data.ConnectionState.Open)
         {

@@ -47,29 +47,7 @@ public sealed class MailWakeups(MailOutbox outbox, MailDispatcher dispatcher, IL
         {
             try
             {
-                await using var connection = await outbox.DataSource.OpenConnectionAsync(ct);
-                connection.Notification += (_, _) => woken();
-                await using (var listen = new NpgsqlCommand($"LISTEN {EventStore.Schema.Quote(outbox.WakeChannel)}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(ct);
-                }
-
-                try
-                {
-                    while (true)
-                    {
-                        if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), ct))
-                        {
-                            // Quiet for a while: make sure the connection is still there.
-                            await using var ping = new NpgsqlCommand("SELECT 1", connection);
-                            await ping.ExecuteNonQueryAsync(ct);
-                        }
-                    }
-                }
-                finally
-                {
-                    await connection.UnlistenAsync();
-                }
+                await Listening.ListenAsync(outbox.DataSource, outbox.WakeChannel, _ => woken(), () => { }, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

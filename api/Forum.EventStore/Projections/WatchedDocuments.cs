@@ -86,31 +86,16 @@ public sealed class WatchedDocuments
         {
             try
             {
-                await using var connection = await store.DataSource.OpenConnectionAsync(ct);
-                connection.Notification += (_, e) => OnNotification(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Schema.Quote(Channel)}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(ct);
-                }
-
-                Forget();
-                listening = true;
-                try
-                {
-                    while (true)
+                await Listening.ListenAsync(
+                    store.DataSource,
+                    Channel,
+                    OnNotification,
+                    () =>
                     {
-                        if (!await connection.WaitAsync(TimeSpan.FromSeconds(30), ct))
-                        {
-                            // Quiet for a while: make sure the connection is still there.
-                            await using var ping = new NpgsqlCommand("SELECT 1", connection);
-                            await ping.ExecuteNonQueryAsync(ct);
-                        }
-                    }
-                }
-                finally
-                {
-                    await connection.UnlistenAsync();
-                }
+                        Forget();
+                        listening = true;
+                    },
+                    ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
