@@ -34,10 +34,10 @@ public sealed class ProjectionDaemon
     private readonly string s;
     private readonly Dictionary<string, SemaphoreSlim> wakeUps;
     private readonly HashSet<string> leading = [];
+    private readonly Lock leadingLock = new();
 
     /// <summary>Projections whose rebuild this process asked for: their leader reads their generations again at once.</summary>
     private readonly ConcurrentDictionary<string, bool> rebuilds = new(StringComparer.Ordinal);
-    private readonly Lock leadingLock = new();
 
     public ProjectionDaemon(EventStore store, IEnumerable<IProjection> projections, ProjectionDaemonOptions? options = null)
     {
@@ -284,12 +284,6 @@ public sealed class ProjectionDaemon
         }
     }
 
-    private async Task<List<Cursor>> LoadCursorsAsync(string name, CancellationToken ct)
-    {
-        var now = store.Time.GetTimestamp();
-        return (await LoadGenerationsAsync(name, ct)).Select(g => new Cursor(g.Generation, g.Checkpoint) { StoredAt = now }).ToList();
-    }
-
     private async Task StoreAllAsync(string name, List<Cursor> cursors, CancellationToken ct)
     {
         foreach (var cursor in cursors.Where(c => c.Current != c.Stored))
@@ -338,19 +332,21 @@ public sealed class ProjectionDaemon
         cursor.StoredAt = store.Time.GetTimestamp();
     }
 
-    private async Task<List<(int Generation, GlobalCheckpoint Checkpoint, bool Active)>> LoadGenerationsAsync(string name, CancellationToken ct)
+    /// <summary>The projection's generations (the active one first) and their stored checkpoints.</summary>
+    private async Task<List<Cursor>> LoadCursorsAsync(string name, CancellationToken ct)
     {
         await using var cmd = store.DataSource.CreateCommand(
-            $"SELECT generation, tx_id, position, active FROM {s}.projection_checkpoints WHERE name = $1 ORDER BY active DESC, generation");
+            $"SELECT generation, tx_id, position FROM {s}.projection_checkpoints WHERE name = $1 ORDER BY active DESC, generation");
         cmd.Parameters.Add(new NpgsqlParameter { Value = name });
-        var list = new List<(int, GlobalCheckpoint, bool)>();
+        var now = store.Time.GetTimestamp();
+        var cursors = new List<Cursor>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            list.Add((reader.GetInt32(0), new GlobalCheckpoint(reader.GetInt64(1), reader.GetInt64(2)), reader.GetBoolean(3)));
+            cursors.Add(new Cursor(reader.GetInt32(0), new GlobalCheckpoint(reader.GetInt64(1), reader.GetInt64(2))) { StoredAt = now });
         }
 
-        return list;
+        return cursors;
     }
 
     /// <summary>
