@@ -146,12 +146,13 @@ public sealed class EventStore
         var single = appends.Count == 1 && inline.Count == 0;
         await using var tx = single ? null : await connection.BeginTransactionAsync(ct);
         var results = await WriteAsync(connection, tx, appends, metadata, ct);
+        var events = results.SelectMany(r => r.Events).ToList();
         if (tx is not null)
         {
-            await CommitWithInlineAsync(connection, tx, results.SelectMany(r => r.Events).ToList(), ct);
+            await CommitWithInlineAsync(connection, tx, events, ct);
         }
 
-        RaiseAppended(results.SelectMany(r => r.Events).ToList());
+        RaiseAppended(events);
         return results;
     }
 
@@ -283,23 +284,8 @@ public sealed class EventStore
     internal async Task CommitWithInlineAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection, tx);
-        var sessions = new List<DocumentSession>();
-        foreach (var projection in inline)
-        {
-            if (events.HandledBy(projection) is not { Count: > 0 } handled)
-            {
-                continue;
-            }
-
-            var session = new DocumentSession(connection, tx, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration, Watch);
-            await projection.ApplyAsync(handled, session, ct);
-            if (session.AddFlushTo(batch))
-            {
-                sessions.Add(session);
-            }
-        }
-
-        if (batch.BatchCommands.Count == 0)
+        var sessions = await ApplyInlineToAsync(batch, events, ct);
+        if (sessions.Count == 0)
         {
             await tx.CommitAsync(ct);
             return;
@@ -308,14 +294,25 @@ public sealed class EventStore
         // Npgsql follows the server's transaction status: after this COMMIT the transaction counts as completed.
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         await batch.ExecuteNonQueryAsync(ct);
-        foreach (var session in sessions)
+        sessions.ForEach(session => session.Flushed());
+    }
+
+    /// <summary>Runs the inline projections over <paramref name="events"/> and writes what they changed, in one round trip.</summary>
+    internal async Task ApplyInlineAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var sessions = await ApplyInlineToAsync(batch, events, ct);
+        if (sessions.Count > 0)
         {
-            session.Flushed();
+            await batch.ExecuteNonQueryAsync(ct);
+            sessions.ForEach(session => session.Flushed());
         }
     }
 
-    internal async Task ApplyInlineAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<StoredEvent> events, CancellationToken ct)
+    /// <summary>Each inline projection applies the events it handles; their writes are added to <paramref name="batch"/> (the sessions that wrote are returned).</summary>
+    private async Task<List<DocumentSession>> ApplyInlineToAsync(NpgsqlBatch batch, IReadOnlyList<StoredEvent> events, CancellationToken ct)
     {
+        var sessions = new List<DocumentSession>();
         foreach (var projection in inline)
         {
             if (events.HandledBy(projection) is not { Count: > 0 } handled)
@@ -323,10 +320,15 @@ public sealed class EventStore
                 continue;
             }
 
-            await using var session = new DocumentSession(connection, tx, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration, Watch);
+            var session = new DocumentSession(batch.Connection!, batch.Transaction!, Types.JsonOptions, s, projection.Name, ProjectionCheckpoints.InlineGeneration, Watch);
             await projection.ApplyAsync(handled, session, ct);
-            await session.FlushAsync(ct);
+            if (session.AddFlushTo(batch))
+            {
+                sessions.Add(session);
+            }
         }
+
+        return sessions;
     }
 
     internal void RaiseAppended(IReadOnlyList<StoredEvent> events)

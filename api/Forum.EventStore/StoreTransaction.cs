@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Npgsql;
 using Forum.EventStore.Projections;
+using Npgsql;
 using NpgsqlTypes;
 
 namespace Forum.EventStore;

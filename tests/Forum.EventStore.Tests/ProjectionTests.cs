@@ -8,14 +8,30 @@ public sealed class ProjectionTests
     private static readonly EventMetadata Meta = EventMetadata.For("tester");
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
 
-    /// <summary>Holds the append's transaction open for a random while, and sometimes fails it (a rollback).</summary>
+    /// <summary>
+    /// Holds the append's transaction open for a random while, and sometimes fails it (a rollback); a "slow" one stays
+    /// open, its event written, until the test releases it.
+    /// </summary>
     private sealed class Chaos : IProjection
     {
         public string Name => "chaos";
 
+        public TaskCompletionSource SlowStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource SlowReleased { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public async Task ApplyAsync(IReadOnlyList<StoredEvent> events, DocumentSession session, CancellationToken ct)
         {
-            await Task.Delay(events.Any(e => e.Data is ThingHappened { Thing: "slow" }) ? 500 : Random.Shared.Next(0, 40), ct);
+            if (events.Any(e => e.Data is ThingHappened { Thing: "slow" }))
+            {
+                SlowStarted.TrySetResult();
+                await SlowReleased.Task.WaitAsync(Deadline, ct);
+            }
+            else
+            {
+                await Task.Delay(Random.Shared.Next(0, 40), ct);
+            }
+
             if (events.Any(e => e.Data is ThingHappened { Thing: "doomed" }))
             {
                 throw new InvalidOperationException("rolled back on purpose");
@@ -186,21 +202,22 @@ public sealed class ProjectionTests
     public async Task The_daemon_hands_every_committed_event_exactly_once_in_stream_order_even_when_commits_arrive_out_of_order()
     {
         await using var t = await TestStore.CreateAsync();
-        await t.Store.AddInlineProjectionAsync(new Chaos());
+        var chaos = new Chaos();
+        await t.Store.AddInlineProjectionAsync(chaos);
         var daemon = new ProjectionDaemon(t.Store, [new DeliveryLog()], new() { BatchSize = 50, IdlePollInterval = TimeSpan.FromMilliseconds(20) });
         using var stop = new CancellationTokenSource();
         var running = daemon.RunAsync(stop.Token);
 
         var committed = new ConcurrentBag<Guid>();
         var returned = new ConcurrentBag<(long FirstPosition, long At)>();
-        // One transaction held open for half a second while the others commit around it.
+        // One transaction held open, its event written, while the others commit around it.
         var slow = Task.Run(async () =>
         {
             var result = await t.Store.AppendAsync("slow-stream", "thing", ExpectedVersion.Any, [new ThingHappened("slow")], Meta);
             committed.Add(result.Events[0].EventId);
             return (result.Events[0].Position, At: System.Diagnostics.Stopwatch.GetTimestamp());
         });
-        await Task.Delay(50);
+        await chaos.SlowStarted.Task.WaitAsync(Deadline);
         var doomed = 0;
         var refused = 0;
         await Task.WhenAll(Enumerable.Range(0, 12).Select(w => Task.Run(async () =>
@@ -224,6 +241,11 @@ public sealed class ProjectionTests
                     }
 
                     returned.Add((results.SelectMany(r => r.Events).Min(e => e.Position), System.Diagnostics.Stopwatch.GetTimestamp()));
+                    if (returned.Count >= 5)
+                    {
+                        // Later transactions have committed around the slow one: it may commit now.
+                        chaos.SlowReleased.TrySetResult();
+                    }
                 }
                 catch (InvalidOperationException) when (fail)
                 {
@@ -349,6 +371,32 @@ public sealed class ProjectionTests
 
         // One write with the rename, the others when idle or a second has passed: not one per append.
         Assert.InRange(writes, 2, Appends / 10);
+    }
+
+    [Fact]
+    public async Task A_projection_that_names_its_events_is_rebuilt_past_the_events_it_does_not_handle()
+    {
+        await using var t = await TestStore.CreateAsync();
+        for (var i = 0; i < 200; i++)
+        {
+            object e = i % 50 == 0 ? new ThingRenamed($"{i}", "b") : new ThingHappened("x", i);
+            await t.Store.AppendAsync($"s-{i % 7}", "thing", ExpectedVersion.Any, [e], Meta);
+        }
+
+        var daemon = new ProjectionDaemon(t.Store, [new RenameLog("renames")], new() { BatchSize = 3, IdlePollInterval = TimeSpan.FromMilliseconds(20) });
+        using var stop = new CancellationTokenSource();
+        var running = daemon.RunAsync(stop.Token);
+        await Eventually.TrueAsync(async () => (await RenameLog.ReadAsync(t.Store, "renames")).Count == 4, Deadline, "first build done");
+
+        Assert.Equal(2, await daemon.RequestRebuildAsync("renames"));
+        await Eventually.TrueAsync(async () => (await daemon.StatusAsync()).Single(s => s.Active).Generation == 2, Deadline, "the rebuilt generation becomes the active one");
+        await t.Store.AppendAsync("s-0", "thing", ExpectedVersion.Any, [new ThingRenamed("after", "c")], Meta);
+        await Eventually.TrueAsync(async () => (await RenameLog.ReadAsync(t.Store, "renames")).Count == 5, Deadline, "the new generation keeps projecting");
+        await Eventually.TrueAsync(async () => (await daemon.StatusAsync()).Single().EventsBehind == 0, Deadline, "its checkpoint reaches the last event");
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(["thing-renamed s-0", "thing-renamed s-1", "thing-renamed s-2", "thing-renamed s-3", "thing-renamed s-0"], await RenameLog.ReadAsync(t.Store, "renames"));
     }
 
     [Fact]
