@@ -19,7 +19,7 @@ public sealed class NotificationsFeature(IServiceProvider services) : IEventSour
     public IEnumerable<IProjection> AsyncProjections => [services.GetRequiredService<MailProjection>()];
 
     public IEnumerable<(string Component, IReadOnlyList<string> Migrations)> Migrations =>
-        [("notifications", [.. MailOutbox.Migrations, .. SendGridWebhook.Migrations, .. MailOptOuts.Migrations, .. MailDigests.Migrations])];
+        [("notifications", [.. MailOutbox.Migrations, .. SendGridWebhook.Migrations, .. MailOptOuts.Migrations, .. MailDigests.Migrations, .. MailOutbox.ClaimMigrations])];
 }
 
 public static class NotificationsSetup

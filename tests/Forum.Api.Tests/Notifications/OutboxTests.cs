@@ -4,6 +4,7 @@ using System.Text;
 using Forum.Api.Infrastructure;
 using Forum.Api.Notifications;
 using Forum.Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -219,5 +220,57 @@ public sealed class OutboxTests(ApiFixture api, LocalSendGrid sendGrid) : IClass
 
         Assert.Single(await sendGrid.ArrivedAsync(mails[1].Id.ToString()));
         Assert.Empty(await sendGrid.ArrivedAsync(mails[0].Id.ToString()));
+    }
+
+    [Fact]
+    public async Task A_claim_and_its_mark_read_only_the_mails_they_take_from_a_burst_in_an_outbox_never_analysed()
+    {
+        // An outbox of its own, with no dispatcher, never analysed (as after a deployment): PostgreSQL's default guesses
+        // make its waiting mails look few, whatever their number. Then a burst.
+        await using var quiet = new QuietApi();
+        var dataSource = quiet.Services.GetRequiredService<NpgsqlDataSource>();
+        var table = $"\"{quiet.Schema}\".mail_outbox";
+        var (slug, mails, _) = await MailTestKit.EnqueueAsync(quiet, 3_000);
+        var outbox = quiet.Services.GetRequiredService<MailOutbox>();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        async Task<(long Table, long Due)> ReadSoFarAsync()
+        {
+            // Rows of the table read by scans of any kind, and entries the waiting mails' index gave, in this transaction.
+            await using var cmd = new NpgsqlCommand(
+                $"""
+                SELECT pg_stat_get_xact_tuples_returned('{table}'::regclass) + pg_stat_get_xact_tuples_fetched('{table}'::regclass),
+                       pg_stat_get_xact_tuples_returned('"{quiet.Schema}".mail_outbox_due'::regclass)
+                """,
+                connection);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            return (reader.GetInt64(0), reader.GetInt64(1));
+        }
+
+        var claimed = await outbox.ClaimAsync("test/claim", 1, 64, TimeSpan.FromMinutes(1), CancellationToken.None, slug, connection);
+        Assert.Equal(mails.Take(64).Select(m => m.Id), claimed.Select(m => m.Id));
+        var afterClaim = await ReadSoFarAsync();
+        // The index walked in its order, stopping at the 64th (a plan that read and sorted every waiting mail read 3,000).
+        Assert.True(afterClaim.Due is >= 64 and <= 70 && afterClaim.Table <= 2 * 70, $"the claim read {afterClaim.Due} index entries and {afterClaim.Table} rows");
+
+        await outbox.SentAsync(claimed.Select(m => (m.Id, (string?)"sg")).ToList(), "test/claim", CancellationToken.None, connection);
+        var afterMark = await ReadSoFarAsync();
+        // Marked by id: not through the waiting mails' index (that plan read every waiting mail for each batch marked).
+        Assert.Equal(afterClaim.Due, afterMark.Due);
+        await using (var count = new NpgsqlCommand($"SELECT count(*) FROM {table} WHERE conference_slug = '{slug}' AND state = 'Sent'", connection))
+        {
+            Assert.Equal(64L, await count.ExecuteScalarAsync());
+        }
+    }
+
+    /// <summary>The API on a schema of its own, without jobs: nothing sends but the test.</summary>
+    private sealed class QuietApi : ApiFixture
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("Jobs:Enabled", "false");
+        }
     }
 }
