@@ -124,9 +124,13 @@ internal sealed class CpuMeter
 
     /// <summary>
     /// Runs warm-up rounds until none of the processes spent more than 20 ms compiling during one, from the third on (the
-    /// first rounds may look quiet: tiering starts only after a delay), and at most 12; returns how many ran.
+    /// first rounds may look quiet: tiering starts only after a delay), and at most <paramref name="maxRounds"/>; returns
+    /// how many ran.
     /// </summary>
-    public static async Task<int> WarmUntilCompiledAsync(Func<Task> round, params int[] pids)
+    public static Task<int> WarmUntilCompiledAsync(Func<Task> round, params int[] pids) => WarmUntilCompiledAsync(round, 12, pids);
+
+    /// <inheritdoc cref="WarmUntilCompiledAsync(Func{Task}, int[])"/>
+    public static async Task<int> WarmUntilCompiledAsync(Func<Task> round, int maxRounds, params int[] pids)
     {
         for (var rounds = 1; ; rounds++)
         {
@@ -135,7 +139,7 @@ internal sealed class CpuMeter
             // The tiering thread works in the background after the calls that promoted a method: let it catch up.
             await Task.Delay(300);
             var spent = pids.Select((pid, i) => TieringCpu(pid) - before[i]).Max();
-            if ((rounds >= 3 && spent <= TimeSpan.FromMilliseconds(20)) || rounds == 12)
+            if ((rounds >= 3 && spent <= TimeSpan.FromMilliseconds(20)) || rounds == maxRounds)
             {
                 return rounds;
             }

@@ -52,7 +52,9 @@ public sealed record FeedEvent(
     bool Confidential,
     bool Cancelled)
 {
-    public string Hash() => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this, Json.CreateOptions())));
+    private static readonly JsonSerializerOptions HashJson = Json.CreateOptions();
+
+    public string Hash() => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this, HashJson)));
 }
 
 /// <summary>SEQUENCE and LAST-MODIFIED of one session in one kind of feed, and the hash of what it showed then.</summary>

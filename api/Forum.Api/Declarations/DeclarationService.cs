@@ -24,6 +24,8 @@ public sealed class DeclarationService(EventStore.EventStore store, WatchedDocum
     private const int MaxNarrative = 10_000;
     private const string DefaultDeadline = "03-31";
 
+    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = Json.CreateOptions();
+
     // Rendered public answers by key, with the stamp they were rendered at; the stamp (the head) comes from memory
     // while no process changed it (WatchedDocuments), so every process serves the current bytes.
     private readonly ConcurrentDictionary<string, (long Stamp, byte[] Body)> rendered = new(StringComparer.Ordinal);
@@ -222,7 +224,7 @@ public sealed class DeclarationService(EventStore.EventStore store, WatchedDocum
     public async Task<byte[]?> RegisterCsvAsync(Guid id, CancellationToken ct)
     {
         var json = await RegisterAsync(id, ct);
-        return json is null ? null : SignatoryRegister.Csv(System.Text.Json.JsonSerializer.Deserialize<RegisterView>(json.Value.Body, Json.CreateOptions())!);
+        return json is null ? null : SignatoryRegister.Csv(System.Text.Json.JsonSerializer.Deserialize<RegisterView>(json.Value.Body, JsonOptions)!);
     }
 
     /// <summary>One year's aggregate as rendered bytes with its stamp; a year without reports yet is computed (its stamp is the declaration's).</summary>
@@ -242,7 +244,7 @@ public sealed class DeclarationService(EventStore.EventStore store, WatchedDocum
 
         RequireYear(document.State, year);
         var view = Strip(ProgressAggregate.Compute(document.State, year, []), organiser);
-        return (-document.Version, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(view, Json.CreateOptions()));
+        return (-document.Version, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(view, JsonOptions));
     }
 
     /// <summary>Every year from the adoption to the current one, side by side.</summary>
@@ -260,7 +262,7 @@ public sealed class DeclarationService(EventStore.EventStore store, WatchedDocum
         {
             var json = await RenderedAsync(Renderings.Progress(id, year, organiser), ct);
             years.Add(json is { } r
-                ? System.Text.Json.JsonSerializer.Deserialize<ProgressYearView>(r.Body, Json.CreateOptions())!
+                ? System.Text.Json.JsonSerializer.Deserialize<ProgressYearView>(r.Body, JsonOptions)!
                 : Strip(ProgressAggregate.Compute(document.State, year, []), organiser));
         }
 

@@ -8,15 +8,20 @@ namespace Forum.Api.Infrastructure;
 /// <summary>One JSON shape for requests, responses and stored events: camelCase, enums as names, ISO local times.</summary>
 public static class Json
 {
+    // One instance of each converter for every options object: System.Text.Json shares what it learnt of a type (its
+    // metadata, the code it generated) between options that are alike, and converters are alike only when the same.
+    private static readonly JsonConverter[] Converters =
+        [new JsonStringEnumConverter(), new LocalDateConverter(), new LocalDateTimeConverter(), new InstantConverter()];
+
     public static void Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.PropertyNameCaseInsensitive = true;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-        options.Converters.Add(new JsonStringEnumConverter());
-        options.Converters.Add(new LocalDateConverter());
-        options.Converters.Add(new LocalDateTimeConverter());
-        options.Converters.Add(new InstantConverter());
+        foreach (var converter in Converters)
+        {
+            options.Converters.Add(converter);
+        }
     }
 
     /// <summary>For request bodies: a field the contract does not name is an error, not silently dropped.</summary>
