@@ -73,6 +73,13 @@ public static class Schema
             END LOOP;
         END $$;
         """,
+        // Document ids compare byte by byte, whatever the database's collation: a range of ids (a prefix, a position in
+        // a list of tickets) is then the same range on every cluster. Under a linguistic collation (en_US, the container
+        // image's) punctuation is weighed last, so "waiting/a/…" and "waiting/a-b/…" interleave, and a prefix could not
+        // be bounded above: every read by prefix went on to the end of its projection's documents.
+        """
+        ALTER TABLE {s}.projection_documents ALTER COLUMN id TYPE text COLLATE "C";
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -29,8 +29,11 @@ internal static class CheckInBenchmark
     private const int WarmupScans = 500;
     private const int WarmupRound = 100;
 
-    /// <summary>Enough members for the most warm-up rounds <see cref="CpuMeter.WarmUntilCompiledAsync"/> runs (12).</summary>
-    private const int WarmupDelegations = 60;
+    /// <summary>At most this many warm-up rounds of <see cref="WarmupRound"/> first check-ins (12 were not always enough for the JIT).</summary>
+    private const int WarmupRounds = 30;
+
+    /// <summary>Enough members for the most warm-up rounds.</summary>
+    private const int WarmupDelegations = WarmupRounds * WarmupRound / MembersPerDelegation;
     private const string Actor = "system:bench";
 
     public static async Task<List<Figure>> RunAsync(BenchContext ctx, string connectionString)
@@ -71,6 +74,7 @@ internal static class CheckInBenchmark
                 await BurstAsync(http, $"/api/conferences/{warmSlug}/check-in", warmCodes.GetRange(warmed, WarmupRound), "warm-up");
                 warmed += WarmupRound;
             },
+            WarmupRounds,
             Environment.ProcessId);
         var next = 0;
         await BurstAsync(http, path, codes.GetRange(next, WarmupScans), "warm-up");

@@ -79,6 +79,37 @@ public sealed class StoreTransactionTests
     }
 
     [Fact]
+    public async Task Listing_documents_by_prefix_reads_that_prefix_s_rows_only()
+    {
+        // Beside the prefix's 100: ids that sort just before it ("a/x-y/"), just after it ("a/xy/") and far after it.
+        await using var t = await TestStore.CreateAsync();
+        await t.Store.AddInlineProjectionAsync(new Tally());
+        var ids = new[] { "a/x/", "a/x-y/", "a/xy/" }.SelectMany(p => Enumerable.Range(0, 100).Select(i => $"{p}{i:D3}"))
+            .Concat(Enumerable.Range(0, 2000).Select(i => $"b/{i}"));
+        await t.Store.CreateStreamsAsync(ids.Select(id => new StreamAppend(id, "thing", ExpectedVersion.NoStream, [new ThingHappened("x")])).ToList(), Meta);
+
+        await using var tx = await t.Store.BeginAsync(["reader"]);
+        async Task<long> ReturnedAsync()
+        {
+            await using var cmd = new Npgsql.NpgsqlCommand(
+                $"SELECT pg_stat_get_xact_tuples_returned('\"{t.SchemaName}\".projection_documents_pkey'::regclass)", tx.Connection, tx.Transaction);
+            return (long)(await cmd.ExecuteScalarAsync())!;
+        }
+
+        var before = await ReturnedAsync();
+        var listed = await tx.ListAsync<TallyDocument>("tally", "a/x/", 1000);
+        var returned = await ReturnedAsync() - before;
+
+        Assert.Equal(100, listed.Count);
+        // The primary key's range ends where the prefix does (read to the end of the projection, it returned 2,200 rows).
+        Assert.InRange(returned, 100, 101);
+        // Ids compare byte by byte on any cluster, so that such ranges are the same under every database collation.
+        await using var collation = t.DataSource.CreateCommand(
+            $"SELECT collation_name FROM information_schema.columns WHERE table_schema = '{t.SchemaName}' AND table_name = 'projection_documents' AND column_name = 'id'");
+        Assert.Equal("C", await collation.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task A_transaction_disposed_without_commit_leaves_nothing_behind()
     {
         await using var t = await TestStore.CreateAsync();

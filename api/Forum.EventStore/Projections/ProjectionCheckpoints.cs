@@ -28,8 +28,13 @@ internal static class ProjectionCheckpoints
             LIMIT 1) d
         """;
 
-    /// <summary>Ids starting with $2: the lower bound lets the primary key start at the prefix.</summary>
-    public const string IdPrefix = "d.id >= $2 AND starts_with(d.id, $2)";
+    /// <summary>
+    /// Ids starting with $2, as a range of the primary key: from the prefix to the prefix with its last character
+    /// raised (ids compare byte by byte, so that is where the ids with this prefix end; prefixes are made by code and
+    /// never end in U+10FFFF). The empty prefix is every id.
+    /// </summary>
+    public const string IdPrefix =
+        "d.id >= $2 AND d.id < (CASE WHEN $2 = '' THEN chr(1114111) ELSE left($2, -1) || chr(ascii(right($2, 1)) + 1) END) AND starts_with(d.id, $2)";
 
     /// <summary>Registers a projection's first generation as the active one, if it has none yet; true when it was new.</summary>
     public static async Task<bool> EnsureAsync(NpgsqlDataSource dataSource, string s, string name, CancellationToken ct)
