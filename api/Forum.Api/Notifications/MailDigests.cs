@@ -18,7 +18,7 @@ public sealed class MailDigests(NpgsqlDataSource dataSource, EventStore.EventSto
     public static readonly string[] Migrations =
     [
         """
-        CREATE TABLE {s}.mail_digests (
+        CREATE TABLE IF NOT EXISTS {s}.mail_digests (
             conference_slug  text        PRIMARY KEY,
             from_version     integer     NOT NULL,
             to_version       integer     NOT NULL,

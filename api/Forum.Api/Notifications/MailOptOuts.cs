@@ -24,7 +24,7 @@ public sealed class MailOptOuts(NpgsqlDataSource dataSource, EventStore.EventSto
     public static readonly string[] Migrations =
     [
         """
-        CREATE TABLE {s}.mail_opt_outs (
+        CREATE TABLE IF NOT EXISTS {s}.mail_opt_outs (
             member_id     uuid        NOT NULL,
             list          text        NOT NULL,
             opted_out_at  timestamptz NOT NULL DEFAULT now(),

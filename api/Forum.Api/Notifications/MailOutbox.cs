@@ -97,6 +97,21 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
     /// </summary>
     public static readonly string[] ClaimMigrations =
     [
+        // Repairs a database made before the dead-mail index and the presence columns were put in the middle of the
+        // component's list: it had run the opt-outs' and the digests' migrations under the numbers they then took (made
+        // idempotent for it), and never these two. Nothing to do for a database made since.
+        """
+        CREATE INDEX IF NOT EXISTS mail_outbox_dead ON {s}.mail_outbox (created_at) WHERE state = 'Dead';
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = '{s}.mail_outbox'::regclass AND attname = 'seq' AND NOT attisdropped) THEN
+                ALTER TABLE {s}.mail_outbox ADD COLUMN leased_by_presence integer;
+                ALTER TABLE {s}.mail_outbox ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
+                DROP INDEX {s}.mail_outbox_due;
+                CREATE INDEX mail_outbox_due ON {s}.mail_outbox (due_at, seq) WHERE state = 'Waiting';
+            END IF;
+        END $$;
+        """,
         // The claim walks the due index in its order and stops after $2 rows. As a plain statement its plan followed the
         // statistics: a table whose waiting rows looked few (a fresh one, or one of mostly sent mails, as any outbox after
         // a while) got a bitmap scan of every waiting row and a sort, per claim, so that a burst of n mails read about
