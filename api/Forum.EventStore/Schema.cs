@@ -84,6 +84,9 @@ public static class Schema
 
     public static int LatestVersion => Migrations.Length;
 
+    /// <summary>The store's own migrations, in the order their numbers give them.</summary>
+    public static IReadOnlyList<string> StoreMigrations => Migrations;
+
     public static Task MigrateAsync(NpgsqlDataSource dataSource, string schema, CancellationToken ct = default) =>
         ApplyAsync(dataSource, schema, null, Migrations, ct);
 
