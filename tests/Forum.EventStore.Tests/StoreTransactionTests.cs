@@ -60,18 +60,11 @@ public sealed class StoreTransactionTests
             Enumerable.Range(0, 3000).Select(i => new StreamAppend($"s-{i}", "thing", ExpectedVersion.NoStream, [new ThingHappened("x")])).ToList(), Meta);
 
         await using var tx = await t.Store.BeginAsync(["reader"]);
-        // Index entries the primary key returned in this transaction: with a lookup per id, one per document found.
-        async Task<long> ReturnedAsync()
-        {
-            await using var cmd = new Npgsql.NpgsqlCommand(
-                $"SELECT pg_stat_get_xact_tuples_returned('\"{t.SchemaName}\".projection_documents_pkey'::regclass)", tx.Connection, tx.Transaction);
-            return (long)(await cmd.ExecuteScalarAsync())!;
-        }
-
-        var before = await ReturnedAsync();
+        // With a lookup per id, the primary key returns one entry per document found.
+        var before = await PrimaryKeyReturnedAsync(t, tx);
         var found = await tx.LoadManyAsync<TallyDocument>("tally", ["s-7", "s-2999", "s-missing"]);
         var one = await tx.LoadAsync<TallyDocument>("tally", "s-1500");
-        var returned = await ReturnedAsync() - before;
+        var returned = await PrimaryKeyReturnedAsync(t, tx) - before;
 
         Assert.Equal(["s-2999", "s-7"], found.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(1, one!.Count);
@@ -89,16 +82,9 @@ public sealed class StoreTransactionTests
         await t.Store.CreateStreamsAsync(ids.Select(id => new StreamAppend(id, "thing", ExpectedVersion.NoStream, [new ThingHappened("x")])).ToList(), Meta);
 
         await using var tx = await t.Store.BeginAsync(["reader"]);
-        async Task<long> ReturnedAsync()
-        {
-            await using var cmd = new Npgsql.NpgsqlCommand(
-                $"SELECT pg_stat_get_xact_tuples_returned('\"{t.SchemaName}\".projection_documents_pkey'::regclass)", tx.Connection, tx.Transaction);
-            return (long)(await cmd.ExecuteScalarAsync())!;
-        }
-
-        var before = await ReturnedAsync();
+        var before = await PrimaryKeyReturnedAsync(t, tx);
         var listed = await tx.ListAsync<TallyDocument>("tally", "a/x/", 1000);
-        var returned = await ReturnedAsync() - before;
+        var returned = await PrimaryKeyReturnedAsync(t, tx) - before;
 
         Assert.Equal(100, listed.Count);
         // The primary key's range ends where the prefix does (read to the end of the projection, it returned 2,200 rows).
@@ -107,6 +93,14 @@ public sealed class StoreTransactionTests
         await using var collation = t.DataSource.CreateCommand(
             $"SELECT collation_name FROM information_schema.columns WHERE table_schema = '{t.SchemaName}' AND table_name = 'projection_documents' AND column_name = 'id'");
         Assert.Equal("C", await collation.ExecuteScalarAsync());
+    }
+
+    /// <summary>Index entries the documents' primary key returned in this transaction so far.</summary>
+    private static async Task<long> PrimaryKeyReturnedAsync(TestStore t, StoreTransaction tx)
+    {
+        await using var cmd = new Npgsql.NpgsqlCommand(
+            $"SELECT pg_stat_get_xact_tuples_returned('\"{t.SchemaName}\".projection_documents_pkey'::regclass)", tx.Connection, tx.Transaction);
+        return (long)(await cmd.ExecuteScalarAsync())!;
     }
 
     [Fact]
