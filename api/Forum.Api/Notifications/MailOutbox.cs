@@ -123,7 +123,11 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
         CREATE FUNCTION {s}.claim_mail(p_owner text, p_max integer, p_lease interval, p_conference text, p_presence integer, p_space bigint)
         RETURNS TABLE (id uuid, cause text, conference_slug text, delegation_id uuid, kind text, mail text, state text, attempts integer,
                        due_at timestamptz, created_at timestamptz, sent_at timestamptz, provider_message_id text, last_error text, taken_over boolean)
-        LANGUAGE sql SET enable_bitmapscan = off SET enable_seqscan = off SET enable_sort = off AS $$
+        LANGUAGE plpgsql SET enable_bitmapscan = off SET enable_seqscan = off SET enable_sort = off AS $$
+        #variable_conflict use_column
+        BEGIN
+            -- PL/pgSQL keeps the statement's plan for the session (an SQL function planned it at every call).
+            RETURN QUERY
             UPDATE {s}.mail_outbox o SET lease_until = now() + p_lease, leased_by = p_owner, leased_by_presence = p_presence, attempts = o.attempts + 1
             FROM (SELECT d.id, d.lease_until AS prior_lease FROM {s}.mail_outbox d
                   WHERE d.state = 'Waiting' AND d.due_at <= now()
@@ -135,7 +139,8 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
                   ORDER BY d.due_at, d.seq LIMIT p_max FOR UPDATE SKIP LOCKED) due
             WHERE o.id = due.id
             RETURNING o.id, o.cause, o.conference_slug, o.delegation_id, o.kind, o.mail::text, o.state, o.attempts, o.due_at, o.created_at,
-                o.sent_at, o.provider_message_id, o.last_error, coalesce(due.prior_lease >= now(), false)
+                o.sent_at, o.provider_message_id, o.last_error, coalesce(due.prior_lease >= now(), false);
+        END
         $$;
         """,
         // A claim changes only unindexed columns: with room left on each page its new row version stays there (a HOT
