@@ -95,7 +95,7 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
     /// Migrations added later, applied after those of the webhook, the opt-outs and the digests (a component's list only
     /// grows at its end).
     /// </summary>
-    public static readonly string[] ClaimMigrations =
+    public static readonly string[] LaterMigrations =
     [
         // Repairs a database made before the dead-mail index and the presence columns were put in the middle of the
         // component's list: it had run the opt-outs' and the digests' migrations under the numbers they then took (made
@@ -268,7 +268,7 @@ public sealed class MailOutbox(NpgsqlDataSource dataSource, EventStore.EventStor
     public async Task<IReadOnlyList<OutboxMail>> ClaimAsync(
         string owner, int presence, int max, TimeSpan lease, CancellationToken ct, string? conference = null, NpgsqlConnection? connection = null)
     {
-        // The claim is a function of the schema (ClaimMigrations): see there why.
+        // The claim is a function of the schema (LaterMigrations): see there why.
         await using var cmd = Command($"SELECT * FROM {s}.claim_mail($1, $2, $3, $4, $5, $6)", connection);
         cmd.Parameters.Add(new NpgsqlParameter { Value = owner });
         cmd.Parameters.Add(new NpgsqlParameter { Value = max });

@@ -21,10 +21,10 @@ public sealed class NotificationsFeature(IServiceProvider services) : IEventSour
     /// <summary>
     /// The component's migrations, applied by their number: the list only ever grows at its end. (Twice an outbox
     /// migration went in the middle, before the webhook's, the opt-outs' and the digests': a database made before was
-    /// then asked to create the opt-outs again and the API did not start. ClaimMigrations repairs such databases.)
+    /// then asked to create the opt-outs again and the API did not start. LaterMigrations repairs such databases.)
     /// </summary>
     public static IReadOnlyList<string> ComponentMigrations { get; } =
-        [.. MailOutbox.Migrations, .. SendGridWebhook.Migrations, .. MailOptOuts.Migrations, .. MailDigests.Migrations, .. MailOutbox.ClaimMigrations];
+        [.. MailOutbox.Migrations, .. SendGridWebhook.Migrations, .. MailOptOuts.Migrations, .. MailDigests.Migrations, .. MailOutbox.LaterMigrations];
 
     public IEnumerable<(string Component, IReadOnlyList<string> Migrations)> Migrations => [("notifications", ComponentMigrations)];
 }
