@@ -46,20 +46,17 @@ internal static class AppendBenchmarks
         var storeRounds = new List<double>();
         var rawCpu = new List<double>();
         var storeCpu = new List<double>();
-        for (var round = 0; round < ctx.Options.Rounds; round++)
+        Func<int, Task> Side(Func<int, Task<int>> operation, List<double> rounds, List<double> cpuPerUnit) => async round =>
         {
             // The first round of each side warms up fully (JIT, pool); later rounds only refill the pipeline.
-            var warmup = round == 0 ? ctx.Options.Warmup : ctx.Options.RoundWarmup;
-            foreach (var isRaw in round % 2 == 0 ? new[] { true, false } : [false, true])
-            {
-                await ctx.CheckpointAsync();
-                var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
-                var result = await Harness.RunAsync(writers, warmup, slice, isRaw ? raw : store);
-                var used = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
-                (isRaw ? rawCpu : storeCpu).Add(used.TotalMicroseconds / Math.Max(1, result.Units));
-                (isRaw ? rawRounds : storeRounds).Add(result.PerSecond);
-            }
-        }
+            var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+            var result = await Harness.RunAsync(writers, round == 0 ? ctx.Options.Warmup : ctx.Options.RoundWarmup, slice, operation);
+            var used = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            cpuPerUnit.Add(used.TotalMicroseconds / Math.Max(1, result.Units));
+            rounds.Add(result.PerSecond);
+        };
+
+        await Harness.AlternateAsync(ctx, ctx.Options.Rounds, Side(raw, rawRounds, rawCpu), Side(store, storeRounds, storeCpu));
 
         BenchContext.Log($"  measured per round {string.Join(" ", storeRounds.Select(r => r.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))}");
         BenchContext.Log($"  baseline per round {string.Join(" ", rawRounds.Select(r => r.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))}");

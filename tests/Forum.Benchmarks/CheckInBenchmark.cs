@@ -88,20 +88,19 @@ internal static class CheckInBenchmark
         var rates = new List<double>();
         var baselineRates = new List<double>();
         var all = new List<double>();
-        for (var round = 0; round < rounds; round++)
-        {
-            foreach (var isBaseline in round % 2 == 0 ? new[] { true, false } : [false, true])
+        await Harness.AlternateAsync(
+            ctx,
+            rounds,
+            async round =>
             {
-                await ctx.CheckpointAsync();
                 var before = cpu.Start();
-                if (isBaseline)
-                {
-                    var result = await Harness.RunAsync(Scanners, round == 0 ? ctx.Options.Warmup : ctx.Options.RoundWarmup, window, baseline);
-                    baselineRates.Add(result.PerSecond);
-                    BenchContext.Log($"  baseline {round + 1}: {result.PerSecond:N0}/s; CPU per append (warm-up included) {CpuMeter.PerUnit(before, cpu.Stop(), result.Units)}");
-                    continue;
-                }
-
+                var result = await Harness.RunAsync(Scanners, round == 0 ? ctx.Options.Warmup : ctx.Options.RoundWarmup, window, baseline);
+                baselineRates.Add(result.PerSecond);
+                BenchContext.Log($"  baseline {round + 1}: {result.PerSecond:N0}/s; CPU per append (warm-up included) {CpuMeter.PerUnit(before, cpu.Stop(), result.Units)}");
+            },
+            async round =>
+            {
+                var before = cpu.Start();
                 var burst = await BurstAsync(http, path, codes.GetRange(next, perRound), $"round {round + 1}");
                 var used = CpuMeter.PerUnit(before, cpu.Stop(), perRound);
                 next += perRound;
@@ -109,8 +108,7 @@ internal static class CheckInBenchmark
                 rates.Add(perRound / burst.Elapsed.TotalSeconds);
                 all.AddRange(sorted);
                 BenchContext.Log($"  round {round + 1}: {perRound} check-ins in {burst.Elapsed.TotalMilliseconds:N0} ms ({rates[^1]:N0}/s); latency p50 {LagBenchmark.Percentile(sorted, 50):N1} ms, p99 {LagBenchmark.Percentile(sorted, 99):N1} ms; CPU per check-in {used}");
-            }
-        }
+            });
 
         await ReferenceAsync(http, cpu, codes.GetRange(0, perRound), "after the rounds");
         await VerifySummaryAsync(http, slug, next);

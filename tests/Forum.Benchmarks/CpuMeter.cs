@@ -127,9 +127,6 @@ internal sealed class CpuMeter
     /// first rounds may look quiet: tiering starts only after a delay), and at most <paramref name="maxRounds"/>; returns
     /// how many ran.
     /// </summary>
-    public static Task<int> WarmUntilCompiledAsync(Func<Task> round, params int[] pids) => WarmUntilCompiledAsync(round, 12, pids);
-
-    /// <inheritdoc cref="WarmUntilCompiledAsync(Func{Task}, int[])"/>
     public static async Task<int> WarmUntilCompiledAsync(Func<Task> round, int maxRounds, params int[] pids)
     {
         for (var rounds = 1; ; rounds++)

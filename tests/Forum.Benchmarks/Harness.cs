@@ -21,6 +21,23 @@ internal static class Harness
 {
     private const int Warmup = 0, Measuring = 1, Stopped = 2;
 
+    /// <summary>
+    /// Rounds of a comparison, each side once per round, the baseline first in even rounds and second in odd ones, after
+    /// a checkpoint: on a shared machine, checkpoints, table growth and bursts of slow disk then fall on both sides alike.
+    /// Each side is given the round's number (from 0).
+    /// </summary>
+    public static async Task AlternateAsync(BenchContext ctx, int rounds, Func<int, Task> baseline, Func<int, Task> measured)
+    {
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var isBaseline in round % 2 == 0 ? new[] { true, false } : [false, true])
+            {
+                await ctx.CheckpointAsync();
+                await (isBaseline ? baseline : measured)(round);
+            }
+        }
+    }
+
     /// <param name="operation">Runs one operation of worker <c>w</c> and returns the units it completed.</param>
     public static async Task<WindowResult> RunAsync(int workers, TimeSpan warmup, TimeSpan window, Func<int, Task<int>> operation)
     {

@@ -57,7 +57,7 @@ internal static class MailBenchmark
         // Warm-ups run until the JIT is done with the hot code (in this process: the client and the sink; below, also in
         // the API processes), or 40 rounds: after 1,000 of each, most hot code still ran unoptimised in the measured span
         // (tiering took a sixth of the CPU), and a mail cost the API processes three times what it does warm. The API
-        // processes' JIT is done after 13 to 16 rounds of 1,000 mails; with at most 12, a quarter of their CPU in the
+        // processes' JIT is done after 13 to 18 rounds of 1,000 mails; with at most 12, a quarter of their CPU in the
         // measured span was still the JIT's.
         var me = Environment.ProcessId;
         var baselineRounds = await CpuMeter.WarmUntilCompiledAsync(() => SendStraightAsync(client, Bodies(WarmupCount)), WarmupRounds, me);
@@ -92,36 +92,32 @@ internal static class MailBenchmark
             second.Pid);
         BenchContext.Log($"  warm-up through the outbox: {outboxRounds} rounds of {WarmupCount:N0} mails, until the JIT was done in the three processes (or {WarmupRounds})");
 
-        // Rounds of each side in turn (the baseline first in even rounds), the median of each reported, as the other
-        // benchmarks do: a single run of each swung the baseline between 15,000 and 22,000 sends/s on this shared machine.
+        // Rounds of each side in turn, the median of each reported, as the other benchmarks do: a single run of each
+        // swung the baseline between 15,000 and 22,000 sends/s on this shared machine.
         var rates = new List<double>();
         var baselines = new List<double>();
         var twice = 0;
-        for (var round = 0; round < Rounds; round++)
-        {
-            foreach (var isBaseline in round % 2 == 0 ? new[] { true, false } : [false, true])
+        await Harness.AlternateAsync(
+            ctx,
+            Rounds,
+            async round =>
             {
-                await ctx.CheckpointAsync();
-                if (isBaseline)
-                {
-                    var straight = Bodies(Count);
-                    var before = cpu.Start();
-                    var clock = Stopwatch.StartNew();
-                    await SendStraightAsync(client, straight);
-                    baselines.Add(Count / clock.Elapsed.TotalSeconds);
-                    BenchContext.Log($"  baseline {round + 1}: {Count:N0} sends straight to the sink, {Concurrency} concurrent, in {clock.Elapsed.TotalSeconds:N2} s ({baselines[^1]:N0}/s); " +
-                        $"CPU per send: {CpuMeter.PerUnit(before, cpu.Stop(), Count)} (client and sink)");
-                }
-                else
-                {
-                    var (rate, arrivedTwice) = await ThroughOutboxAsync(round);
-                    rates.Add(rate);
-                    twice += arrivedTwice;
-                }
-
+                var straight = Bodies(Count);
+                var before = cpu.Start();
+                var clock = Stopwatch.StartNew();
+                await SendStraightAsync(client, straight);
+                baselines.Add(Count / clock.Elapsed.TotalSeconds);
+                BenchContext.Log($"  baseline {round + 1}: {Count:N0} sends straight to the sink, {Concurrency} concurrent, in {clock.Elapsed.TotalSeconds:N2} s ({baselines[^1]:N0}/s); " +
+                    $"CPU per send: {CpuMeter.PerUnit(before, cpu.Stop(), Count)} (client and sink)");
                 (await control.DeleteAsync("/control/messages")).EnsureSuccessStatusCode();
-            }
-        }
+            },
+            async round =>
+            {
+                var (rate, arrivedTwice) = await ThroughOutboxAsync(round);
+                rates.Add(rate);
+                twice += arrivedTwice;
+                (await control.DeleteAsync("/control/messages")).EnsureSuccessStatusCode();
+            });
 
         async Task<(double Rate, int Twice)> ThroughOutboxAsync(int round)
         {

@@ -64,18 +64,12 @@ internal static class RegistrationBenchmark
         var p99s = new List<double>();
         var all = new List<double>();
         var serverErrors = 0;
-        for (var round = 0; round < rounds; round++)
-        {
-            foreach (var isBaseline in round % 2 == 0 ? new[] { true, false } : [false, true])
+        await Harness.AlternateAsync(
+            ctx,
+            rounds,
+            async round => baselineRates.Add((await Harness.RunAsync(Clients, round == 0 ? ctx.Options.Warmup : ctx.Options.RoundWarmup, window, baseline)).PerSecond),
+            async round =>
             {
-                await ctx.CheckpointAsync();
-                if (isBaseline)
-                {
-                    var result = await Harness.RunAsync(Clients, round == 0 ? ctx.Options.Warmup : ctx.Options.RoundWarmup, window, baseline);
-                    baselineRates.Add(result.PerSecond);
-                    continue;
-                }
-
                 var slug = await OpenConferenceAsync(conferences, $"bench-register-{round + 1}");
                 var burst = await BurstAsync(http, slug, Delegations);
                 await VerifyAsync(http, organiser, slug, burst, $"round {round + 1}");
@@ -85,8 +79,7 @@ internal static class RegistrationBenchmark
                 all.AddRange(sorted);
                 serverErrors += burst.ServerErrors;
                 BenchContext.Log($"  round {round + 1}: {Delegations} registrations in {burst.Elapsed.TotalMilliseconds:N0} ms ({rates[^1]:N0}/s); latency p50 {LagBenchmark.Percentile(sorted, 50):N1} ms, p99 {p99s[^1]:N1} ms, max {sorted[^1]:N1} ms (first requests p50 {Percentile(burst.First, 50):N1}, p99 {Percentile(burst.First, 99):N1} ms; retries p50 {Percentile(burst.Retry, 50):N1}, p99 {Percentile(burst.Retry, 99):N1} ms); 5xx: {burst.ServerErrors}");
-            }
-        }
+            });
 
         var pooled = all.Order().ToArray();
         var c = CultureInfo.InvariantCulture;
