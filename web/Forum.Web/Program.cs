@@ -1,7 +1,6 @@
 using Forum.Web.Api;
 using Forum.Web.Localisation;
 using Forum.Web.Pages.Conferences;
-using Forum.Web.Security;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.ResponseCompression;
 using NodaTime;
@@ -38,6 +37,7 @@ if (builder.Configuration["DataProtection:KeysPath"] is { Length: > 0 } keysPath
 builder.Services.AddSingleton<ConferencePageCache>();
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<Text>();
+builder.Services.AddScoped<IText>(sp => sp.GetRequiredService<Text>());
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
 builder.Services.AddSingleton(new ApiAddress(builder.Configuration["ForumApi:PublicUrl"] ?? builder.Configuration["ForumApi:BaseUrl"] ?? "http://127.0.0.1:5080"));
 builder.Services.AddHttpClient<ForumApi>(http =>
@@ -56,6 +56,7 @@ app.UseExceptionHandler("/error");
 app.UseSecurityHeaders();
 app.UseLanguageFromPath();
 app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+app.UseForumDesign();
 app.UseStaticFiles();
 app.UseRouting();
 app.MapRazorPages();

@@ -1,22 +1,22 @@
-extern alias web;
-
 using System.Xml.Linq;
 using Forum.Web.Tests.Infrastructure;
-using web::Forum.Web.Localisation;
+using Forum.Design.Localisation;
 
 namespace Forum.Web.Tests.Pages;
 
 public sealed class LocalisationTests
 {
-    private static Dictionary<string, string> Read(string file) =>
-        XDocument.Load(Path.Combine(WebFixture.RepositoryRoot, "web", "Forum.Web", "Resources", file)).Root!.Elements("data")
+    private static Dictionary<string, string> Read(string file, string app = "Forum.Web") =>
+        XDocument.Load(Path.Combine(WebFixture.RepositoryRoot, "web", app, "Resources", file)).Root!.Elements("data")
             .ToDictionary(d => d.Attribute("name")!.Value, d => d.Element("value")!.Value, StringComparer.Ordinal);
 
-    [Fact]
-    public void Every_English_text_has_its_French_one_with_the_same_placeholders()
+    [Theory]
+    [InlineData("Forum.Web", "Text")]
+    [InlineData("Forum.Design", "Design")]
+    public void Every_English_text_has_its_French_one_with_the_same_placeholders(string app, string file)
     {
-        var en = Read("Text.resx");
-        var fr = Read("Text.fr.resx");
+        var en = Read(file + ".resx", app);
+        var fr = Read(file + ".fr.resx", app);
         Assert.Equal(en.Keys.Order(StringComparer.Ordinal), fr.Keys.Order(StringComparer.Ordinal));
         foreach (var (key, value) in en)
         {

@@ -78,13 +78,3 @@ public sealed record MemberFeed(Guid MemberId, string? Name, CalendarLinks Feed)
 public sealed record DelegationFeeds(Guid DelegationId, CalendarLinks Delegation, IReadOnlyList<MemberFeed> Members);
 
 public sealed record AccessToken(string Value);
-
-/// <summary>What a focal point's call answered: the value, or the problem (with its status), and the delegation's version.</summary>
-public sealed record Answer<T>(T? Value, Problem? Problem, long? Version)
-    where T : class
-{
-    public bool Ok => Problem is null;
-
-    /// <summary>Someone changed the delegation since the page was shown (If-Match was stale).</summary>
-    public bool Stale => Problem?.Status == 412;
-}

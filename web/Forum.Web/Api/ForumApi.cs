@@ -5,12 +5,10 @@ using System.Text.Json;
 namespace Forum.Web.Api;
 
 /// <summary>The API over HTTP, through its public contract only (shared/API.md), as any integrator would call it.</summary>
-public sealed class ForumApi(HttpClient http)
+public sealed class ForumApi(HttpClient http) : ApiClient(http)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public async Task<IReadOnlyList<Conference>> ConferencesAsync(CancellationToken ct) =>
-        await http.GetFromJsonAsync<List<Conference>>("api/conferences", Json, ct) ?? [];
+        await Http.GetFromJsonAsync<List<Conference>>("api/conferences", Json, ct) ?? [];
 
     /// <summary>The conference, or null when the public may not see it (the API answers 404).</summary>
     public Task<Conference?> ConferenceAsync(string slug, CancellationToken ct) =>
@@ -50,7 +48,7 @@ public sealed class ForumApi(HttpClient http)
             Content = JsonContent.Create(request, options: Json),
         };
         message.Headers.Add("Idempotency-Key", idempotencyKey);
-        using var response = await http.SendAsync(message, ct);
+        using var response = await Http.SendAsync(message, ct);
         if (response.IsSuccessStatusCode)
         {
             return (await response.Content.ReadFromJsonAsync<Delegation>(Json, ct), null);
@@ -131,7 +129,7 @@ public sealed class ForumApi(HttpClient http)
         var message = new HttpRequestMessage(HttpMethod.Get, $"api/delegations/{id}/members/{memberId}/badge");
         message.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         message.Headers.Accept.ParseAdd("image/svg+xml");
-        var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+        var response = await Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
         if (response.IsSuccessStatusCode)
         {
             return response;
@@ -143,49 +141,10 @@ public sealed class ForumApi(HttpClient http)
 
     private sealed record TokenAnswer(string AccessToken);
 
-    private async Task<Answer<T>> SendAsync<T>(HttpMethod method, string path, string token, object? body, long? version, CancellationToken ct)
-        where T : class
-    {
-        using var message = new HttpRequestMessage(method, path);
-        message.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        if (version is { } v)
-        {
-            message.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue($"\"{v}\""));
-        }
-
-        if (body is not null)
-        {
-            message.Content = JsonContent.Create(body, body.GetType(), options: Json);
-        }
-
-        using var response = await http.SendAsync(message, ct);
-        var etag = response.Headers.ETag?.Tag.Trim('"');
-        var seen = long.TryParse(etag, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : (long?)null;
-        if (response.IsSuccessStatusCode)
-        {
-            return new Answer<T>(await response.Content.ReadFromJsonAsync<T>(Json, ct), null, seen);
-        }
-
-        if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")
-        {
-            var problem = await response.Content.ReadFromJsonAsync<Problem>(Json, ct);
-            return new Answer<T>(null, problem! with { Status = (int)response.StatusCode }, seen);
-        }
-
-        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
-        {
-            return new Answer<T>(null, new Problem((int)response.StatusCode, null, null, null, null), seen);
-        }
-
-        // The address holds no token (it travels in the Authorization header), so this message holds none either.
-        response.EnsureSuccessStatusCode();
-        return new Answer<T>(null, null, seen);
-    }
-
     /// <summary>A public resource as the API sent it, or null when the API answers 404.</summary>
     public async Task<byte[]?> PublicBytesAsync(string path, CancellationToken ct)
     {
-        using var response = await http.GetAsync(path, ct);
+        using var response = await Http.GetAsync(path, ct);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
@@ -207,7 +166,7 @@ public sealed class ForumApi(HttpClient http)
             request.Headers.TryAddWithoutValidation("If-None-Match", etag);
         }
 
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
@@ -220,21 +179,6 @@ public sealed class ForumApi(HttpClient http)
 
         response.EnsureSuccessStatusCode();
         return new Revalidation(response.Headers.ETag?.ToString(), await response.Content.ReadAsByteArrayAsync(ct));
-    }
-
-    public static T Parse<T>(byte[] json) => JsonSerializer.Deserialize<T>(json, Json) ?? throw new JsonException($"The API answered null for a {typeof(T).Name}.");
-
-    private async Task<T?> GetOrNullAsync<T>(string path, CancellationToken ct)
-        where T : class
-    {
-        using var response = await http.GetAsync(path, ct);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<T>(Json, ct);
     }
 }
 

@@ -5,9 +5,6 @@ using Forum.Web.Localisation;
 
 namespace Forum.Web.Registration;
 
-/// <summary>One error as the page shows it: in the summary (linking to the field) and beside the field.</summary>
-public sealed record FieldError(string FieldId, string Message);
-
 /// <summary>
 /// Turns the API's problem into the page's errors, in the page's language: each field the API names (party.code,
 /// members[1].email) becomes the id of its input and a message of our own; refusals of the whole request (one head,

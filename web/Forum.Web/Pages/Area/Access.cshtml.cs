@@ -1,6 +1,5 @@
 using Forum.Web.Api;
 using Forum.Web.Area;
-using Forum.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 

@@ -1,5 +1,4 @@
 using Forum.Web.Area;
-using Forum.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 

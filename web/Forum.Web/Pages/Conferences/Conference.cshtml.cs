@@ -1,5 +1,4 @@
 using Forum.Web.Api;
-using Forum.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 

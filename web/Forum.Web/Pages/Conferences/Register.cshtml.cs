@@ -1,7 +1,6 @@
 using Forum.Web.Api;
 using Forum.Web.Localisation;
 using Forum.Web.Registration;
-using Forum.Web.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Forum.Web.Localisation;
+namespace Forum.Design.Localisation;
 
 /// <summary>
 /// The language of a request. English lives at the root and French under /fr: every page has one address per language,

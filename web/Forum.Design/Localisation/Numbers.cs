@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Forum.Web.Localisation;
+namespace Forum.Design.Localisation;
 
 /// <summary>Numbers in the page's language: "12.5" and "67%" in English, "12,5" and "67 %" in French (invariant app, our own rules).</summary>
 public static class Numbers

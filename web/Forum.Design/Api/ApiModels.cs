@@ -1,4 +1,4 @@
-namespace Forum.Web.Api;
+namespace Forum.Design.Api;
 
 // The parts of the public contract (shared/API.md) this client reads. Local dates and times stay strings here and are
 // parsed by Localisation/Dates.cs, so a format the API adds later cannot break deserialisation.

@@ -1,4 +1,4 @@
-namespace Forum.Web.Api;
+namespace Forum.Design.Api;
 
 /// <summary>
 /// The API's address as readers reach it (ForumApi:PublicUrl, else ForumApi:BaseUrl): for the links and commands a

@@ -2,7 +2,7 @@ using System.Globalization;
 using NodaTime;
 using NodaTime.Text;
 
-namespace Forum.Web.Localisation;
+namespace Forum.Design.Localisation;
 
 /// <summary>
 /// Dates and times in words of the page's language, always in the conference's time zone. The app runs
@@ -35,7 +35,7 @@ public static class Dates
 
     /// <summary>One day, or "from ... to ..." in words.</summary>
     public static string Days(LocalDate first, LocalDate last, Lang lang) =>
-        first == last ? Day(first, lang) : Text.Get("DatesFromTo", lang).Replace("{0}", Day(first, lang), StringComparison.Ordinal).Replace("{1}", Day(last, lang), StringComparison.Ordinal);
+        first == last ? Day(first, lang) : DesignText.Get("DatesFromTo", lang).Replace("{0}", Day(first, lang), StringComparison.Ordinal).Replace("{1}", Day(last, lang), StringComparison.Ordinal);
 
     /// <summary>"10:30" in English, "10 h 30" in French.</summary>
     public static string Time(LocalTime time, Lang lang) => lang.IsFrench

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Forum.Web.Security;
+namespace Forum.Design.Security;
 
 /// <summary>
 /// Headers every answer carries. The Content-Security-Policy allows scripts and styles from this site only; the one
