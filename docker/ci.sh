@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The container check of ./forum test: builds docker/*.Dockerfile with podman on a Debian base made here (no image
-# registry is reachable, no Docker engine runs), starts the API, the web client and the local SendGrid against the
-# tests' PostgreSQL, and checks that they become healthy and serve the demo. See README.md, "Containers".
+# registry is reachable, no Docker engine runs), starts the API, the web client, the local SendGrid and the local
+# identity provider against the tests' PostgreSQL, and checks that they become healthy and serve the demo. See
+# README.md, "Containers".
 #
 #   PG_CONN='Host=127.0.0.1;Port=...;Username=forum;Password=...;Database=forum' docker/ci.sh
 #
@@ -63,11 +64,18 @@ import os, re, sys, yaml
 docker, secrets_dir = sys.argv[1], sys.argv[2]
 compose = yaml.safe_load(open(os.path.join(docker, "compose.yaml")))
 services, problems = compose["services"], []
-for name in ["postgres", "api-1", "api-2", "web", "nginx", "mailsink"]:
+for name in ["postgres", "api-1", "api-2", "web", "nginx", "mailsink", "identity"]:
     if name not in services:
         problems.append(f"no service {name}")
 if services.get("mailsink", {}).get("profiles") != ["dev"]:
     problems.append("the local SendGrid is not under the profile dev")
+if services.get("identity", {}).get("profiles") != ["dev"]:
+    problems.append("the local identity provider is not under the profile dev")
+for name, service in services.items():
+    for volume in service.get("volumes", []):
+        source = str(volume).split(":")[0]
+        if not source.startswith((".", "/")) and source not in (compose.get("volumes") or {}):
+            problems.append(f"{name}: volume {source} is not declared")
 for name, secret in compose.get("secrets", {}).items():
     made = os.path.join(secrets_dir, os.path.basename(secret["file"]))
     if not os.path.isfile(made):
@@ -122,16 +130,19 @@ build() {
     -t "$image" "$WORK/out/$name" >/dev/null || fail "podman build of docker/$name.Dockerfile failed"
   rm -rf "$WORK/out/$name"
 }
-say "publishing and building the images (api, web, mailsink)"
+say "publishing and building the images (api, web, mailsink, identity)"
 BUILD_STARTED=$SECONDS
 build api api/Forum.Api/Forum.Api.csproj
 build web web/Forum.Web/Forum.Web.csproj
 build mailsink tools/Forum.MailSink/Forum.MailSink.csproj
+build identity tools/Forum.IdentityProvider/Forum.IdentityProvider.csproj
 say "images published and built in $((SECONDS - BUILD_STARTED)) s"
 
-# No key may be baked into an image: its configuration names none.
+# No key may be baked into an image: its configuration names none (a variable whose value is an absolute path, such
+# as the identity provider's IdentityProvider__KeysPath, says where a key is kept, not what it is).
 for i in "${IMAGES[@]}"; do
-  if podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$i" | grep -Eiq 'key|password|secret'; then
+  if podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$i" | grep -Ev '^[^=]+=/[^[:space:]]*$' |
+    grep -Eiq 'key|password|secret'; then
     fail "$i has a key, a password or a secret in its environment"
   fi
   [ "$(podman image inspect --format '{{.Config.User}}' "$i")" = app ] || fail "$i does not run as the user app"
@@ -152,8 +163,9 @@ printf 'Host=%s;Port=%s;Username=%s;Password=%s;Database=%s;GSS Encryption Mode=
 chmod 644 "$WORK/secrets/"*
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-API_PORT="$(free_port)"; WEB_PORT="$(free_port)"; MAIL_PORT="$(free_port)"
+API_PORT="$(free_port)"; WEB_PORT="$(free_port)"; MAIL_PORT="$(free_port)"; IDENTITY_PORT="$(free_port)"
 API="http://127.0.0.1:$API_PORT"; WEB="http://127.0.0.1:$WEB_PORT"; MAIL="http://127.0.0.1:$MAIL_PORT"
+IDENTITY="http://127.0.0.1:$IDENTITY_PORT"
 
 run() {
   local name="$RUN_ID-$1"; shift
@@ -177,10 +189,12 @@ wait_healthy() {
   say "$name is healthy $((SECONDS - RUN_STARTED)) s after the start"
 }
 
-say "starting the local SendGrid, the API (demo seeded) and the web client"
+say "starting the local SendGrid, the local identity provider, the API (demo seeded) and the web client"
 RUN_STARTED=$SECONDS
 run mailsink -e ASPNETCORE_HTTP_PORTS="$MAIL_PORT" -e MailSink__SigningKeyFile=/run/secrets/mail-webhook.pem \
   -e MailSink__WebhookUrl="$API/webhooks/sendgrid" "localhost/forum-mailsink:$RUN_ID"
+# Its keys and accounts file are made at its start in the image's own folder for them (no volume: nothing is kept).
+run identity -e ASPNETCORE_HTTP_PORTS="$IDENTITY_PORT" -e IdentityProvider__Issuer="$IDENTITY/" "localhost/forum-identity:$RUN_ID"
 run api -e ASPNETCORE_HTTP_PORTS="$API_PORT" -e Demo__Seed=true \
   -e ConnectionStrings__Forum_FILE=/run/secrets/db-connection -e Auth__SigningKey_FILE=/run/secrets/jwt.key \
   -e PersonalData__MasterKey_FILE=/run/secrets/master.key -e SendGrid__ApiKey_FILE=/run/secrets/mail-api.key \
@@ -188,6 +202,7 @@ run api -e ASPNETCORE_HTTP_PORTS="$API_PORT" -e Demo__Seed=true \
   "localhost/forum-api:$RUN_ID"
 run web -e ASPNETCORE_HTTP_PORTS="$WEB_PORT" -e ForumApi__BaseUrl="$API" "localhost/forum-web:$RUN_ID"
 wait_healthy mailsink 120
+wait_healthy identity 120
 wait_healthy api 300
 wait_healthy web 120
 
@@ -207,21 +222,31 @@ expect "the API serves the demo's frab schedule" "$API/api/conferences/global-al
 expect "the web client shows the demo's conference" "$WEB/conferences/global-alliance-2012" 'Global Alliance'
 expect "the web client shows it in French" "$WEB/fr/conferences/global-alliance-2012" 'lang="fr"'
 expect "the local SendGrid publishes its webhook key" "$MAIL/webhook/public-key" "$(cat "$WORK/secrets/mail-webhook.pub")"
+expect "the identity provider names its issuer and endpoints" "$IDENTITY/.well-known/openid-configuration" \
+  "\"issuer\": \"$IDENTITY/\"" "\"jwks_uri\": \"$IDENTITY/.well-known/jwks\"" '"S256"'
+expect "the identity provider publishes its signing key" "$IDENTITY/.well-known/jwks" '"kty": "RSA"' '"alg": "RS256"'
+expect "the identity provider shows its sign-in form" "$IDENTITY/account/signin" '<html lang="en">' '<label for="password">'
+# Made at the start by the container's user, readable by it only.
+for f in keys/signing.pem keys/encryption.key accounts.json; do
+  mode="$(podman exec "$RUN_ID-identity" stat -c '%a %U' "/var/lib/forum-identity/$f")" || fail "the identity provider made no $f"
+  [ "$mode" = "600 app" ] || fail "the identity provider's $f is $mode, not 600 app"
+done
+say "ok: the identity provider made its keys and accounts file, 0600 and its own"
 # A staff token signed with the key the API read from its secret file (./forum token, with these keys as its home).
 CURL_ARGS=(-H "Authorization: Bearer $(FORUM_HOME="$WORK/secrets" "$ROOT/forum" token organiser)")
 expect "the API takes a staff token signed with its secret key" "$API/api/conferences/global-alliance-2012/delegations" '"party"'
 CURL_ARGS=()
-for c in api web mailsink; do
+for c in api web mailsink identity; do
   [ "$(podman exec "$RUN_ID-$c" id -u)" != 0 ] || fail "$RUN_ID-$c runs as root"
 done
 say "ok: every container runs as a user other than root"
-for c in api web; do
+for c in api web identity; do
   if podman logs "$RUN_ID-$c" 2>&1 | grep -E '^(fail|crit):|Cannot load library' >"$WORK/errors.log"; then
     cat "$WORK/errors.log" >&2
     fail "$RUN_ID-$c logged errors"
   fi
 done
-say "ok: the API and the web client logged no error"
+say "ok: the API, the web client and the identity provider logged no error"
 
 # 5. docker/nginx.conf in front, on the host's nginx (its image cannot be pulled here): api-2 is a port where nothing
 # listens, as a dead replica, so every request that nginx sends there must be retried on the live one.
