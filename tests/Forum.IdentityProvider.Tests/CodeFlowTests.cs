@@ -37,16 +37,47 @@ public sealed class CodeFlowTests(ProviderFixture provider)
         Assert.Equal("Chiara Chief", access.Claims["name"]);
         Assert.Equal(ProviderFixture.ChiefEmail, access.Claims["email"]);
         Assert.Equal(["organiser", "protocol"], RoleClaims(access));
-        var header = (Microsoft.IdentityModel.JsonWebTokens.JsonWebToken)access.SecurityToken;
-        Assert.Equal("RS256", header.Alg);
+        Assert.Equal(ProviderFixture.PublicClient, access.Claims["client_id"]);
+        Assert.Equal(CodeFlow.AllScopes.Split(' ').Order(), ((string)access.Claims["scope"]).Split(' ').Order());
+        var jwt = (Microsoft.IdentityModel.JsonWebTokens.JsonWebToken)access.SecurityToken;
+        Assert.Equal("RS256", jwt.Alg);
+        Assert.Equal("at+jwt", jwt.Typ);
+        Assert.False(jwt.TryGetPayloadValue<long>("auth_time", out _), "auth_time is for the ID token");
 
         var id = await CodeFlow.VerifyAsync(client, tokens.GetProperty("id_token").GetString()!, provider.Issuer, ProviderFixture.PublicClient);
         Assert.True(id.IsValid, id.Exception?.Message);
         Assert.Equal(access.Claims["sub"], id.Claims["sub"]);
         Assert.Equal("nonce-1", id.Claims["nonce"]);
+        Assert.InRange(DateTimeOffset.FromUnixTimeSeconds(Convert.ToInt64(id.Claims["auth_time"], System.Globalization.CultureInfo.InvariantCulture)),
+            DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(1));
         Assert.Equal("Chiara Chief", id.Claims["name"]);
         Assert.Equal(ProviderFixture.ChiefEmail, id.Claims["email"]);
         Assert.Equal(["organiser", "protocol"], RoleClaims(id));
+    }
+
+    [Fact]
+    public async Task The_ID_token_carries_name_email_and_roles_only_for_their_scopes_and_the_access_token_always()
+    {
+        using var browser = provider.NewBrowser();
+        using var client = provider.NewClient();
+        var pkce = Pkce.New();
+        var callback = await CodeFlow.SignInAsync(browser, CodeFlow.AuthorizeUrl(pkce, scope: "openid forum-api"),
+            ProviderFixture.OrganiserEmail, ProviderFixture.OrganiserPassword);
+
+        var (status, tokens) = await CodeFlow.TokenAsync(client, CodeFlow.CodeRequest(CodeFlow.Query(callback)["code"], pkce));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.False(tokens.TryGetProperty("refresh_token", out _), "no offline_access, no refresh token");
+        var id = await CodeFlow.VerifyAsync(client, tokens.GetProperty("id_token").GetString()!, provider.Issuer, ProviderFixture.PublicClient);
+        Assert.True(id.IsValid, id.Exception?.Message);
+        Assert.True(id.Claims.ContainsKey("sub"));
+        Assert.False(id.Claims.ContainsKey("name"));
+        Assert.False(id.Claims.ContainsKey("email"));
+        Assert.False(id.Claims.ContainsKey("role"));
+        var access = await CodeFlow.VerifyAsync(client, tokens.GetProperty("access_token").GetString()!, provider.Issuer, "forum-api");
+        Assert.Equal("Olivia Organiser", access.Claims["name"]);
+        Assert.Equal(ProviderFixture.OrganiserEmail, access.Claims["email"]);
+        Assert.Equal(["organiser"], RoleClaims(access));
     }
 
     [Fact]
