@@ -72,6 +72,9 @@ public static class AgendaEndpoints
             TypedResults.Ok(await agenda.PublishAsync(slug, user.Actor(), ct)))
             .WithSummary("Publish the next agenda version");
 
+        organiser.MapGet("/agenda/pending", async (string slug, AgendaService agenda, CancellationToken ct) => TypedResults.Ok(await agenda.PendingAsync(slug, ct)))
+            .WithSummary("What publishing now would change against the latest published version, and how many delegations and members hold seats in the sessions it changes");
+
         conference.MapGet("/agenda", GetAgenda)
             .WithSummary("Sessions by day and room: the latest published version; ?version=N, ?asOf=<instant>; organisers: ?draft=true for the working agenda");
         conference.MapGet("/agenda/changes", GetChanges).WithSummary("What changed between two published versions: added, moved, re-roomed, renamed, cancelled");

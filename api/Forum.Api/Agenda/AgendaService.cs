@@ -26,6 +26,9 @@ public sealed record SessionRequest(
 
 public sealed record CancelSessionRequest(string? Reason);
 
+/// <summary>What publishing now would change (From: the latest published version, null before the first) and whose seats it touches.</summary>
+public sealed record PendingAgenda(int? From, IReadOnlyList<SessionChange> Sessions, int Delegations, int Members);
+
 /// <summary>The agenda commands and reads, used alike by the endpoints and the demo seeding.</summary>
 public sealed class AgendaService
 {
@@ -189,6 +192,25 @@ public sealed class AgendaService
         var (state, conference) = await WorkingAsync(slug, asOf, ct);
         var tours = asOf is null ? await delegations.TourDeTableAsync(slug, state, ct) : null;
         return await WithOpenedToursAsync(AgendaRenderer.Render(conference, state, AgendaVariant.Full, null, null, tours), ct);
+    }
+
+    /// <summary>
+    /// What publishing now would change against the latest published version (every session, for the first), and how many
+    /// delegations and members hold or wait for a seat in the sessions it changes (a cancelled one's included): those the digest mail will reach.
+    /// </summary>
+    public async Task<PendingAgenda> PendingAsync(string slug, CancellationToken ct)
+    {
+        var latest = await LatestAsync(slug, ct);
+        var working = await WorkingViewAsync(slug, null, ct);
+        var before = latest is null ? null : await PublishedViewAsync(slug, latest.Version, AgendaVariant.Full, ct);
+        static AgendaView WithoutTours(AgendaView view) => view.MapSessions(s => s with { TourDeTable = null });
+        var changes = AgendaDiff.Between(WithoutTours(before ?? working with { Days = [] }), WithoutTours(working)).Sessions;
+        var changed = changes.Select(c => c.SessionId).ToHashSet();
+        var touched = (await delegations.ListAsync(slug, ct))
+            .Select(d => d.Members.Count(m => m.Seats.Any(s => changed.Contains(s.SessionId))))
+            .Where(members => members > 0)
+            .ToList();
+        return new PendingAgenda(latest?.Version, changes, touched.Count, touched.Sum());
     }
 
     public async Task<AgendaView?> PublishedViewAsync(string slug, int version, AgendaVariant variant, CancellationToken ct)

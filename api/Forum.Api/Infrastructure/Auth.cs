@@ -172,11 +172,22 @@ public sealed class StaffTokenHandler(IOptionsMonitor<StaffTokenOptions> options
 
 public static class ActorExtensions
 {
-    /// <summary>Who is acting, as kept in every event's metadata.</summary>
-    public static string Actor(this ClaimsPrincipal user) =>
-        user.Identity?.IsAuthenticated == true
-            ? $"{user.FindFirstValue(ClaimTypes.Role) ?? "user"}:{user.FindFirstValue(ClaimTypes.NameIdentifier)}"
-            : "anonymous";
+    /// <summary>
+    /// Who is acting, as kept in every event's metadata: role and subject, and for a person signed in through the identity
+    /// provider their display name too (<c>organiser:8f3… (Olivia Organiser)</c>), so that a history reads as people.
+    /// </summary>
+    public static string Actor(this ClaimsPrincipal user)
+    {
+        if (user.Identity?.IsAuthenticated != true)
+        {
+            return "anonymous";
+        }
+
+        var subject = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        var actor = $"{user.FindFirstValue(ClaimTypes.Role) ?? "user"}:{subject}";
+        var name = user.FindFirstValue(ClaimTypes.Name);
+        return user.Identity.AuthenticationType == OidcTokenHandler.SchemeName && !string.IsNullOrWhiteSpace(name) && name != subject ? $"{actor} ({name})" : actor;
+    }
 
     public static bool IsOrganiser(this ClaimsPrincipal user) => user.IsInRole(Roles.Organiser);
 }

@@ -42,6 +42,35 @@ public sealed class SeatTests(ApiFixture api)
         DelegationKit.MemberOf(delegation, memberId).GetProperty("seats").EnumerateArray().Single(s => s.GetProperty("sessionId").GetGuid() == sessionId);
 
     [Fact]
+    public async Task Before_publishing_an_organiser_sees_what_will_change_and_how_many_delegations_and_members_hold_seats_in_it()
+    {
+        var kit = await DelegationKit.CreateAsync(api);
+        var workshop = await SessionAsync(kit, "Workshop", isPublic: true, roomCapacity: 40);
+        var panel = await SessionAsync(kit, "Panel", isPublic: true, roomCapacity: 40, start: "14:00", end: "15:00");
+        var first = await (await kit.Organiser.GetAsync(kit.Url("/agenda/pending"))).OkJsonAsync();
+        Assert.False(first.TryGetProperty("from", out _));
+        Assert.Equal(["added", "added"], first.GetProperty("sessions").EnumerateArray().Select(s => s.GetProperty("changes")[0].GetString()));
+        await (await kit.Organiser.PostJsonAsync(kit.Url("/agenda/publish"), null)).OkJsonAsync();
+
+        var be = await AccreditedAsync(kit, DelegationKit.State("BE"));
+        var nl = await AccreditedAsync(kit, DelegationKit.State("NL"));
+        await (await SeatsAsync(kit, be, workshop, [be.MemberId(1), be.MemberId(2)])).OkJsonAsync();
+        await (await SeatsAsync(kit, nl, panel, [nl.MemberId(1)])).OkJsonAsync();
+        var nothing = await (await kit.Organiser.GetAsync(kit.Url("/agenda/pending"))).OkJsonAsync();
+        Assert.Equal(1, nothing.GetProperty("from").GetInt32());
+        Assert.Equal(0, nothing.GetProperty("sessions").GetArrayLength());
+
+        await (await kit.Organiser.PostJsonAsync(kit.Url($"/sessions/{workshop}/cancel"), new { reason = "The speakers cannot come." })).OkJsonAsync();
+        var pending = await (await kit.Organiser.GetAsync(kit.Url("/agenda/pending"))).OkJsonAsync();
+        var change = Assert.Single(pending.GetProperty("sessions").EnumerateArray());
+        Assert.Equal(workshop, change.GetProperty("sessionId").GetGuid());
+        Assert.Equal("cancelled", change.GetProperty("changes")[0].GetString());
+        Assert.Equal(1, pending.GetProperty("delegations").GetInt32());
+        Assert.Equal(2, pending.GetProperty("members").GetInt32());
+        await (await kit.Protocol.GetAsync(kit.Url("/agenda/pending"))).ProblemAsync(403, "forbidden");
+    }
+
+    [Fact]
     public async Task Only_accredited_participants_take_seats()
     {
         var kit = await DelegationKit.CreateAsync(api);

@@ -101,6 +101,17 @@ public sealed class OidcTests(OidcApiFixture api)
     }
 
     [Fact]
+    public async Task The_history_names_a_person_signed_in_through_the_identity_provider_by_their_display_name()
+    {
+        var slug = ApiFixture.NewSlug();
+        var token = Provider.Token(Organiser, subject: "alice");
+        await (await api.Bearer(token).PostJsonAsync("/api/conferences", ConferenceRequests.NewConference(slug))).OkJsonAsync(201);
+
+        var history = await (await HistoryAsync(slug, token)).OkJsonAsync();
+        Assert.Equal("organiser:alice (Staff member alice)", history[0].GetProperty("actor").GetString());
+    }
+
+    [Fact]
     public async Task An_ES256_organiser_token_with_its_role_as_a_string_is_accepted_on_an_organiser_route()
     {
         var slug = await DraftAsync();
