@@ -34,10 +34,14 @@ public sealed record Agenda(
     string LastDay,
     int? Version,
     string? PublishedAt,
-    IReadOnlyList<AgendaDay> Days)
+    IReadOnlyList<AgendaDay> Days,
+    IReadOnlyList<Room>? Rooms = null)
 {
     public IEnumerable<Session> Sessions => Days.SelectMany(d => d.Rooms).SelectMany(r => r.Sessions);
 }
+
+/// <summary>A room of the conference (organisers' views list every room, used or not).</summary>
+public sealed record Room(Guid Id, string Name, int Capacity, IReadOnlyList<string> Interpretation);
 
 public sealed record AgendaDay(string Date, IReadOnlyList<AgendaRoom> Rooms);
 
@@ -59,7 +63,9 @@ public sealed record Session(
     IReadOnlyList<string>? Speakers,
     bool IsPublic,
     string Status,
-    string? CancellationReason)
+    string? CancellationReason,
+    int? ExpectedAttendance = null,
+    long Revision = 0)
 {
     public bool Cancelled => Status == "Cancelled";
 }
@@ -79,7 +85,19 @@ public sealed record RegisteredMember(Guid Id, string? Name);
 public sealed record Delegation(Guid Id, int Number, string ConferenceSlug, Party Party, IReadOnlyList<RegisteredMember> Members, string? AccessToken);
 
 /// <summary>An RFC 9457 problem as the API writes it: a machine-readable code and, for validation, errors per field.</summary>
-public sealed record Problem(int Status, string? Code, string? Title, string? Detail, IReadOnlyDictionary<string, string[]>? Errors, int? DelegationQuota = null);
+public sealed record Problem(
+    int Status,
+    string? Code,
+    string? Title,
+    string? Detail,
+    IReadOnlyDictionary<string, string[]>? Errors,
+    int? DelegationQuota = null,
+    ConflictingSession? ConflictingSession = null,
+    string? Person = null,
+    int? RoomCapacity = null);
+
+/// <summary>The session a refused change of the agenda would collide with (room_double_booked, person_double_booked).</summary>
+public sealed record ConflictingSession(Guid Id, string Title, string Start, string End);
 
 // Declarations (public reads): the text and its hash, the register of signatories, the yearly progress.
 

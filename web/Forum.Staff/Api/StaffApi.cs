@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Forum.Staff.SignIn;
+
+namespace Forum.Staff.Api;
+
+// The organisers' requests and reads, as shared/API.md writes them; the public models come from the design library.
+
+public sealed record VenueRequest(string? Name, string? City, string? Country);
+
+public sealed record ScheduleConferenceRequest(
+    string? Slug,
+    string? Title,
+    string? SeriesSlug,
+    VenueRequest Venue,
+    string? TimeZone,
+    string? FirstDay,
+    string? LastDay,
+    IReadOnlyList<string> Languages,
+    int? Capacity,
+    int? DelegationQuota);
+
+public sealed record ReasonRequest(string? Reason);
+
+public sealed record RoomRequest(string? Name, int? Capacity, IReadOnlyList<string> Interpretation);
+
+public sealed record SessionRequest(
+    string? Kind,
+    string? Title,
+    string? Description,
+    Guid? RoomId,
+    string? Start,
+    string? End,
+    string? Chair,
+    IReadOnlyList<string> Speakers,
+    bool IsPublic,
+    int? ExpectedAttendance)
+{
+    public static SessionRequest Of(Session s) =>
+        new(s.Kind, s.Title, s.Description, s.RoomId, s.Start, s.End, s.Chair, s.Speakers ?? [], s.IsPublic, s.ExpectedAttendance);
+}
+
+/// <summary>One event of a conference's history: who (the API's actor: role, subject and name), when, what and why.</summary>
+public sealed record HistoryEntry(string Type, DateTimeOffset Time, string? Actor, string? Reason, string StreamId, long Version, JsonElement Data)
+{
+    /// <summary>The session the event is about, when it is about one.</summary>
+    public Guid? SessionId => Data.ValueKind == JsonValueKind.Object && Data.TryGetProperty("sessionId", out var id) && id.TryGetGuid(out var g) ? g : null;
+
+    /// <summary>The person's name as the API recorded it ("organiser:sub (Name)"), else the actor as recorded.</summary>
+    public string Who => Actor is { } a && a.IndexOf(" (", StringComparison.Ordinal) is var i and > 0 && a.EndsWith(')') ? a[(i + 2)..^1] : Actor ?? "";
+}
+
+/// <summary>What publishing now would change against the latest published version, and whose seats it touches.</summary>
+public sealed record PendingAgenda(int? From, IReadOnlyList<SessionChange> Sessions, int Delegations, int Members);
+
+public sealed record PublishedVersion(int Version, string PublishedAt);
+
+/// <summary>The API with the signed-in person's own access token, so that the history names the person.</summary>
+public sealed class StaffApi(HttpClient http, IHttpContextAccessor accessor) : ApiClient(http)
+{
+    private static string Slug(string slug) => Uri.EscapeDataString(slug);
+
+    private async Task<string?> TokenAsync() => await StaffSignIn.AccessTokenAsync(accessor.HttpContext!);
+
+    private async Task<Answer<T>> CallAsync<T>(HttpMethod method, string path, object? body = null, long? version = null, CancellationToken ct = default)
+        where T : class => await SendAsync<T>(method, path, await TokenAsync(), body, version, ct);
+
+    public Task<Answer<List<Conference>>> ConferencesAsync(CancellationToken ct) => CallAsync<List<Conference>>(HttpMethod.Get, "api/conferences", ct: ct);
+
+    public Task<Answer<Conference>> ConferenceAsync(string slug, CancellationToken ct) => CallAsync<Conference>(HttpMethod.Get, $"api/conferences/{Slug(slug)}", ct: ct);
+
+    public Task<Answer<Conference>> ScheduleConferenceAsync(ScheduleConferenceRequest request, CancellationToken ct) =>
+        CallAsync<Conference>(HttpMethod.Post, "api/conferences", request, ct: ct);
+
+    /// <summary>A lifecycle step: publish, registration/open, registration/close, conclude, cancel (with a reason).</summary>
+    public Task<Answer<Conference>> StepAsync(string slug, string step, string? reason, long version, CancellationToken ct) =>
+        CallAsync<Conference>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/{step}", step == "cancel" ? new ReasonRequest(reason) : null, version, ct);
+
+    public Task<Answer<Agenda>> WorkingAgendaAsync(string slug, CancellationToken ct) => CallAsync<Agenda>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda?draft=true", ct: ct);
+
+    /// <summary>The latest published version as organisers see it; a 404 problem when none is published.</summary>
+    public Task<Answer<Agenda>> PublishedAgendaAsync(string slug, CancellationToken ct) => CallAsync<Agenda>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda", ct: ct);
+
+    public Task<Answer<Agenda>> AgendaVersionAsync(string slug, int version, CancellationToken ct) =>
+        CallAsync<Agenda>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda?version={version}", ct: ct);
+
+    public Task<Answer<Session>> SessionAsync(string slug, Guid id, CancellationToken ct) => CallAsync<Session>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/sessions/{id}", ct: ct);
+
+    public Task<Answer<Room>> AddRoomAsync(string slug, RoomRequest request, CancellationToken ct) => CallAsync<Room>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/rooms", request, ct: ct);
+
+    public Task<Answer<Session>> ScheduleAsync(string slug, SessionRequest request, CancellationToken ct) =>
+        CallAsync<Session>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/sessions", request, ct: ct);
+
+    public Task<Answer<Session>> ChangeAsync(string slug, Guid id, SessionRequest request, long revision, CancellationToken ct) =>
+        CallAsync<Session>(HttpMethod.Put, $"api/conferences/{Slug(slug)}/sessions/{id}", request, revision, ct);
+
+    public Task<Answer<Session>> CancelSessionAsync(string slug, Guid id, string? reason, long revision, CancellationToken ct) =>
+        CallAsync<Session>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/sessions/{id}/cancel", new ReasonRequest(reason), revision, ct);
+
+    public Task<Answer<PendingAgenda>> PendingAsync(string slug, CancellationToken ct) => CallAsync<PendingAgenda>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda/pending", ct: ct);
+
+    public Task<Answer<PublishedVersion>> PublishAgendaAsync(string slug, CancellationToken ct) => CallAsync<PublishedVersion>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/agenda/publish", ct: ct);
+
+    public Task<Answer<AgendaChanges>> ChangesAsync(string slug, int from, int to, CancellationToken ct) =>
+        CallAsync<AgendaChanges>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda/changes?from={from}&to={to}", ct: ct);
+
+    public Task<Answer<List<HistoryEntry>>> HistoryAsync(string slug, CancellationToken ct) => CallAsync<List<HistoryEntry>>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/history", ct: ct);
+}

@@ -1,0 +1,10 @@
+using Forum.Staff.SignIn;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Forum.Staff.Pages;
+
+/// <summary>Sign-out (a POST, with its antiforgery token): the app's session ends, then the provider's.</summary>
+public sealed class SignOutModel : PageModel
+{
+    public Task OnPostAsync() => StaffSignIn.SignOutEverywhereAsync(HttpContext);
+}
