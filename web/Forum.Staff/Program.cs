@@ -45,7 +45,8 @@ var app = builder.Build();
 
 app.UseForwardedHeaders();
 app.UseExceptionHandler("/error");
-app.UseSecurityHeaders();
+// A form's answer may continue at the identity provider (signing out, or in again): its origin is a form target.
+app.UseSecurityHeaders(new Uri(app.Configuration["StaffAuth:Authority"]!).GetLeftPart(UriPartial.Authority));
 app.UseLanguageFromPath();
 app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
 app.UseForumDesign();

@@ -11,8 +11,12 @@ namespace Forum.Web.Tests.Infrastructure;
 /// <summary>The API on a real Kestrel port, on the test PostgreSQL, in a schema of its own.</summary>
 public sealed class ApiServer : WebApplicationFactory<Program>
 {
-    public ApiServer()
+    private readonly IReadOnlyDictionary<string, string> settings;
+
+    /// <param name="settings">More settings (the staff tests' identity provider, Auth:Oidc:*).</param>
+    public ApiServer(IReadOnlyDictionary<string, string>? settings = null)
     {
+        this.settings = settings ?? new Dictionary<string, string>();
         Port = Ports.Free();
         UseKestrel(Port);
     }
@@ -34,6 +38,10 @@ public sealed class ApiServer : WebApplicationFactory<Program>
         builder.UseSetting("PersonalData:MasterKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         using var webhook = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         builder.UseSetting("SendGrid:WebhookPublicKey", Convert.ToBase64String(webhook.ExportSubjectPublicKeyInfo()));
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 }
 

@@ -38,6 +38,9 @@ public sealed class WebFixture : IAsyncLifetime
 
     private static readonly Lazy<string> Axe = new(() => File.ReadAllText(Path.Combine(RepositoryRoot, "tests", "web-a11y", "node_modules", "axe-core", "axe.min.js")));
 
+    /// <summary>axe-core's script, for the init scripts of browser contexts.</summary>
+    public static string AxeScript => Axe.Value;
+
     public async Task InitializeAsync()
     {
         Api.StartServer();

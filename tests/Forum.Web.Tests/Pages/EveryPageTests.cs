@@ -11,8 +11,6 @@ namespace Forum.Web.Tests.Pages;
 [Collection(WebCollection.Name)]
 public sealed class EveryPageTests(WebFixture web)
 {
-    private static readonly int[] Widths = [375, 768, 1280];
-
     public static TheoryData<string, string> Pages()
     {
         var data = new TheoryData<string, string>();
@@ -39,21 +37,7 @@ public sealed class EveryPageTests(WebFixture web)
         await Expect(page.Locator(".header-language a")).ToHaveTextAsync(fr ? "English" : "Français");
         await Expect(page.Locator("footer")).ToContainTextAsync(fr ? "fuseau horaire" : "time zone");
 
-        var violations = await page.EvaluateAsync<JsonElement>("""
-            async () => {
-              const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-              return result.violations.map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(' ')).join(', ')}`);
-            }
-            """);
-        Assert.True(violations.GetArrayLength() == 0, $"axe-core on {name} ({lang}):\n" + string.Join('\n', violations.EnumerateArray()));
-
-        var folder = Path.Combine(WebFixture.ResultsDirectory, "screenshots");
-        Directory.CreateDirectory(folder);
-        foreach (var width in Widths)
-        {
-            await page.SetViewportSizeAsync(width, 900);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{name}.{lang}.{width}.png"), FullPage = true });
-        }
+        await PageChecks.AxeAndScreenshotsAsync(page, $"{name}.{lang}");
     }
 
     private async Task<Guid> DemoDeclarationAsync(string slug)

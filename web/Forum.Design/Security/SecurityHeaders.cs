@@ -13,7 +13,7 @@ public static class SecurityHeaders
 {
     /// <summary>Allows one inline style element whose text is exactly <paramref name="css"/>.</summary>
     public static void AllowStyle(HttpContext http, string css) =>
-        http.Response.Headers.ContentSecurityPolicy = Policy($"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(css)))}'");
+        http.Response.Headers.ContentSecurityPolicy = Policy(http, $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(css)))}'");
 
     /// <summary>
     /// For pages that show a secret (the access link): no address or token leaves in a Referer header, and the answer is
@@ -30,10 +30,16 @@ public static class SecurityHeaders
         http.Response.Headers.CacheControl = "no-store";
     }
 
-    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    /// <param name="formTargets">
+    /// Origins a form's answer may redirect to besides this site: the staff app's identity provider, where signing out
+    /// (a form) continues, and where an expired session's form post is sent to sign in again. Browsers apply
+    /// form-action to those redirects too.
+    /// </param>
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app, params string[] formTargets) => app.Use(async (http, next) =>
     {
+        http.Items[typeof(SecurityHeaders)] = formTargets;
         var headers = http.Response.Headers;
-        headers.ContentSecurityPolicy = Policy(null);
+        headers.ContentSecurityPolicy = Policy(http, null);
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
@@ -41,8 +47,8 @@ public static class SecurityHeaders
         await next(http);
     });
 
-    private static string Policy(string? inlineStyle) =>
+    private static string Policy(HttpContext http, string? inlineStyle) =>
         "default-src 'self'; script-src 'self'; " +
         $"style-src 'self'{(inlineStyle is null ? "" : " " + inlineStyle)}; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+        $"form-action 'self'{string.Concat(((http.Items[typeof(SecurityHeaders)] as string[]) ?? []).Select(o => " " + o))}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 }

@@ -96,6 +96,11 @@ public static partial class StaffSignIn
 
                 o.TokenValidationParameters.NameClaimType = "name";
                 o.TokenValidationParameters.RoleClaimType = settings.RoleClaim;
+                // The code comes back in the query of a top-level GET, so the correlation and nonce cookies can be Lax (a
+                // form_post answer would need SameSite=None, which browsers only accept with Secure).
+                o.ResponseMode = OpenIdConnectResponseMode.Query;
+                o.CorrelationCookie.SameSite = SameSiteMode.Lax;
+                o.NonceCookie.SameSite = SameSiteMode.Lax;
                 o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.SignedOutRedirectUri = "/signed-out";
@@ -113,7 +118,9 @@ public static partial class StaffSignIn
                 };
                 o.Events.OnRemoteFailure = context =>
                 {
-                    // A sign-in cancelled or refused at the provider: a plain page, not an exception.
+                    // A sign-in cancelled or refused at the provider: a plain page, not an exception. The handler's message
+                    // names the protocol error (never a token or a code), which is what an operator needs.
+                    SignInFailed(context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StaffSignIn)), context.Failure?.Message ?? "unknown");
                     context.Response.Redirect("/signed-out?failed=true");
                     context.HandleResponse();
                     return Task.CompletedTask;
@@ -127,11 +134,8 @@ public static partial class StaffSignIn
     }
 
     /// <summary>Signs out of the app and, through the provider's end-session endpoint, out of the provider.</summary>
-    public static async Task SignOutEverywhereAsync(HttpContext http)
-    {
-        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-        await http.SignOutAsync(OpenIdConnectDefaults.AuthenticationScheme, new AuthenticationProperties { RedirectUri = "/signed-out" });
-    }
+    public static Microsoft.AspNetCore.Mvc.SignOutResult SignOutEverywhere(Microsoft.AspNetCore.Mvc.RazorPages.PageModel page) =>
+        page.SignOut(new AuthenticationProperties { RedirectUri = "/signed-out" }, CookieAuthenticationDefaults.AuthenticationScheme, OpenIdConnectDefaults.AuthenticationScheme);
 
     /// <summary>The person's own access token, for the API.</summary>
     public static Task<string?> AccessTokenAsync(HttpContext http) => http.GetTokenAsync("access_token");
@@ -217,6 +221,9 @@ public static partial class StaffSignIn
             return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A sign-in through the identity provider failed: {Reason}")]
+    private static partial void SignInFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The identity provider refused a refresh ({Status}); the session ends")]
     private static partial void RefreshRefused(ILogger logger, int status);
