@@ -13,6 +13,7 @@ public sealed class LocalisationTests
     [Theory]
     [InlineData("Forum.Web", "Text")]
     [InlineData("Forum.Design", "Design")]
+    [InlineData("Forum.Staff", "Text")]
     public void Every_English_text_has_its_French_one_with_the_same_placeholders(string app, string file)
     {
         var en = Read(file + ".resx", app);
