@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The container check of ./forum test: builds docker/*.Dockerfile with podman on a Debian base made here (no image
-# registry is reachable, no Docker engine runs), starts the API, the web client, the local SendGrid and the local
-# identity provider against the tests' PostgreSQL, and checks that they become healthy and serve the demo. See
-# README.md, "Containers".
+# registry is reachable, no Docker engine runs), starts the API, the web client, the staff app, the local SendGrid and
+# the local identity provider against the tests' PostgreSQL, and checks that they become healthy and serve the demo.
+# See docs/deployment.md, "What ./forum test checks".
 #
 #   PG_CONN='Host=127.0.0.1;Port=...;Username=forum;Password=...;Database=forum' docker/ci.sh
 #
@@ -64,7 +64,7 @@ import os, re, sys, yaml
 docker, secrets_dir = sys.argv[1], sys.argv[2]
 compose = yaml.safe_load(open(os.path.join(docker, "compose.yaml")))
 services, problems = compose["services"], []
-for name in ["postgres", "api-1", "api-2", "web", "nginx", "mailsink", "identity"]:
+for name in ["postgres", "api-1", "api-2", "web", "staff", "nginx", "mailsink", "identity"]:
     if name not in services:
         problems.append(f"no service {name}")
 if services.get("mailsink", {}).get("profiles") != ["dev"]:
@@ -130,10 +130,11 @@ build() {
     -t "$image" "$WORK/out/$name" >/dev/null || fail "podman build of docker/$name.Dockerfile failed"
   rm -rf "$WORK/out/$name"
 }
-say "publishing and building the images (api, web, mailsink, identity)"
+say "publishing and building the images (api, web, staff, mailsink, identity)"
 BUILD_STARTED=$SECONDS
 build api api/Forum.Api/Forum.Api.csproj
 build web web/Forum.Web/Forum.Web.csproj
+build staff web/Forum.Staff/Forum.Staff.csproj
 build mailsink tools/Forum.MailSink/Forum.MailSink.csproj
 build identity tools/Forum.IdentityProvider/Forum.IdentityProvider.csproj
 say "images published and built in $((SECONDS - BUILD_STARTED)) s"
@@ -163,9 +164,9 @@ printf 'Host=%s;Port=%s;Username=%s;Password=%s;Database=%s;GSS Encryption Mode=
 chmod 644 "$WORK/secrets/"*
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-API_PORT="$(free_port)"; WEB_PORT="$(free_port)"; MAIL_PORT="$(free_port)"; IDENTITY_PORT="$(free_port)"
+API_PORT="$(free_port)"; WEB_PORT="$(free_port)"; MAIL_PORT="$(free_port)"; IDENTITY_PORT="$(free_port)"; STAFF_PORT="$(free_port)"
 API="http://127.0.0.1:$API_PORT"; WEB="http://127.0.0.1:$WEB_PORT"; MAIL="http://127.0.0.1:$MAIL_PORT"
-IDENTITY="http://127.0.0.1:$IDENTITY_PORT"
+IDENTITY="http://127.0.0.1:$IDENTITY_PORT"; STAFF="http://127.0.0.1:$STAFF_PORT"
 
 run() {
   local name="$RUN_ID-$1"; shift
@@ -189,22 +190,31 @@ wait_healthy() {
   say "$name is healthy $((SECONDS - RUN_STARTED)) s after the start"
 }
 
-say "starting the local SendGrid, the local identity provider, the API (demo seeded) and the web client"
+say "starting the local SendGrid, the local identity provider, the API (demo seeded), the web client and the staff app"
 RUN_STARTED=$SECONDS
 run mailsink -e ASPNETCORE_HTTP_PORTS="$MAIL_PORT" -e MailSink__SigningKeyFile=/run/secrets/mail-webhook.pem \
   -e MailSink__WebhookUrl="$API/webhooks/sendgrid" "localhost/forum-mailsink:$RUN_ID"
-# Its keys and accounts file are made at its start in the image's own folder for them (no volume: nothing is kept).
-run identity -e ASPNETCORE_HTTP_PORTS="$IDENTITY_PORT" -e IdentityProvider__Issuer="$IDENTITY/" "localhost/forum-identity:$RUN_ID"
+# Its keys and accounts file are made at its start in the image's own folder for them (no volume: nothing is kept). Its
+# one client is the staff app, as compose registers it.
+run identity -e ASPNETCORE_HTTP_PORTS="$IDENTITY_PORT" -e IdentityProvider__Issuer="$IDENTITY/" \
+  -e IdentityProvider__Clients__0__ClientId=forum-staff -e IdentityProvider__Clients__0__RedirectUris__0="$STAFF/signin-oidc" \
+  -e IdentityProvider__Clients__0__PostLogoutRedirectUris__0="$STAFF/signout-callback-oidc" "localhost/forum-identity:$RUN_ID"
+# The API as compose runs it for the demo: the provider's tokens and ./forum token's both.
 run api -e ASPNETCORE_HTTP_PORTS="$API_PORT" -e Demo__Seed=true \
+  -e Auth__Oidc__Issuer="$IDENTITY/" -e Auth__Oidc__Audience=forum-api -e Auth__Oidc__RoleClaim=role -e Auth__DevelopmentTokens=true \
   -e ConnectionStrings__Forum_FILE=/run/secrets/db-connection -e Auth__SigningKey_FILE=/run/secrets/jwt.key \
   -e PersonalData__MasterKey_FILE=/run/secrets/master.key -e SendGrid__ApiKey_FILE=/run/secrets/mail-api.key \
   -e SendGrid__WebhookPublicKey_FILE=/run/secrets/mail-webhook.pub -e SendGrid__BaseUrl="$MAIL" \
   "localhost/forum-api:$RUN_ID"
 run web -e ASPNETCORE_HTTP_PORTS="$WEB_PORT" -e ForumApi__BaseUrl="$API" "localhost/forum-web:$RUN_ID"
+# As compose runs it in production (its cookie Secure-only), its keys in the image's own folder for them.
+run staff -e ASPNETCORE_HTTP_PORTS="$STAFF_PORT" -e StaffAuth__Authority="$IDENTITY/" -e ForumApi__BaseUrl="$API" \
+  -e DataProtection__KeysPath=/var/lib/forum-staff/keys "localhost/forum-staff:$RUN_ID"
 wait_healthy mailsink 120
 wait_healthy identity 120
 wait_healthy api 300
 wait_healthy web 120
+wait_healthy staff 120
 
 # 4. The demo, through each container.
 expect() {
@@ -232,21 +242,34 @@ for f in keys/signing.pem keys/encryption.key accounts.json; do
   [ "$mode" = "600 app" ] || fail "the identity provider's $f is $mode, not 600 app"
 done
 say "ok: the identity provider made its keys and accounts file, 0600 and its own"
+# The staff app sends a person who is not signed in to the provider: the code flow with PKCE (S256), to its own
+# /signin-oidc; and the provider takes that request (its client and redirect URI), answering with its sign-in page.
+authorize="$(curl -s -o /dev/null --max-time 60 -w '%{http_code} %{redirect_url}' "$STAFF/")" || fail "the staff app did not answer GET /"
+[ "${authorize%% *}" = 302 ] || fail "the staff app answered GET / with ${authorize%% *}, not 302"
+authorize="${authorize#* }"
+for part in "$IDENTITY/connect/authorize?" "client_id=forum-staff" "code_challenge=" "code_challenge_method=S256" \
+  "redirect_uri=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$STAFF/signin-oidc")"; do
+  grep -qF -- "$part" <<<"$authorize" || fail "the staff app's redirect to the provider lacks $part: $authorize"
+done
+say "ok: the staff app sends a visitor to the provider's authorize endpoint (code flow, PKCE S256)"
+signin="$(curl -s -o /dev/null --max-time 60 -w '%{http_code} %{redirect_url}' "$authorize")" || fail "the provider did not answer its authorize endpoint"
+[[ "$signin" == "302 $IDENTITY/account/signin?"* ]] || fail "the provider answered the staff app's authorize request with $signin, not its sign-in page"
+say "ok: the provider takes the staff app's request and asks the person to sign in"
 # A staff token signed with the key the API read from its secret file (./forum token, with these keys as its home).
 CURL_ARGS=(-H "Authorization: Bearer $(FORUM_HOME="$WORK/secrets" "$ROOT/forum" token organiser)")
 expect "the API takes a staff token signed with its secret key" "$API/api/conferences/global-alliance-2012/delegations" '"party"'
 CURL_ARGS=()
-for c in api web mailsink identity; do
+for c in api web staff mailsink identity; do
   [ "$(podman exec "$RUN_ID-$c" id -u)" != 0 ] || fail "$RUN_ID-$c runs as root"
 done
 say "ok: every container runs as a user other than root"
-for c in api web identity; do
+for c in api web staff identity; do
   if podman logs "$RUN_ID-$c" 2>&1 | grep -E '^(fail|crit):|Cannot load library' >"$WORK/errors.log"; then
     cat "$WORK/errors.log" >&2
     fail "$RUN_ID-$c logged errors"
   fi
 done
-say "ok: the API, the web client and the identity provider logged no error"
+say "ok: the API, the web client, the staff app and the identity provider logged no error"
 
 # 5. docker/nginx.conf in front, on the host's nginx (its image cannot be pulled here): api-2 is a port where nothing
 # listens, as a dead replica, so every request that nginx sends there must be retried on the live one.
