@@ -48,10 +48,10 @@ public sealed partial class HistoryModel(StaffApi api) : PageModel
         return Page();
     }
 
-    /// <summary>"SessionMoved" → "Session moved".</summary>
+    /// <summary>"session-moved" (or "SessionMoved") → "Session moved".</summary>
     public static string Words(string type)
     {
-        var words = Capitals().Replace(type, " $1").Trim().ToLowerInvariant();
+        var words = Capitals().Replace(type, " $1").Replace('-', ' ').Replace("  ", " ", StringComparison.Ordinal).Trim().ToLowerInvariant();
         return char.ToUpperInvariant(words[0]) + words[1..];
     }
 
