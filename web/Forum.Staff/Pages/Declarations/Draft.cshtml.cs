@@ -191,9 +191,15 @@ public sealed partial class DraftModel(StaffApi api) : PageModel
         return (new DraftDeclarationRequest(Form.Title, Form.Preamble, commitments, deadline), errors);
     }
 
-    /// <summary>A number as the organiser writes it: in the page's language (2,5 in French) or with a point.</summary>
-    private static decimal? ParseNumber(string text, Lang lang) =>
-        decimal.TryParse(text.Trim(), NumberStyles.Number, lang.Culture, out var v) || decimal.TryParse(text.Trim(), NumberStyles.Number, CultureInfo.InvariantCulture, out v) ? v : null;
+    /// <summary>
+    /// A number as the organiser writes it: with a point, or in French with a comma (2,5). No grouping: in English
+    /// "1,000" would be ambiguous, so it is refused rather than guessed. The app's cultures are invariant, hence by hand.
+    /// </summary>
+    private static decimal? ParseNumber(string text, Lang lang)
+    {
+        var written = lang.IsFrench ? text.Trim().Replace(',', '.') : text.Trim();
+        return decimal.TryParse(written, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null;
+    }
 
     /// <summary>The API's field names → this form's inputs, in the page's order.</summary>
     private Dictionary<string, string> Fields()
