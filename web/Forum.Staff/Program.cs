@@ -11,6 +11,7 @@ builder.Services.AddRazorPages(o =>
     // Every page is for signed-in staff (the fallback policy); the organisers' pages for organisers only.
     o.Conventions.AuthorizeFolder("/Conferences", StaffRoles.Organiser);
     o.Conventions.AuthorizeFolder("/Agenda", StaffRoles.Organiser);
+    o.Conventions.AuthorizeFolder("/Declarations", StaffRoles.Organiser);
     o.Conventions.AllowAnonymousToPage("/SignedOut");
     o.Conventions.AllowAnonymousToPage("/Error");
     o.Conventions.AllowAnonymousToPage("/Accessibility");

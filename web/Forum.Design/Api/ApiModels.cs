@@ -122,7 +122,10 @@ public sealed record Declaration(
     string TextHash,
     string? AdoptedAt,
     Signing? Signing,
-    int Signatories);
+    int Signatories,
+    int LatestVersion = 0,
+    string? DraftedAt = null,
+    long StreamVersion = 0);
 
 public sealed record PartyRef(string Kind, string? Code, string Name);
 
@@ -148,7 +151,15 @@ public sealed record CommitmentAggregate(
     decimal? MedianIndicatorValue,
     decimal? ShareMeetingTarget);
 
-public sealed record ProgressYear(int Year, string Deadline, int Signatories, int Reported, IReadOnlyList<CommitmentAggregate> Commitments);
+/// <summary>A year's progress; Reporters and NotReported come in the organisers' view only.</summary>
+public sealed record ProgressYear(
+    int Year,
+    string Deadline,
+    int Signatories,
+    int Reported,
+    IReadOnlyList<CommitmentAggregate> Commitments,
+    IReadOnlyList<PartyRef>? Reporters = null,
+    IReadOnlyList<PartyRef>? NotReported = null);
 
 public sealed record ProgressYears(Guid DeclarationId, IReadOnlyList<ProgressYear> Years);
 

@@ -104,4 +104,33 @@ public sealed class StaffApi(HttpClient http, IHttpContextAccessor accessor) : A
         CallAsync<AgendaChanges>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda/changes?from={from}&to={to}", ct: ct);
 
     public Task<Answer<List<HistoryEntry>>> HistoryAsync(string slug, CancellationToken ct) => CallAsync<List<HistoryEntry>>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/history", ct: ct);
+
+    public Task<Answer<List<DeclarationEntry>>> DeclarationsAsync(string slug, CancellationToken ct) =>
+        CallAsync<List<DeclarationEntry>>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/declarations", ct: ct);
+
+    /// <summary>The declaration at its latest draft, or at draft <paramref name="version"/>.</summary>
+    public Task<Answer<Declaration>> DeclarationAsync(Guid id, int? version, CancellationToken ct) =>
+        CallAsync<Declaration>(HttpMethod.Get, version is { } v ? $"api/declarations/{id}?version={v}" : $"api/declarations/{id}", ct: ct);
+
+    public Task<Answer<Declaration>> DraftDeclarationAsync(string slug, DraftDeclarationRequest request, CancellationToken ct) =>
+        CallAsync<Declaration>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/declarations", request, ct: ct);
+
+    public Task<Answer<Declaration>> RedraftDeclarationAsync(Guid id, DraftDeclarationRequest request, long version, CancellationToken ct) =>
+        CallAsync<Declaration>(HttpMethod.Put, $"api/declarations/{id}", request, version, ct);
+
+    public Task<Answer<DraftChanges>> DeclarationChangesAsync(Guid id, int from, int to, CancellationToken ct) =>
+        CallAsync<DraftChanges>(HttpMethod.Get, $"api/declarations/{id}/changes?from={from}&to={to}", ct: ct);
+
+    public Task<Answer<Declaration>> AdoptDeclarationAsync(Guid id, long version, CancellationToken ct) =>
+        CallAsync<Declaration>(HttpMethod.Post, $"api/declarations/{id}/adopt", version: version, ct: ct);
+
+    public Task<Answer<Declaration>> OpenForSignatureAsync(Guid id, Guid? sessionId, long version, CancellationToken ct) =>
+        CallAsync<Declaration>(HttpMethod.Post, $"api/declarations/{id}/open-for-signature", new OpenForSignatureRequest(sessionId), version, ct);
+
+    public Task<Answer<SignatoryRegister>> SignatoriesAsync(Guid id, CancellationToken ct) =>
+        CallAsync<SignatoryRegister>(HttpMethod.Get, $"api/declarations/{id}/signatories", ct: ct);
+
+    /// <summary>Every year since adoption side by side, in the organisers' view (who has and has not reported).</summary>
+    public Task<Answer<ProgressYears>> ProgressAsync(Guid id, CancellationToken ct) =>
+        CallAsync<ProgressYears>(HttpMethod.Get, $"api/declarations/{id}/progress", ct: ct);
 }
