@@ -101,6 +101,9 @@ public static partial class StaffSignIn
                 o.ResponseMode = OpenIdConnectResponseMode.Query;
                 o.CorrelationCookie.SameSite = SameSiteMode.Lax;
                 o.NonceCookie.SameSite = SameSiteMode.Lax;
+                // At the root too: a sign-in begun on a French page (/fr is a path base) returns to /signin-oidc.
+                o.CorrelationCookie.Path = "/";
+                o.NonceCookie.Path = "/";
                 o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.SignedOutRedirectUri = "/signed-out";
