@@ -54,6 +54,9 @@ public sealed record PendingAgenda(int? From, IReadOnlyList<SessionChange> Sessi
 
 public sealed record PublishedVersion(int Version, string PublishedAt);
 
+/// <summary>PUT .../sessions/{id}/speaking-order: every delegation entitled to speak, in the order they are to speak.</summary>
+public sealed record SpeakingOrderRequest(IReadOnlyList<Guid> DelegationIds);
+
 /// <summary>The API with the signed-in person's own access token, so that the history names the person.</summary>
 public sealed class StaffApi(HttpClient http, IHttpContextAccessor accessor) : ApiClient(http)
 {
@@ -102,6 +105,10 @@ public sealed class StaffApi(HttpClient http, IHttpContextAccessor accessor) : A
 
     public Task<Answer<AgendaChanges>> ChangesAsync(string slug, int from, int to, CancellationToken ct) =>
         CallAsync<AgendaChanges>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda/changes?from={from}&to={to}", ct: ct);
+
+    /// <summary>Fixes a ministerial session's tour de table (If-Match: the session's revision); answers the order as it then stands.</summary>
+    public Task<Answer<List<SpeakerTurn>>> FixSpeakingOrderAsync(string slug, Guid id, IReadOnlyList<Guid> order, long revision, CancellationToken ct) =>
+        CallAsync<List<SpeakerTurn>>(HttpMethod.Put, $"api/conferences/{Slug(slug)}/sessions/{id}/speaking-order", new SpeakingOrderRequest(order), revision, ct);
 
     public Task<Answer<List<HistoryEntry>>> HistoryAsync(string slug, CancellationToken ct) => CallAsync<List<HistoryEntry>>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/history", ct: ct);
 }
