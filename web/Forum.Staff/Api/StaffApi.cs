@@ -54,6 +54,21 @@ public sealed record PendingAgenda(int? From, IReadOnlyList<SessionChange> Sessi
 
 public sealed record PublishedVersion(int Version, string PublishedAt);
 
+/// <summary>A mail of the conference's outbox as organisers see it: to whom, what, where it stands, and SendGrid's last refusal.</summary>
+public sealed record MailItem(
+    Guid Id,
+    string Kind,
+    Guid? DelegationId,
+    string? To,
+    string? Subject,
+    string State,
+    int Attempts,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset DueAt,
+    DateTimeOffset? SentAt,
+    string? ProviderMessageId,
+    string? LastError);
+
 /// <summary>PUT .../sessions/{id}/speaking-order: every delegation entitled to speak, in the order they are to speak.</summary>
 public sealed record SpeakingOrderRequest(IReadOnlyList<Guid> DelegationIds);
 
@@ -109,6 +124,14 @@ public sealed class StaffApi(HttpClient http, IHttpContextAccessor accessor) : A
     /// <summary>Fixes a ministerial session's tour de table (If-Match: the session's revision); answers the order as it then stands.</summary>
     public Task<Answer<List<SpeakerTurn>>> FixSpeakingOrderAsync(string slug, Guid id, IReadOnlyList<Guid> order, long revision, CancellationToken ct) =>
         CallAsync<List<SpeakerTurn>>(HttpMethod.Put, $"api/conferences/{Slug(slug)}/sessions/{id}/speaking-order", new SpeakingOrderRequest(order), revision, ct);
+
+    /// <summary>The conference's mails, of one state (Waiting, Sent, Dead, Dropped) or all.</summary>
+    public Task<Answer<List<MailItem>>> MailAsync(string slug, string? state, CancellationToken ct) =>
+        CallAsync<List<MailItem>>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/mail" + (state is null ? "" : $"?state={Uri.EscapeDataString(state)}"), ct: ct);
+
+    /// <summary>Sends a dead mail again, from its first attempt (204); a 404 problem when it is not dead (any more).</summary>
+    public Task<Answer<MailItem>> RetryMailAsync(string slug, Guid id, CancellationToken ct) =>
+        CallAsync<MailItem>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/mail/{id}/retry", ct: ct);
 
     public Task<Answer<List<HistoryEntry>>> HistoryAsync(string slug, CancellationToken ct) => CallAsync<List<HistoryEntry>>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/history", ct: ct);
 }
