@@ -101,6 +101,10 @@ public sealed class StaffApi(HttpClient http, IHttpContextAccessor accessor) : A
     public Task<Answer<Agenda>> AgendaVersionAsync(string slug, int version, CancellationToken ct) =>
         CallAsync<Agenda>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda?version={version}", ct: ct);
 
+    /// <summary>The published version in force at an instant (UTC, ISO 8601); a 404 problem when none was published yet.</summary>
+    public Task<Answer<Agenda>> AgendaAsOfAsync(string slug, string instant, CancellationToken ct) =>
+        CallAsync<Agenda>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda?asOf={Uri.EscapeDataString(instant)}", ct: ct);
+
     public Task<Answer<Session>> SessionAsync(string slug, Guid id, CancellationToken ct) => CallAsync<Session>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/sessions/{id}", ct: ct);
 
     public Task<Answer<Room>> AddRoomAsync(string slug, RoomRequest request, CancellationToken ct) => CallAsync<Room>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/rooms", request, ct: ct);
