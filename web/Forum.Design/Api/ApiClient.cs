@@ -53,7 +53,9 @@ public abstract class ApiClient(HttpClient http)
         var seen = long.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : (long?)null;
         if (response.IsSuccessStatusCode)
         {
-            return new Answer<T>(response.Content.Headers.ContentLength == 0 ? null : await response.Content.ReadFromJsonAsync<T>(Json, ct), null, seen);
+            // A 204 (a retried mail, ...) may come without Content-Length: it has no body either way.
+            var empty = response.StatusCode == HttpStatusCode.NoContent || response.Content.Headers.ContentLength == 0;
+            return new Answer<T>(empty ? null : await response.Content.ReadFromJsonAsync<T>(Json, ct), null, seen);
         }
 
         if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")

@@ -65,10 +65,18 @@ public sealed record Session(
     string Status,
     string? CancellationReason,
     int? ExpectedAttendance = null,
-    long Revision = 0)
+    long Revision = 0,
+    IReadOnlyList<Guid>? SpeakingOrder = null,
+    IReadOnlyList<SpeakerTurn>? TourDeTable = null)
 {
     public bool Cancelled => Status == "Cancelled";
 }
+
+/// <summary>
+/// One turn of a ministerial session's tour de table, in organisers' views only (public renderings name no seat holders).
+/// Name and Function are null and Erased true once the speaker's personal data was erased.
+/// </summary>
+public sealed record SpeakerTurn(int Turn, Guid DelegationId, Party Party, Guid MemberId, string Rank, bool IsHead, string? Name, string? Function, bool Erased);
 
 public sealed record PartyRequest(string? Kind, string? Code, string? Name);
 

@@ -54,6 +54,24 @@ public sealed record PendingAgenda(int? From, IReadOnlyList<SessionChange> Sessi
 
 public sealed record PublishedVersion(int Version, string PublishedAt);
 
+/// <summary>A mail of the conference's outbox as organisers see it: to whom, what, where it stands, and SendGrid's last refusal.</summary>
+public sealed record MailItem(
+    Guid Id,
+    string Kind,
+    Guid? DelegationId,
+    string? To,
+    string? Subject,
+    string State,
+    int Attempts,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset DueAt,
+    DateTimeOffset? SentAt,
+    string? ProviderMessageId,
+    string? LastError);
+
+/// <summary>PUT .../sessions/{id}/speaking-order: every delegation entitled to speak, in the order they are to speak.</summary>
+public sealed record SpeakingOrderRequest(IReadOnlyList<Guid> DelegationIds);
+
 /// <summary>The API with the signed-in person's own access token, so that the history names the person.</summary>
 public sealed class StaffApi(HttpClient http, IHttpContextAccessor accessor) : ApiClient(http)
 {
@@ -83,6 +101,10 @@ public sealed class StaffApi(HttpClient http, IHttpContextAccessor accessor) : A
     public Task<Answer<Agenda>> AgendaVersionAsync(string slug, int version, CancellationToken ct) =>
         CallAsync<Agenda>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda?version={version}", ct: ct);
 
+    /// <summary>The published version in force at an instant (UTC, ISO 8601); a 404 problem when none was published yet.</summary>
+    public Task<Answer<Agenda>> AgendaAsOfAsync(string slug, string instant, CancellationToken ct) =>
+        CallAsync<Agenda>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda?asOf={Uri.EscapeDataString(instant)}", ct: ct);
+
     public Task<Answer<Session>> SessionAsync(string slug, Guid id, CancellationToken ct) => CallAsync<Session>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/sessions/{id}", ct: ct);
 
     public Task<Answer<Room>> AddRoomAsync(string slug, RoomRequest request, CancellationToken ct) => CallAsync<Room>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/rooms", request, ct: ct);
@@ -102,6 +124,18 @@ public sealed class StaffApi(HttpClient http, IHttpContextAccessor accessor) : A
 
     public Task<Answer<AgendaChanges>> ChangesAsync(string slug, int from, int to, CancellationToken ct) =>
         CallAsync<AgendaChanges>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda/changes?from={from}&to={to}", ct: ct);
+
+    /// <summary>Fixes a ministerial session's tour de table (If-Match: the session's revision); answers the order as it then stands.</summary>
+    public Task<Answer<List<SpeakerTurn>>> FixSpeakingOrderAsync(string slug, Guid id, IReadOnlyList<Guid> order, long revision, CancellationToken ct) =>
+        CallAsync<List<SpeakerTurn>>(HttpMethod.Put, $"api/conferences/{Slug(slug)}/sessions/{id}/speaking-order", new SpeakingOrderRequest(order), revision, ct);
+
+    /// <summary>The conference's mails, of one state (Waiting, Sent, Dead, Dropped) or all.</summary>
+    public Task<Answer<List<MailItem>>> MailAsync(string slug, string? state, CancellationToken ct) =>
+        CallAsync<List<MailItem>>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/mail" + (state is null ? "" : $"?state={Uri.EscapeDataString(state)}"), ct: ct);
+
+    /// <summary>Sends a dead mail again, from its first attempt (204); a 404 problem when it is not dead (any more).</summary>
+    public Task<Answer<MailItem>> RetryMailAsync(string slug, Guid id, CancellationToken ct) =>
+        CallAsync<MailItem>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/mail/{id}/retry", ct: ct);
 
     public Task<Answer<List<HistoryEntry>>> HistoryAsync(string slug, CancellationToken ct) => CallAsync<List<HistoryEntry>>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/history", ct: ct);
 
