@@ -29,6 +29,20 @@ public sealed class VersionsTests(StaffFixture staff)
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>Waits until the clock has passed the next whole second (a deadline of 3 s), and answers that second.</summary>
+    private static async Task<DateTimeOffset> NextSecondAsync()
+    {
+        var start = DateTimeOffset.UtcNow;
+        var next = start.AddTicks(TimeSpan.TicksPerSecond - (start.Ticks % TimeSpan.TicksPerSecond)).AddSeconds(1);
+        while (DateTimeOffset.UtcNow < next)
+        {
+            Assert.True(DateTimeOffset.UtcNow - start < TimeSpan.FromSeconds(3), "the clock did not move on");
+            await Task.Delay(20);
+        }
+
+        return next.AddTicks(-(next.Ticks % TimeSpan.TicksPerSecond));
+    }
+
     [Fact]
     public async Task Every_published_version_is_listed_with_its_changes_in_words_and_the_agenda_is_shown_as_it_stood_at_a_moment()
     {
@@ -41,9 +55,8 @@ public sealed class VersionsTests(StaffFixture staff)
         await staff.PostAsync($"api/conferences/{slug}/agenda/publish", null);
 
         // A moment between the two versions, in whole seconds: more than a second after the first, before the second.
-        await Task.Delay(1100);
-        var between = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        await Task.Delay(1100);
+        var between = (await NextSecondAsync()).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        await NextSecondAsync();
         await ChangeAsync(slug, opening, s => { s["start"] = "2027-03-10T10:00"; s["end"] = "2027-03-10T11:00"; s["roomId"] = b.ToString(); });
         await ChangeAsync(slug, panel, s => s["title"] = "Panel on reporting abuse");
         await ScheduleAsync(slug, a, "Press conference", "2027-03-10T12:00", "2027-03-10T12:30");
