@@ -21,8 +21,11 @@ internal sealed class BenchApi : WebApplicationFactory<ConferenceService>
     private readonly string schema;
     private readonly IReadOnlyDictionary<string, byte[]> memory;
 
-    public BenchApi(string connectionString, string schema, IReadOnlyDictionary<string, byte[]>? memory = null)
+    private readonly IReadOnlyDictionary<string, string> settings;
+
+    public BenchApi(string connectionString, string schema, IReadOnlyDictionary<string, byte[]>? memory = null, IReadOnlyDictionary<string, string>? settings = null)
     {
+        this.settings = settings ?? new Dictionary<string, string>();
         this.connectionString = connectionString;
         this.schema = schema;
         this.memory = memory ?? new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -47,6 +50,11 @@ internal sealed class BenchApi : WebApplicationFactory<ConferenceService>
         builder.UseSetting("Auth:SigningKey", SigningKey);
         builder.UseSetting("PersonalData:MasterKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new MemoryRoutes(memory)));
     }
 

@@ -138,6 +138,11 @@ internal static class BenchRun
             figures.AddRange(await WebBenchmarks.RunAsync(ctx, connection.ConnectionString));
         }
 
+        if (options.Runs("staff"))
+        {
+            figures.AddRange(await StaffBenchmarks.RunAsync(ctx, connection.ConnectionString));
+        }
+
         if (options.Runs("cluster"))
         {
             figures.AddRange(await ClusterBenchmark.RunAsync(ctx, connection.ConnectionString));
@@ -155,6 +160,9 @@ internal static class BenchRun
             [RegistrationBenchmark.Burst] = $"ratio >= 0.1 (baseline: {RegistrationBenchmark.BaselineName})",
             [RegistrationBenchmark.P99] = $"<= {RegistrationBenchmark.GoalMs} ms",
             [CheckInBenchmark.Figure] = $"ratio >= 0.5 (baseline: {CheckInBenchmark.BaselineName})",
+            [StaffBenchmarks.Board] = "ratio >= 0.5 (baseline: the web client's public conference page of the same agenda)",
+            [StaffBenchmarks.MoveP50] = "a figure (baseline: the same move straight to the API)",
+            [StaffBenchmarks.MoveP99] = "a figure (baseline: the same move straight to the API)",
             [ClusterBenchmark.Reads] = "a figure (baseline: one API process behind nginx)",
             [ClusterBenchmark.Writes] = "a figure (baseline: one API process behind nginx)",
             [ClusterBenchmark.Failover] = "a figure (5,000 ms: what the deployment test allows)",
