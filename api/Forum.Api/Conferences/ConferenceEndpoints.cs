@@ -15,6 +15,7 @@ public static class ConferenceEndpoints
                 {"slug": "weprotect-global-summit", "name": "WePROTECT Global Summit",
                  "description": "Governments, companies and civil society against the online sexual exploitation of children, every year or two."}
                 """);
+        series.MapGet("/", ListSeries).WithSummary("Every series with its editions (the public sees published editions only)");
         series.MapGet("/{slug}", GetSeries).WithSummary("A series with its editions");
 
         var conferences = app.MapGroup("/api/conferences").WithTags("Conferences");
@@ -48,6 +49,16 @@ public static class ConferenceEndpoints
     {
         var created = await service.CreateSeriesAsync(request, user.Actor(), ct);
         return TypedResults.Created($"/api/series/{created.Slug}", created);
+    }
+
+    private static async Task<Ok<IReadOnlyList<SeriesView>>> ListSeries(ClaimsPrincipal user, ConferenceService service, CancellationToken ct)
+    {
+        var organiser = user.IsOrganiser();
+        IReadOnlyList<SeriesView> all = (await service.ListSeriesAsync(ct))
+            .Select(s => organiser ? s : s with { Editions = s.Editions.Where(e => e.WasPublished).ToList() })
+            .OrderBy(s => s.Name, StringComparer.Ordinal)
+            .ToList();
+        return TypedResults.Ok(all);
     }
 
     private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> GetSeries(

@@ -60,6 +60,9 @@ public sealed partial class ConferenceService(EventStreamWriter writer)
     public Task<ConferenceSummary?> GetAsync(string slug, CancellationToken ct) =>
         Store.Documents.LoadAsync<ConferenceSummary>(ConferenceCatalogue.ProjectionName, ConferenceCatalogue.ConferenceId(slug), ct);
 
+    public Task<IReadOnlyList<SeriesView>> ListSeriesAsync(CancellationToken ct) =>
+        Store.Documents.ListAsync<SeriesView>(ConferenceCatalogue.ProjectionName, "series:", ct);
+
     public Task<IReadOnlyList<ConferenceSummary>> ListAsync(CancellationToken ct) =>
         Store.Documents.ListAsync<ConferenceSummary>(ConferenceCatalogue.ProjectionName, "conference:", ct);
 

@@ -201,6 +201,12 @@ public sealed class ConferenceLifecycleTests(ApiFixture api)
         Assert.Equal(first, edition.GetProperty("slug").GetString());
         Assert.Equal("Published", edition.GetProperty("status").GetString());
         await (await anonymous.GetAsync($"/api/series/{ApiFixture.NewSlug("series")}")).ProblemAsync(404, "not_found");
+
+        // The list of every series says the same, each to its reader.
+        var listedForOrganiser = (await (await organiser.GetAsync("/api/series")).OkJsonAsync()).EnumerateArray().Single(s => s.GetProperty("slug").GetString() == seriesSlug);
+        Assert.Equal([first, second], listedForOrganiser.GetProperty("editions").EnumerateArray().Select(e => e.GetProperty("slug").GetString()));
+        var listedForPublic = (await (await anonymous.GetAsync("/api/series")).OkJsonAsync()).EnumerateArray().Single(s => s.GetProperty("slug").GetString() == seriesSlug);
+        Assert.Equal([first], listedForPublic.GetProperty("editions").EnumerateArray().Select(e => e.GetProperty("slug").GetString()));
     }
 
     [Fact]

@@ -84,6 +84,8 @@ public sealed class StaffApi(HttpClient http, IHttpContextAccessor accessor) : A
 
     public Task<Answer<List<Conference>>> ConferencesAsync(CancellationToken ct) => CallAsync<List<Conference>>(HttpMethod.Get, "api/conferences", ct: ct);
 
+    public Task<Answer<List<Series>>> SeriesAsync(CancellationToken ct) => CallAsync<List<Series>>(HttpMethod.Get, "api/series", ct: ct);
+
     public Task<Answer<Conference>> ConferenceAsync(string slug, CancellationToken ct) => CallAsync<Conference>(HttpMethod.Get, $"api/conferences/{Slug(slug)}", ct: ct);
 
     public Task<Answer<Conference>> ScheduleConferenceAsync(ScheduleConferenceRequest request, CancellationToken ct) =>
