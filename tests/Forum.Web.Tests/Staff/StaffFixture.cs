@@ -128,6 +128,9 @@ public sealed class StaffFixture : IAsyncLifetime
         ApiOrganiser = new HttpClient { BaseAddress = Api.Address };
         ApiOrganiser.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
             StaffTokenHandler.Issue(Api.SigningKey, "test-organiser", Roles.Organiser, DateTimeOffset.UtcNow, TimeSpan.FromHours(2)));
+        // Two apps' browsers, four servers and PostgreSQL share two cores while the web tests run beside these: an
+        // assertion waits as long as an action does before it fails.
+        Assertions.SetDefaultExpectTimeout(15_000);
         playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
