@@ -197,4 +197,34 @@ public sealed class BoardTests(StaffFixture staff)
         Assert.NotEqual(small, room);
         await PageChecks.AxeAsync(page, "board with a refused move");
     }
+
+    [Fact]
+    public async Task A_move_of_a_session_someone_else_changed_since_the_board_was_shown_is_not_made()
+    {
+        var slug = await staff.ConferenceAsync();
+        var room = (await staff.PostAsync($"api/conferences/{slug}/rooms", new { name = "Plenary Hall", capacity = 200, interpretation = new[] { "en" } })).GetProperty("id").GetGuid();
+        var session = (await staff.PostAsync($"api/conferences/{slug}/sessions", new
+        {
+            kind = "Plenary", title = "Opening", roomId = room, start = "2027-03-10T09:00", end = "2027-03-10T10:00", speakers = Array.Empty<string>(), isPublic = true,
+        })).GetProperty("id").GetGuid();
+        var page = await staff.SignedInAsync(StaffFixture.Organiser, $"/conferences/{slug}/board");
+
+        // Meanwhile another organiser renames it.
+        using var rename = new HttpRequestMessage(HttpMethod.Put, $"api/conferences/{slug}/sessions/{session}")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new
+            {
+                kind = "Plenary", title = "Opening by the Commissioner", roomId = room, start = "2027-03-10T09:00", end = "2027-03-10T10:00", speakers = Array.Empty<string>(), isPublic = true,
+            }),
+        };
+        using var renamed = await staff.ApiOrganiser.SendAsync(rename);
+        renamed.EnsureSuccessStatusCode();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Move Opening" }).ClickAsync();
+        await page.Keyboard.PressAsync("ArrowDown");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(Card(page, "Opening").Locator(".card-error")).ToContainTextAsync("Someone else changed this session meanwhile, so your move was not made.");
+        var now = await SessionAsync(slug, "Opening by the Commissioner");
+        Assert.Equal("2027-03-10T09:00", now.GetProperty("start").GetString());
+    }
 }
