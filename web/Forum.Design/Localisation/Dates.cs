@@ -18,11 +18,18 @@ public static class Dates
     public static LocalDate ParseDate(string text) => LocalDatePattern.Iso.Parse(text).GetValueOrThrow();
 
     /// <summary>A local time of the API: 2012-12-05T10:30 (seconds optional).</summary>
-    public static LocalDateTime ParseLocal(string text)
+    public static LocalDateTime ParseLocal(string text) =>
+        TryParseLocal(text, out var value) ? value : LocalDateTimePattern.ExtendedIso.Parse(text).GetValueOrThrow();
+
+    /// <summary>A local time as the API and forms write it (2012-12-05T10:30), or false.</summary>
+    public static bool TryParseLocal(string? text, out LocalDateTime value)
     {
-        var result = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm").Parse(text);
-        return result.Success ? result.Value : LocalDateTimePattern.ExtendedIso.Parse(text).GetValueOrThrow();
+        var result = LocalMinutes.Parse(text ?? "");
+        value = result.Success ? result.Value : default;
+        return result.Success;
     }
+
+    private static readonly LocalDateTimePattern LocalMinutes = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm");
 
     /// <summary>"Wednesday 5 December 2012", "mercredi 5 décembre 2012".</summary>
     public static string Day(LocalDate date, Lang lang)

@@ -92,7 +92,7 @@ public sealed class BoardModel(StaffApi api) : PageModel
         }
 
         var length = Dates.ParseLocal(session.End) - Dates.ParseLocal(session.Start);
-        if (!TryParseLocal(start, out var newStart))
+        if (!Dates.TryParseLocal(start, out var newStart))
         {
             return BadRequest();
         }
@@ -144,13 +144,6 @@ public sealed class BoardModel(StaffApi api) : PageModel
     private void Remember(UndoStep step) => Remember(TempData, step);
 
     public static string Format(LocalDateTime t) => t.ToString("uuuu'-'MM'-'dd'T'HH':'mm", CultureInfo.InvariantCulture);
-
-    private static bool TryParseLocal(string text, out LocalDateTime value)
-    {
-        var result = NodaTime.Text.LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm").Parse(text);
-        value = result.Success ? result.Value : default;
-        return result.Success;
-    }
 
     private async Task<bool> LoadAsync(string slug, string? day, CancellationToken ct)
     {
