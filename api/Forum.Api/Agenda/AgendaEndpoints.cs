@@ -75,6 +75,9 @@ public static class AgendaEndpoints
         organiser.MapGet("/agenda/pending", async (string slug, AgendaService agenda, CancellationToken ct) => TypedResults.Ok(await agenda.PendingAsync(slug, ct)))
             .WithSummary("What publishing now would change against the latest published version, and how many delegations and members hold seats in the sessions it changes");
 
+        organiser.MapGet("/agenda/board", GetBoard)
+            .WithSummary("One day of the working agenda for the organisers' board (?day=, the first day by default): each session with its revision, what changed since the latest published version and who changed it last; its ETag is the agenda's version, and If-None-Match answers 304 while nothing changed");
+
         conference.MapGet("/agenda", GetAgenda)
             .WithSummary("Sessions by day and room: the latest published version; ?version=N, ?asOf=<instant>; organisers: ?draft=true for the working agenda");
         conference.MapGet("/agenda/changes", GetChanges).WithSummary("What changed between two published versions: added, moved, re-roomed, renamed, cancelled");
@@ -135,6 +138,29 @@ public static class AgendaEndpoints
         }
 
         return await Rendered(slug, wanted, AgendaProjection.AgendaRendering(variant), "application/json; charset=utf-8", http, agenda, ct);
+    }
+
+    private static async Task<IResult> GetBoard(string slug, string? day, HttpContext http, AgendaService agenda, CancellationToken ct)
+    {
+        LocalDate? date = null;
+        if (day is not null)
+        {
+            var parsed = LocalDatePattern.Iso.Parse(day);
+            date = parsed.Success ? parsed.Value : throw new ValidationException(new Dictionary<string, string[]> { ["day"] = ["A day is written as 2012-12-05."] });
+        }
+
+        // The board is read at every view and changes only with the agenda: one small read answers an unchanged one.
+        var version = await agenda.BoardVersionAsync(slug, ct) ?? 0;
+        http.Response.Headers.CacheControl = "private, no-cache";
+        if (version > 0 && http.Request.Headers.IfNoneMatch.Contains(ETags.Format(version)))
+        {
+            ETags.Set(http, version);
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        var board = await agenda.BoardAsync(slug, date, version, ct);
+        ETags.Set(http, version);
+        return TypedResults.Ok(board);
     }
 
     private static async Task<Ok<AgendaChanges>> GetChanges(string slug, int? from, int? to, HttpContext http, AgendaService agenda, ConferenceService conferences, CancellationToken ct)

@@ -22,7 +22,7 @@ public sealed class AgendaFeature(Microsoft.Extensions.Options.IOptions<Calendar
         .Register<SpeakingOrderJoined>("speaking-order-joined")
         .Register<SpeakingOrderLeft>("speaking-order-left");
 
-    public IEnumerable<IProjection> InlineProjections => [new AgendaProjection(calendars.Value.SessionUrlOf)];
+    public IEnumerable<IProjection> InlineProjections => [new AgendaProjection(calendars.Value.SessionUrlOf), new AgendaBoardProjection()];
 
     public Task<IReadOnlyList<string>> StreamsOfAsync(string conferenceSlug, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<string>>([AgendaState.StreamId(conferenceSlug)]);

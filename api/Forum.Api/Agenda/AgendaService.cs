@@ -213,6 +213,45 @@ public sealed class AgendaService
         return new PendingAgenda(latest?.Version, changes, touched.Count, touched.Sum());
     }
 
+    /// <summary>The agenda's version, the board's ETag: null before the conference's first room.</summary>
+    public async Task<long?> BoardVersionAsync(string slug, CancellationToken ct) =>
+        (await Store.Documents.LoadAsync<AgendaBoardVersion>(AgendaBoardProjection.ProjectionName, AgendaBoardProjection.VersionId(slug), ct))?.Version;
+
+    /// <summary>
+    /// One day of the working agenda for the board (the first day when none is asked), each session marked with what
+    /// changed since the latest published version and who changed it last. <paramref name="version"/> is the one read
+    /// before it: read first, it is never newer than what it is sent with, so a cache keyed by it cannot keep a stale board.
+    /// </summary>
+    public async Task<AgendaBoard> BoardAsync(string slug, LocalDate? day, long version, CancellationToken ct)
+    {
+        var (state, conference) = await WorkingAsync(slug, null, ct);
+        var date = day ?? conference.FirstDay;
+        if (date < conference.FirstDay || date > conference.LastDay)
+        {
+            throw new ValidationException(new Dictionary<string, string[]> { ["day"] = [$"The conference runs from {conference.FirstDay:uuuu-MM-dd} to {conference.LastDay:uuuu-MM-dd}."] });
+        }
+
+        var authors = await Store.Documents.LoadAsync<AgendaBoardAuthors>(AgendaBoardProjection.ProjectionName, AgendaBoardProjection.AuthorsId(slug), ct);
+        var latest = await LatestAsync(slug, ct);
+        var before = latest is null ? null : await PublishedViewAsync(slug, latest.Version, AgendaVariant.Full, ct);
+        var was = before?.AllSessions.ToDictionary(s => s.Id) ?? [];
+        var zone = DateTimeZoneProviders.Tzdb[conference.TimeZone];
+        var rooms = state.Rooms.ToDictionary(r => r.Id);
+        var sessions = state.Sessions.Values
+            .Where(s => s.Plan.Start.Date == date)
+            .Select(s => AgendaRenderer.View(s, rooms[s.Plan.RoomId].Name, zone))
+            .OrderBy(s => s.StartUtc).ThenBy(s => s.Number)
+            .Select(s =>
+            {
+                var last = authors?.Sessions.GetValueOrDefault(s.Id);
+                return new BoardSession(s, AgendaBoardProjection.ChangeSince(was, s), last?.Actor, last?.At);
+            })
+            .ToList();
+        return new AgendaBoard(
+            conference.Slug, conference.Title, conference.TimeZone, conference.FirstDay, conference.LastDay, date, latest?.Version, version,
+            state.Rooms.Select(r => new RoomView(r.Id, r.Name, r.Capacity, r.Interpretation)).ToList(), sessions);
+    }
+
     public async Task<AgendaView?> PublishedViewAsync(string slug, int version, AgendaVariant variant, CancellationToken ct)
     {
         var bytes = await RenderingAsync(slug, version, AgendaProjection.AgendaRendering(variant), ct);
