@@ -33,6 +33,7 @@ if (builder.Configuration["DataProtection:KeysPath"] is { Length: > 0 } keysPath
 builder.Services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
 builder.Services.AddStaffSignIn(builder.Configuration, builder.Environment);
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<Forum.Staff.Pages.Agenda.BoardLayouts>();
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<Text>();
 builder.Services.AddScoped<IText>(sp => sp.GetRequiredService<Text>());

@@ -74,6 +74,39 @@ public abstract class ApiClient(HttpClient http)
         return new Answer<T>(null, null, seen);
     }
 
+    /// <summary>
+    /// A conditional GET: no body when the API still has the version of the ETag given, else its current ETag and
+    /// body; null when the API answers 404; the problem of any other refusal (4xx).
+    /// </summary>
+    protected async Task<Revalidation?> RevalidateAsync(string path, string? token, string? etag, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (etag is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        }
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.NotFound:
+                return null;
+            case HttpStatusCode.NotModified:
+                return new Revalidation(etag, null);
+            case >= HttpStatusCode.BadRequest and < HttpStatusCode.InternalServerError when response.Content.Headers.ContentType?.MediaType == "application/problem+json":
+                var problem = await response.Content.ReadFromJsonAsync<Problem>(Json, ct);
+                return new Revalidation(null, null, problem! with { Status = (int)response.StatusCode });
+        }
+
+        response.EnsureSuccessStatusCode();
+        return new Revalidation(response.Headers.ETag?.ToString(), await response.Content.ReadAsByteArrayAsync(ct));
+    }
+
     /// <summary>A resource, or null when the API answers 404.</summary>
     protected async Task<T?> GetOrNullAsync<T>(string path, CancellationToken ct)
         where T : class
@@ -88,3 +121,6 @@ public abstract class ApiClient(HttpClient http)
         return await response.Content.ReadFromJsonAsync<T>(Json, ct);
     }
 }
+
+/// <summary>The answer to a conditional GET: Body is null when the resource has not changed since ETag, or when refused (Problem).</summary>
+public sealed record Revalidation(string? ETag, byte[]? Body, Problem? Problem = null);

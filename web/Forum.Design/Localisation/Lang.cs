@@ -19,6 +19,9 @@ public sealed record Lang(string Code, CultureInfo Culture)
 
     public Lang Other => IsFrench ? English : French;
 
+    // The record's own ToString would print Other, whose Other is this one, without end.
+    public override string ToString() => Code;
+
     public static Lang Of(HttpContext http) => http.Items[typeof(Lang)] as Lang ?? English;
 
     /// <summary>The same page in <paramref name="target"/>: the path without the /fr prefix, with it for French.</summary>

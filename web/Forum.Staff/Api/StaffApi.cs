@@ -46,8 +46,28 @@ public sealed record HistoryEntry(string Type, DateTimeOffset Time, string? Acto
     public Guid? SessionId => Data.ValueKind == JsonValueKind.Object && Data.TryGetProperty("sessionId", out var id) && id.TryGetGuid(out var g) ? g : null;
 
     /// <summary>The person's name as the API recorded it ("organiser:sub (Name)"), else the actor as recorded.</summary>
-    public string Who => Actor is { } a && a.IndexOf(" (", StringComparison.Ordinal) is var i and > 0 && a.EndsWith(')') ? a[(i + 2)..^1] : Actor ?? "";
+    public string Who => NameOf(Actor);
+
+    /// <summary>The person's name as the API recorded it ("organiser:sub (Name)"), else the actor as recorded.</summary>
+    public static string NameOf(string? actor) =>
+        actor is { } a && a.IndexOf(" (", StringComparison.Ordinal) is var i and > 0 && a.EndsWith(')') ? a[(i + 2)..^1] : actor ?? "";
 }
+
+/// <summary>One day of the working agenda as the board shows it (GET /agenda/board); Version is the agenda's.</summary>
+public sealed record AgendaBoard(
+    string ConferenceSlug,
+    string Title,
+    string TimeZone,
+    string FirstDay,
+    string LastDay,
+    string Day,
+    int? PublishedVersion,
+    long Version,
+    IReadOnlyList<Room> Rooms,
+    IReadOnlyList<BoardSession> Sessions);
+
+/// <summary>A session on the board: what changed since the published version, and who changed it last.</summary>
+public sealed record BoardSession(Session Session, string? Change, string? ChangedBy, DateTimeOffset? ChangedAt);
 
 /// <summary>What publishing now would change against the latest published version, and whose seats it touches.</summary>
 public sealed record PendingAgenda(int? From, IReadOnlyList<SessionChange> Sessions, int Delegations, int Members);
@@ -94,6 +114,10 @@ public sealed class StaffApi(HttpClient http, IHttpContextAccessor accessor) : A
     /// <summary>A lifecycle step: publish, registration/open, registration/close, conclude, cancel (with a reason).</summary>
     public Task<Answer<Conference>> StepAsync(string slug, string step, string? reason, long version, CancellationToken ct) =>
         CallAsync<Conference>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/{step}", step == "cancel" ? new ReasonRequest(reason) : null, version, ct);
+
+    /// <summary>A day of the board (the first day when none is given), revalidated against the ETag of the one already laid out.</summary>
+    public async Task<Revalidation?> BoardAsync(string slug, string? day, string? etag, CancellationToken ct) =>
+        await RevalidateAsync($"api/conferences/{Slug(slug)}/agenda/board{(day is null ? "" : "?day=" + Uri.EscapeDataString(day))}", await TokenAsync(), etag, ct);
 
     public Task<Answer<Agenda>> WorkingAgendaAsync(string slug, CancellationToken ct) => CallAsync<Agenda>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda?draft=true", ct: ct);
 

@@ -154,33 +154,6 @@ public sealed class ForumApi(HttpClient http) : ApiClient(http)
         return await response.Content.ReadAsByteArrayAsync(ct);
     }
 
-    /// <summary>
-    /// A conditional GET of a public resource: NotModified when the API still has the version of the ETag given, else
-    /// its current ETag and body; null when the API answers 404.
-    /// </summary>
-    public async Task<Revalidation?> RevalidateAsync(string path, string? etag, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        if (etag is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-None-Match", etag);
-        }
-
-        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-
-        if (response.StatusCode == HttpStatusCode.NotModified)
-        {
-            return new Revalidation(etag, null);
-        }
-
-        response.EnsureSuccessStatusCode();
-        return new Revalidation(response.Headers.ETag?.ToString(), await response.Content.ReadAsByteArrayAsync(ct));
-    }
+    /// <summary>A conditional GET of a public resource (see <see cref="ApiClient.RevalidateAsync"/>).</summary>
+    public Task<Revalidation?> RevalidateAsync(string path, string? etag, CancellationToken ct) => RevalidateAsync(path, null, etag, ct);
 }
-
-/// <summary>The answer to a conditional GET: Body is null when the resource has not changed since ETag.</summary>
-public sealed record Revalidation(string? ETag, byte[]? Body);
