@@ -226,5 +226,10 @@ public sealed class BoardTests(StaffFixture staff)
         await Expect(Card(page, "Opening").Locator(".card-error")).ToContainTextAsync("Someone else changed this session meanwhile, so your move was not made.");
         var now = await SessionAsync(slug, "Opening by the Commissioner");
         Assert.Equal("2027-03-10T09:00", now.GetProperty("start").GetString());
+
+        // The staff app keeps the board it laid out, but never past a change: shown again, it has the new title.
+        await page.ReloadAsync();
+        await Expect(Card(page, "Opening by the Commissioner")).ToBeVisibleAsync();
+        await Expect(Card(page, "Opening")).ToHaveCountAsync(0);
     }
 }
