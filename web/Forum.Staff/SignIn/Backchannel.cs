@@ -48,6 +48,6 @@ public sealed class BackchannelAddressHandler(Uri? issuer, Uri? backchannel) : D
         var developmentIssuer = issuer.Scheme == Uri.UriSchemeHttp && IsHttpsOrLoopbackHttp(issuer);
         return url.Scheme == Uri.UriSchemeHttps || developmentIssuer
             ? null
-            : $"{setting} must be https (http only while the issuer itself is http on a loopback address, in development): {issuer} is not.";
+            : $"{setting} must be https (http only while the issuer itself is http on a loopback address, in development): {issuer} is not. Leave it empty when servers reach the issuer at its own address.";
     }
 }
