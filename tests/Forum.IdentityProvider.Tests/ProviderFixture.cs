@@ -63,12 +63,15 @@ public sealed class ProviderFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Starts a provider on a free port of its own, its issuer that address; the caller stops it.</summary>
-    public static async Task<(WebApplication App, Uri Issuer)> StartAsync(IEnumerable<string> settings, int? port = null)
+    /// <summary>
+    /// Starts a provider on a free port of its own, its issuer that address unless <paramref name="issuer"/> names
+    /// another (the address browsers would use, as in compose); the caller stops it.
+    /// </summary>
+    public static async Task<(WebApplication App, Uri Issuer)> StartAsync(IEnumerable<string> settings, int? port = null, Uri? issuer = null)
     {
         // The issuer must be known before the start, so the port is chosen here rather than by Kestrel (port 0).
         port ??= FreePort();
-        var issuer = new Uri($"http://127.0.0.1:{port}/");
+        issuer ??= new Uri($"http://127.0.0.1:{port}/");
         var app = IdentityProviderHost.Build([
             $"--urls=http://127.0.0.1:{port}",
             $"--IdentityProvider:Issuer={issuer}",
@@ -83,7 +86,7 @@ public sealed class ProviderFixture : IAsyncLifetime
 
     public HttpClient NewClient() => new() { BaseAddress = Issuer };
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

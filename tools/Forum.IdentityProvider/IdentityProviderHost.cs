@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using OpenIddict.Server;
+using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Forum.IdentityProvider;
@@ -86,6 +88,7 @@ public static partial class IdentityProviderHost
             if (options.Issuer is not null)
             {
                 server.SetIssuer(options.Issuer);
+                AnswerAtIssuer(server, options.Issuer);
             }
 
             server.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow();
@@ -127,6 +130,24 @@ public static partial class IdentityProviderHost
         app.MapSignInPages();
         app.Lifetime.ApplicationStarted.Register(() => Started(app, options, keys, accounts, clients));
         return app;
+    }
+
+    /// <summary>
+    /// Every request is taken as arriving at the issuer's address, whatever host it came to: compose's API and staff app
+    /// reach the provider at <c>identity:8080</c> (their back-channel address), browsers at the issuer's, and the
+    /// discovery document must name the endpoints browsers can follow (OpenIddict builds them from the request's host).
+    /// </summary>
+    private static void AnswerAtIssuer(OpenIddictServerBuilder server, Uri issuer)
+    {
+        Uri? AtIssuer(Uri? uri) => uri is null ? null : new UriBuilder(uri) { Scheme = issuer.Scheme, Host = issuer.Host, Port = issuer.Port }.Uri;
+        server.AddEventHandler<OpenIddictServerEvents.ProcessRequestContext>(handler => handler
+            .SetOrder(OpenIddictServerAspNetCoreHandlers.ResolveRequestUri.Descriptor.Order + 500)
+            .UseInlineHandler(context =>
+            {
+                context.BaseUri = AtIssuer(context.BaseUri);
+                context.RequestUri = AtIssuer(context.RequestUri);
+                return default;
+            }));
     }
 
     private static void Started(WebApplication app, IdentityProviderOptions options, ProviderKeys keys, AccountStore accounts, ClientRegistry clients)

@@ -1,10 +1,10 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Forum.Api.Infrastructure;
 
@@ -23,7 +23,8 @@ public static class Roles
     public const string OrganiserOrFocalPoint = "organiser-or-focal-point";
 }
 
-public sealed class StaffTokenOptions : AuthenticationSchemeOptions
+/// <summary>The development tokens of <c>./forum token</c> (<c>Auth:SigningKey</c>, <c>Auth:DevelopmentTokens</c>).</summary>
+public sealed class StaffTokenOptions
 {
     /// <summary>HS256 key (base64); the launcher keeps one per FORUM_HOME, tests make their own.</summary>
     public string SigningKey { get; set; } = "";
@@ -37,102 +38,93 @@ public sealed class StaffTokenOptions : AuthenticationSchemeOptions
     /// when staff sign in through OpenID Connect, where a shared key that mints any role would be the weaker door.
     /// </summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>The settings as configuration and the environment give them; a missing or short key stops the start.</summary>
+    public static StaffTokenOptions From(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var oidc = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
+        var options = new StaffTokenOptions
+        {
+            Enabled = configuration.GetValue<bool?>("Auth:DevelopmentTokens") ?? !(oidc.IsConfigured && environment.IsProduction()),
+        };
+        if (!options.Enabled)
+        {
+            return options;
+        }
+
+        options.SigningKey = configuration["Auth:SigningKey"]
+            ?? throw new InvalidOperationException("Auth:SigningKey is not set (./forum run sets it from .forum/jwt.key).");
+
+        // HS256 wants a key of at least 256 bits (Microsoft.IdentityModel refuses shorter ones at every token).
+        var key = new byte[options.SigningKey.Length];
+        if (!Convert.TryFromBase64String(options.SigningKey, key, out var length) || length < 32)
+        {
+            throw new InvalidOperationException("Auth:SigningKey must be at least 32 bytes in base64 (openssl rand -base64 48).");
+        }
+
+        return options;
+    }
 }
 
 /// <summary>
-/// Validates staff bearer tokens: compact JWTs signed with HS256, checked for signature, algorithm, issuer,
-/// audience and expiry. (Microsoft's JwtBearer package cannot be restored from this machine's feed.)
+/// The JwtBearer scheme of development (staff) tokens: compact JWTs signed with HS256 and <c>Auth:SigningKey</c>,
+/// checked for signature, algorithm, issuer, audience and expiry (by the app's clock); the roles are the <c>role</c>
+/// claim's values as they are. Tokens of any other algorithm are not its business (no result).
 /// </summary>
-public sealed class StaffTokenHandler(IOptionsMonitor<StaffTokenOptions> options, ILoggerFactory logger, UrlEncoder encoder, TimeProvider time, IProblemDetailsService problems)
-    : AuthenticationHandler<StaffTokenOptions>(options, logger, encoder)
+public static class StaffTokenHandler
 {
     public const string SchemeName = "Staff";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    public static void Configure(JwtBearerOptions o, StaffTokenOptions staff, TimeProvider time)
     {
-        var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        o.MapInboundClaims = false;
+        o.RefreshOnIssuerKeyNotFound = false;
+        o.TokenValidationParameters = new TokenValidationParameters
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
-        }
-
-        var token = header["Bearer ".Length..].Trim();
-        var parts = token.Split('.');
-        if (parts.Length != 3)
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            IssuerSigningKey = staff.Enabled ? new SymmetricSecurityKey(Convert.FromBase64String(staff.SigningKey)) : null,
+            ValidIssuer = staff.Issuer,
+            ValidAudience = staff.Audience,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            LifetimeValidator = (_, expires, _, _) => expires is { } end && time.GetUtcNow().UtcDateTime <= end,
+        };
+        o.Events = new JwtBearerEvents
         {
-            // Not a JWT: maybe another scheme's token (a delegation's access token).
-            return Task.FromResult(AuthenticateResult.NoResult());
-        }
-
-        if (!Options.Enabled)
-        {
-            return Task.FromResult(AuthenticateResult.Fail("development tokens are not accepted here"));
-        }
-
-        try
-        {
-            var key = Convert.FromBase64String(Options.SigningKey);
-            var expected = HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]));
-            if (!CryptographicOperations.FixedTimeEquals(expected, Base64Url(parts[2])))
+            OnMessageReceived = context =>
             {
-                return Task.FromResult(AuthenticateResult.Fail("bad signature"));
-            }
-
-            using var head = JsonDocument.Parse(Base64Url(parts[0]));
-            if (head.RootElement.GetProperty("alg").GetString() != "HS256")
-            {
-                return Task.FromResult(AuthenticateResult.Fail("unexpected algorithm"));
-            }
-
-            using var body = JsonDocument.Parse(Base64Url(parts[1]));
-            var claims = body.RootElement;
-            var now = time.GetUtcNow().ToUnixTimeSeconds();
-            if (!claims.TryGetProperty("exp", out var exp) || exp.GetInt64() < now
-                || claims.GetProperty("iss").GetString() != Options.Issuer
-                || claims.GetProperty("aud").GetString() != Options.Audience)
-            {
-                return Task.FromResult(AuthenticateResult.Fail("expired or not for this service"));
-            }
-
-            var subject = claims.GetProperty("sub").GetString() ?? "";
-            var identity = new ClaimsIdentity(SchemeName, ClaimTypes.Name, ClaimTypes.Role);
-            identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, subject));
-            identity.AddClaim(new Claim(ClaimTypes.Name, claims.TryGetProperty("name", out var name) ? name.GetString() ?? subject : subject));
-            if (claims.TryGetProperty("role", out var role))
-            {
-                foreach (var r in role.ValueKind == JsonValueKind.Array ? role.EnumerateArray().Select(x => x.GetString()) : [role.GetString()])
+                var token = BearerTokens.From(context.Request);
+                if (token is null || Algorithm(token) != SecurityAlgorithms.HmacSha256)
                 {
-                    identity.AddClaim(new Claim(ClaimTypes.Role, r ?? ""));
+                    context.NoResult();
                 }
-            }
+                else if (!staff.Enabled)
+                {
+                    context.Fail("development tokens are not accepted here");
+                }
+                else
+                {
+                    context.Token = token;
+                }
 
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
-        }
-        catch (Exception e) when (e is FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return Task.FromResult(AuthenticateResult.Fail("malformed token"));
-        }
-    }
+                return Task.CompletedTask;
+            },
+            OnTokenValidated = context =>
+            {
+                if (BearerTokens.Principal(SchemeName, (JsonWebToken)context.SecurityToken, payload => OidcTokenHandler.RoleValues(payload, "role")) is { } principal)
+                {
+                    context.Principal = principal;
+                }
+                else
+                {
+                    context.Fail("no subject");
+                }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        WriteProblem(401, "Authentication required", "This route needs a valid bearer token.", "unauthenticated");
-
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteProblem(403, "Forbidden", "Your token does not carry the role this route needs.", "forbidden");
-
-    private async Task WriteProblem(int status, string title, string detail, string code)
-    {
-        Response.StatusCode = status;
-        if (status == 401)
-        {
-            Response.Headers.WWWAuthenticate = "Bearer";
-        }
-
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } },
-        });
+                return Task.CompletedTask;
+            },
+            OnChallenge = BearerTokens.ChallengeAsync,
+            OnForbidden = BearerTokens.ForbiddenAsync,
+        };
     }
 
     /// <summary>The <c>alg</c> a JWT's header names, unverified (to choose the scheme that verifies it), or null.</summary>

@@ -1,10 +1,10 @@
-using System.Net;
 using System.Security.Claims;
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Forum.Api.Infrastructure;
@@ -29,6 +29,13 @@ public sealed class OidcOptions
     /// </summary>
     public Dictionary<string, string[]> Roles { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Where this API reaches the issuer's origin when that is not where browsers reach it (<c>http://identity:8080/</c>
+    /// in compose): the discovery document and the keys are fetched there, the issuer stays the public one. Unset: the
+    /// issuer's own address.
+    /// </summary>
+    public string? BackchannelAddress { get; set; }
+
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The least time between two fetches of the keys, however many unknown key ids arrive meanwhile.</summary>
@@ -41,6 +48,8 @@ public sealed class OidcOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Issuer);
+
+    public bool HasBackchannel => !string.IsNullOrWhiteSpace(BackchannelAddress);
 
     public static readonly string[] Algorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256];
 
@@ -55,6 +64,11 @@ public sealed class OidcOptions
         if (!Uri.TryCreate(Issuer, UriKind.Absolute, out var issuer) || !IsAllowedUrl(issuer))
         {
             return "Auth:Oidc:Issuer must be an https URL (http only for a loopback address).";
+        }
+
+        if (HasBackchannel && BackchannelAddressHandler.Problem("Auth:Oidc:BackchannelAddress", issuer, BackchannelAddress!) is { } backchannel)
+        {
+            return backchannel;
         }
 
         if (string.IsNullOrWhiteSpace(Audience))
@@ -78,8 +92,7 @@ public sealed class OidcOptions
     }
 
     /// <summary>https, or http to this machine (a local identity provider in development and tests).</summary>
-    public static bool IsAllowedUrl(Uri url) =>
-        url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && (url.IsLoopback || (IPAddress.TryParse(url.Host, out var ip) && IPAddress.IsLoopback(ip))));
+    public static bool IsAllowedUrl(Uri url) => BackchannelAddressHandler.IsHttpsOrLoopbackHttp(url);
 
     /// <summary>Our roles granted by the role claim's values.</summary>
     public IEnumerable<string> MapRoles(IEnumerable<string> values)
@@ -102,36 +115,68 @@ public sealed class OidcOptionsValidator : IValidateOptions<OidcOptions>
 }
 
 /// <summary>
-/// The identity provider's signing keys, from its discovery document and JWKS, cached per process. Fetched when first
-/// needed, again when a token names a key id we do not know (the provider rotated its keys) and when the keys are older
-/// than <see cref="OidcOptions.KeyLifetime"/>; never more often than <see cref="OidcOptions.KeyRefreshInterval"/>, so a
-/// flood of tokens with made-up key ids costs the provider one request per interval, and callers who need a refresh
-/// while one runs wait for that one. When a fetch fails, the keys we had stay in use.
+/// The identity provider's signing keys, from its discovery document and JWKS, cached per process, and given to JwtBearer
+/// as its configuration. Fetched when first needed, again when a token names a key id we do not know (the provider
+/// rotated its keys: the request that brings it waits for the fetch, so it is accepted at once) and when the keys are
+/// older than <see cref="OidcOptions.KeyLifetime"/>; never more often than <see cref="OidcOptions.KeyRefreshInterval"/>,
+/// so a flood of tokens with made-up key ids costs the provider one request per interval, and callers who need a
+/// refresh while one runs wait for that one. When a fetch fails, the keys we had stay in use; a fetch that succeeds
+/// replaces them all, so a key the provider withdrew stops working (no "last known good" keys).
 /// </summary>
+/// <remarks>
+/// Not Microsoft's <c>ConfigurationManager</c>: it refetches after any bad signature (a tampered token would cost the
+/// provider a request), keeps last-known-good keys, reads the system clock only, and blocks on a refresh only through a
+/// process-wide switch. Not a <c>BaseConfigurationManager</c> either, so that JwtBearer takes the keys from
+/// <see cref="GetConfigurationAsync"/> and never retries with older ones.
+/// </remarks>
 public sealed class OidcSigningKeys(IHttpClientFactory httpClients, IOptionsMonitor<OidcOptions> options, TimeProvider time, ILogger<OidcSigningKeys> logger)
+    : IConfigurationManager<OpenIdConnectConfiguration>
 {
     public const string HttpClientName = "oidc";
 
     private readonly Lock gate = new();
-    private volatile KeySet current = new([], null);
+    private volatile KeySet current = new([], null, null);
     private DateTimeOffset? lastFetch;
     private Task<KeySet>? fetching;
 
-    private sealed record KeySet(IReadOnlyList<JsonWebKey> Keys, DateTimeOffset? FetchedAt);
+    private sealed record KeySet(IReadOnlyList<JsonWebKey> Keys, DateTimeOffset? FetchedAt, OpenIdConnectConfiguration? Configuration);
 
     /// <summary>The keys of the token's type (RSA for RS256, P-256 for ES256) with its key id, or all of that type when it names none.</summary>
     public async Task<IReadOnlyList<SecurityKey>> FindAsync(string? keyId, string algorithm, CancellationToken ct)
     {
         var keys = current;
-        var found = Match(keys, keyId, algorithm);
-        var stale = keys.FetchedAt is not { } at || time.GetUtcNow() - at >= options.CurrentValue.KeyLifetime;
-        if (found.Count > 0 && !stale)
+        var found = Match(keys.Keys, keyId, algorithm);
+        if (found.Count > 0 && !IsStale(keys))
         {
             return found;
         }
 
-        return Match(await RefreshAsync(ct), keyId, algorithm);
+        return Match((await RefreshAsync(ct)).Keys, keyId, algorithm);
     }
+
+    /// <summary>The keys as JwtBearer validates with them: those fetched last, fetched first when there are none yet or they are stale.</summary>
+    public async Task<OpenIdConnectConfiguration> GetConfigurationAsync(CancellationToken cancel)
+    {
+        var keys = current;
+        if (IsStale(keys))
+        {
+            keys = await RefreshAsync(cancel);
+        }
+
+        // Never an exception: JwtBearer would answer 500; no keys refuse every token with 401 instead.
+        return keys.Configuration ?? new OpenIdConnectConfiguration { Issuer = options.CurrentValue.Issuer };
+    }
+
+    /// <summary>Marks the keys stale, so that the next token fetches them (within the refresh interval's limit).</summary>
+    public void RequestRefresh()
+    {
+        lock (gate)
+        {
+            current = current with { FetchedAt = null };
+        }
+    }
+
+    private bool IsStale(KeySet keys) => keys.FetchedAt is not { } at || time.GetUtcNow() - at >= options.CurrentValue.KeyLifetime;
 
     private Task<KeySet> RefreshAsync(CancellationToken ct)
     {
@@ -161,6 +206,7 @@ public sealed class OidcSigningKeys(IHttpClientFactory httpClients, IOptionsMoni
         var o = options.CurrentValue;
         try
         {
+            // Through the back-channel address when one is set (BackchannelAddressHandler in this client's pipeline).
             var client = httpClients.CreateClient(HttpClientName);
             using var cancel = new CancellationTokenSource(o.Timeout);
             string jwksUri;
@@ -181,7 +227,13 @@ public sealed class OidcSigningKeys(IHttpClientFactory httpClients, IOptionsMoni
 
             var set = new JsonWebKeySet(await client.GetStringAsync(jwksUri, cancel.Token));
             var keys = set.Keys.Where(Usable).ToList();
-            var fetched = new KeySet(keys, time.GetUtcNow());
+            var configuration = new OpenIdConnectConfiguration { Issuer = o.Issuer, JwksUri = jwksUri };
+            foreach (var key in keys)
+            {
+                configuration.SigningKeys.Add(key);
+            }
+
+            var fetched = new KeySet(keys, time.GetUtcNow(), configuration);
             lock (gate)
             {
                 current = fetched;
@@ -213,112 +265,105 @@ public sealed class OidcSigningKeys(IHttpClientFactory httpClients, IOptionsMoni
         && (key.Alg is null or "" or SecurityAlgorithms.RsaSha256 or SecurityAlgorithms.EcdsaSha256)
         && (key.Kty == JsonWebAlgorithmsKeyTypes.RSA || (key.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve && key.Crv == JsonWebKeyECTypes.P256));
 
-    private static List<SecurityKey> Match(KeySet keys, string? keyId, string algorithm)
+    /// <summary>The keys of the algorithm's type with the key id (all of that type when the token names none): no other key is tried in its place.</summary>
+    public static List<SecurityKey> Match(IEnumerable<SecurityKey>? keys, string? keyId, string algorithm)
     {
         var type = algorithm == SecurityAlgorithms.RsaSha256 ? JsonWebAlgorithmsKeyTypes.RSA : JsonWebAlgorithmsKeyTypes.EllipticCurve;
-        return keys.Keys.Where(k => k.Kty == type && (string.IsNullOrEmpty(keyId) || k.Kid == keyId)).Cast<SecurityKey>().ToList();
+        return (keys ?? []).OfType<JsonWebKey>().Where(k => k.Kty == type && (string.IsNullOrEmpty(keyId) || k.Kid == keyId)).Cast<SecurityKey>().ToList();
     }
 }
 
 /// <summary>
-/// Validates OpenID Connect access tokens of the configured issuer: RS256 or ES256 only, signature by the issuer's
-/// published keys, issuer, audience and lifetime (with <see cref="OidcOptions.ClockSkew"/>); the roles come from
-/// <see cref="OidcOptions.RoleClaim"/>. Failures name a reason, never a part of the token.
+/// The JwtBearer scheme of OpenID Connect access tokens of the configured issuer: RS256 or ES256 only, signature by the
+/// issuer's published keys (<see cref="OidcSigningKeys"/>), issuer, audience and lifetime (with
+/// <see cref="OidcOptions.ClockSkew"/>, by the app's clock); the roles come from <see cref="OidcOptions.RoleClaim"/>.
+/// The algorithm and the issuer are checked before any key is looked for, so that neither alg none, nor HS256 with a
+/// public key as its secret, nor another issuer's token can make us fetch keys.
 /// </summary>
-public sealed class OidcTokenHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IOptionsMonitor<OidcOptions> oidc, OidcSigningKeys keys, TimeProvider time)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+public static class OidcTokenHandler
 {
     public const string SchemeName = "Oidc";
 
-    private static readonly JsonWebTokenHandler Tokens = new() { MapInboundClaims = false };
-
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    public static void Configure(JwtBearerOptions o, OidcOptions oidc, OidcSigningKeys keys, TimeProvider time)
     {
-        var o = oidc.CurrentValue;
-        var header = Request.Headers.Authorization.ToString();
-        if (!o.IsConfigured || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return AuthenticateResult.NoResult();
-        }
+        o.MapInboundClaims = false;
+        o.ConfigurationManager = keys;
 
-        JsonWebToken token;
-        try
+        // An unknown key id is fetched for before validation (OnMessageReceived), once per interval: nothing to ask after.
+        o.RefreshOnIssuerKeyNotFound = false;
+        o.TokenValidationParameters = new TokenValidationParameters
         {
-            token = new JsonWebToken(header["Bearer ".Length..].Trim());
-        }
-        catch (Exception e) when (e is ArgumentException or SecurityTokenException)
-        {
-            return AuthenticateResult.Fail("malformed token");
-        }
-
-        // Checked before any key is looked for, so that neither alg none, nor HS256 with a public key as its secret,
-        // nor another issuer's token can make us fetch keys.
-        if (!OidcOptions.Algorithms.Contains(token.Alg, StringComparer.Ordinal))
-        {
-            return AuthenticateResult.Fail("unexpected algorithm");
-        }
-
-        if (token.Issuer != o.Issuer)
-        {
-            return AuthenticateResult.Fail("not from the configured issuer");
-        }
-
-        var candidates = await keys.FindAsync(token.Kid, token.Alg, Context.RequestAborted);
-        if (candidates.Count == 0)
-        {
-            return AuthenticateResult.Fail("unknown signing key");
-        }
-
-        var result = await Tokens.ValidateTokenAsync(token, new TokenValidationParameters
-        {
-            ValidIssuer = o.Issuer,
-            ValidAudience = o.Audience,
+            ValidIssuer = oidc.Issuer,
+            ValidAudience = oidc.Audience,
             ValidAlgorithms = OidcOptions.Algorithms,
-            IssuerSigningKeys = candidates,
             RequireSignedTokens = true,
             RequireExpirationTime = true,
+
+            // The key with the token's key id, or none: a token naming an unknown id is not checked against other keys.
+            TryAllIssuerSigningKeys = false,
+            IssuerSigningKeyResolver = (_, token, keyId, parameters) => OidcSigningKeys.Match(parameters.IssuerSigningKeys, keyId, ((JsonWebToken)token).Alg),
 
             // Our clock, not DateTime.UtcNow: the lifetime is checked here, with the skew.
             LifetimeValidator = (notBefore, expires, _, _) =>
             {
                 var now = time.GetUtcNow().UtcDateTime;
-                return expires is { } end && now <= end + o.ClockSkew && (notBefore is not { } start || start - o.ClockSkew <= now);
+                return expires is { } end && now <= end + oidc.ClockSkew && (notBefore is not { } start || start - oidc.ClockSkew <= now);
             },
-        });
-        if (!result.IsValid)
+        };
+        o.Events = new JwtBearerEvents
         {
-            return AuthenticateResult.Fail(result.Exception switch
+            OnMessageReceived = async context =>
             {
-                SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException or SecurityTokenNoExpirationException => "expired or not yet valid",
-                SecurityTokenInvalidAudienceException => "not for this service",
-                SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "bad signature",
-                _ => "invalid token",
-            });
-        }
+                if (BearerTokens.From(context.Request) is not { } raw)
+                {
+                    context.NoResult();
+                    return;
+                }
 
-        var subject = token.Subject;
-        if (string.IsNullOrEmpty(subject))
-        {
-            return AuthenticateResult.Fail("no subject");
-        }
+                JsonWebToken token;
+                try
+                {
+                    token = new JsonWebToken(raw);
+                    if (!OidcOptions.Algorithms.Contains(token.Alg, StringComparer.Ordinal))
+                    {
+                        context.Fail("unexpected algorithm");
+                        return;
+                    }
 
-        using var claims = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload));
-        var payload = claims.RootElement;
-        var identity = new ClaimsIdentity(SchemeName, ClaimTypes.Name, ClaimTypes.Role);
-        identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, subject));
-        identity.AddClaim(new Claim(ClaimTypes.Name, Text(payload, "name") ?? Text(payload, "preferred_username") ?? subject));
-        foreach (var role in o.MapRoles(RoleValues(payload, o.RoleClaim)))
-        {
-            identity.AddClaim(new Claim(ClaimTypes.Role, role));
-        }
+                    if (token.Issuer != oidc.Issuer)
+                    {
+                        context.Fail("not from the configured issuer");
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is ArgumentException or SecurityTokenException)
+                {
+                    context.Fail("malformed token");
+                    return;
+                }
 
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+                // A key id we do not hold: fetched now (at most once per interval), so a rotated key works at its first token.
+                await keys.FindAsync(token.Kid, token.Alg, context.HttpContext.RequestAborted);
+                context.Token = raw;
+            },
+            OnTokenValidated = context =>
+            {
+                var token = (JsonWebToken)context.SecurityToken;
+                if (BearerTokens.Principal(SchemeName, token, payload => oidc.MapRoles(RoleValues(payload, oidc.RoleClaim))) is { } principal)
+                {
+                    context.Principal = principal;
+                }
+                else
+                {
+                    context.Fail("no subject");
+                }
+
+                return Task.CompletedTask;
+            },
+            OnChallenge = BearerTokens.ChallengeAsync,
+            OnForbidden = BearerTokens.ForbiddenAsync,
+        };
     }
-
-    private static string? Text(JsonElement payload, string name) =>
-        payload.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>The role claim's values: the claim by its full name, else by its dotted path; a string or an array of strings.</summary>
     public static IEnumerable<string> RoleValues(JsonElement payload, string claim)
@@ -341,5 +386,66 @@ public sealed class OidcTokenHandler(
             JsonValueKind.Array => value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToList(),
             _ => [],
         };
+    }
+}
+
+/// <summary>What both JwtBearer schemes share: the token from the header, the principal we make of it, and the problems they answer.</summary>
+public static class BearerTokens
+{
+    /// <summary>The bearer token of the request, or null.</summary>
+    public static string? From(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header["Bearer ".Length..].Trim() is { Length: > 0 } token ? token : null;
+    }
+
+    /// <summary>
+    /// The person a validated token names, as the API's authorization reads them: subject, display name (the history
+    /// names people by it) and our roles; null when the token names no subject.
+    /// </summary>
+    public static ClaimsPrincipal? Principal(string scheme, JsonWebToken token, Func<JsonElement, IEnumerable<string>> roles)
+    {
+        var subject = token.Subject;
+        if (string.IsNullOrEmpty(subject))
+        {
+            return null;
+        }
+
+        using var claims = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload));
+        var payload = claims.RootElement;
+        var identity = new ClaimsIdentity(scheme, ClaimTypes.Name, ClaimTypes.Role);
+        identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, subject));
+        identity.AddClaim(new Claim(ClaimTypes.Name, Text(payload, "name") ?? Text(payload, "preferred_username") ?? subject));
+        foreach (var role in roles(payload))
+        {
+            identity.AddClaim(new Claim(ClaimTypes.Role, role));
+        }
+
+        return new ClaimsPrincipal(identity);
+    }
+
+    private static string? Text(JsonElement payload, string name) =>
+        payload.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>401 as every other refusal of the API: a problem with the code <c>unauthenticated</c>, whatever the reason.</summary>
+    public static async Task ChallengeAsync(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        await WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "Authentication required", "This route needs a valid bearer token.", "unauthenticated");
+    }
+
+    public static Task ForbiddenAsync(ForbiddenContext context) =>
+        WriteAsync(context.HttpContext, StatusCodes.Status403Forbidden, "Forbidden", "Your token does not carry the role this route needs.", "forbidden");
+
+    private static async Task WriteAsync(HttpContext http, int status, string title, string detail, string code)
+    {
+        http.Response.StatusCode = status;
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } },
+        });
     }
 }

@@ -4,6 +4,7 @@ using Forum.Api.Declarations;
 using Forum.Api.Delegations;
 using Forum.Api.Venues;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 
 namespace Forum.Api.Infrastructure;
@@ -15,7 +16,8 @@ public static class ServiceSetup
     public static IServiceCollection AddForumAuth(this IServiceCollection services, IConfiguration configuration)
     {
         // One bearer scheme: a JWT is a staff token (HS256: a development token; anything else: the identity provider's,
-        // when one is configured), anything else may be a delegation's access token.
+        // when one is configured), anything else may be a delegation's access token. Both kinds of JWT are checked by
+        // ASP.NET Core's JwtBearer handler, each scheme with its own settings; every refusal is the same 401 problem.
         services.AddAuthentication(BearerScheme)
             .AddPolicyScheme(BearerScheme, "Staff token or delegation access token", o =>
             {
@@ -36,32 +38,29 @@ public static class ServiceSetup
                 o.ForwardForbid = StaffTokenHandler.SchemeName;
             })
             .AddScheme<AuthenticationSchemeOptions, FocalPointTokenHandler>(FocalPointTokenHandler.SchemeName, null)
-            .AddScheme<AuthenticationSchemeOptions, OidcTokenHandler>(OidcTokenHandler.SchemeName, o =>
-            {
-                o.ForwardChallenge = StaffTokenHandler.SchemeName;
-                o.ForwardForbid = StaffTokenHandler.SchemeName;
-            })
-            .AddScheme<StaffTokenOptions, StaffTokenHandler>(StaffTokenHandler.SchemeName, null);
-        services.AddOptions<StaffTokenOptions>(StaffTokenHandler.SchemeName).Configure<IHostEnvironment>((o, environment) =>
-        {
-            var oidc = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
-            o.Enabled = configuration.GetValue<bool?>("Auth:DevelopmentTokens") ?? !(oidc.IsConfigured && environment.IsProduction());
-            if (o.Enabled)
-            {
-                o.SigningKey = configuration["Auth:SigningKey"]
-                    ?? throw new InvalidOperationException("Auth:SigningKey is not set (./forum run sets it from .forum/jwt.key).");
-            }
-        });
+            .AddJwtBearer(OidcTokenHandler.SchemeName, _ => { })
+            .AddJwtBearer(StaffTokenHandler.SchemeName, _ => { });
+        services.AddOptions<JwtBearerOptions>(StaffTokenHandler.SchemeName).Configure<IHostEnvironment, TimeProvider>((o, environment, time) =>
+            StaffTokenHandler.Configure(o, StaffTokenOptions.From(configuration, environment), time));
+        services.AddOptions<JwtBearerOptions>(OidcTokenHandler.SchemeName).Configure<IOptions<OidcOptions>, OidcSigningKeys, TimeProvider>((o, oidc, keys, time) =>
+            OidcTokenHandler.Configure(o, oidc.Value, keys, time));
         services.AddOptions<OidcOptions>().Bind(configuration.GetSection(OidcOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<OidcOptions>, OidcOptionsValidator>();
         services.AddSingleton<OidcSigningKeys>();
         services.AddHttpClient(OidcSigningKeys.HttpClientName, (sp, client) =>
-        {
-            client.Timeout = sp.GetRequiredService<IOptions<OidcOptions>>().Value.Timeout;
+            {
+                client.Timeout = sp.GetRequiredService<IOptions<OidcOptions>>().Value.Timeout;
 
-            // A discovery document or a JWKS is a few kilobytes: a provider gone wrong cannot fill our memory.
-            client.MaxResponseContentBufferSize = 1 << 20;
-        });
+                // A discovery document or a JWKS is a few kilobytes: a provider gone wrong cannot fill our memory.
+                client.MaxResponseContentBufferSize = 1 << 20;
+            })
+            .AddHttpMessageHandler(sp =>
+            {
+                // The issuer's origin reached at the back-channel address when one is set (Auth:Oidc:BackchannelAddress).
+                var oidc = sp.GetRequiredService<IOptions<OidcOptions>>().Value;
+                return new BackchannelAddressHandler(
+                    oidc.IsConfigured ? new Uri(oidc.Issuer!) : null, oidc.IsConfigured && oidc.HasBackchannel ? new Uri(oidc.BackchannelAddress!) : null);
+            });
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.Organiser, p => p.RequireRole(Roles.Organiser))
             .AddPolicy(Roles.Protocol, p => p.RequireRole(Roles.Protocol))

@@ -63,8 +63,15 @@ public sealed class LocalIdentityProvider : IAsyncDisposable
     /// <summary>While set, the JWKS answers 503, as a provider in trouble would.</summary>
     public bool Failing { get; set; }
 
-    /// <summary>Starts a provider whose issuer is <c>http://127.0.0.1:{port}/realms/{realm}</c>, its tokens dated by <paramref name="time"/>.</summary>
-    public static async Task<LocalIdentityProvider> StartAsync(TimeProvider time, string realm)
+    /// <summary>Where it listens (<c>http://127.0.0.1:{port}</c>), which is the issuer's origin unless a public origin was given.</summary>
+    public string Address { get; private set; } = "";
+
+    /// <summary>
+    /// Starts a provider whose issuer is <c>http://127.0.0.1:{port}/realms/{realm}</c>, its tokens dated by
+    /// <paramref name="time"/>; with <paramref name="publicOrigin"/>, its issuer (and the URLs its discovery document
+    /// names) are there instead, as a provider that servers reach elsewhere than browsers do.
+    /// </summary>
+    public static async Task<LocalIdentityProvider> StartAsync(TimeProvider time, string realm, string? publicOrigin = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -91,7 +98,8 @@ public sealed class LocalIdentityProvider : IAsyncDisposable
             }
         });
         await app.StartAsync();
-        provider.Issuer = $"{app.Urls.Single().TrimEnd('/')}/realms/{realm}";
+        provider.Address = app.Urls.Single().TrimEnd('/');
+        provider.Issuer = $"{(publicOrigin ?? provider.Address).TrimEnd('/')}/realms/{realm}";
         return provider;
     }
 
@@ -106,6 +114,15 @@ public sealed class LocalIdentityProvider : IAsyncDisposable
         }
 
         return key;
+    }
+
+    /// <summary>Stops publishing <paramref name="key"/> (the provider withdrew it, compromised or retired).</summary>
+    public void Withdraw(Key key)
+    {
+        lock (gate)
+        {
+            published = [.. published.Where(k => k != key)];
+        }
     }
 
     /// <summary>An access token; <paramref name="roles"/> is a string or an array, as identity providers write either.</summary>

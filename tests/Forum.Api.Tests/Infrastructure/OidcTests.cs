@@ -6,6 +6,7 @@ using Forum.Api.Tests.Conferences;
 using Forum.Api.Tests.Declarations;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Forum.Api.Tests.Infrastructure;
 
@@ -33,6 +34,9 @@ public class OidcApiFixture : ApiFixture
 
     public LocalIdentityProvider OtherProvider { get; }
 
+    /// <summary>What the API logged, from Debug up, whatever appsettings.json filters.</summary>
+    public CapturedLogs Logs { get; } = new();
+
     /// <summary>The environment the API runs in (a subclass sets Production).</summary>
     protected virtual string Environment => "Testing";
 
@@ -46,6 +50,7 @@ public class OidcApiFixture : ApiFixture
         builder.UseSetting("Auth:Oidc:Roles:protocol:0", "Forum.Protocol");
         builder.UseSetting("Auth:Oidc:KeyRefreshInterval", RefreshInterval.ToString());
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<CapturedLogs>(null, LogLevel.Debug));
     }
 
     /// <summary>Moves the API's clock past the refresh interval: whatever an earlier test fetched, keys may be fetched again.</summary>
@@ -245,6 +250,55 @@ public sealed class OidcTests(OidcApiFixture api)
     }
 
     [Fact]
+    public async Task A_key_the_provider_withdrew_stops_working_once_the_keys_are_fetched_again()
+    {
+        api.NextRefreshWindow();
+        var slug = await DraftAsync();
+        var old = Provider.Rsa;
+        await (await HistoryAsync(slug, Provider.Token(Organiser, old))).OkJsonAsync();
+
+        Provider.Rotate();
+        Provider.Withdraw(old);
+        api.NextRefreshWindow();
+        await (await HistoryAsync(slug, Provider.Token(Organiser))).OkJsonAsync();
+
+        // No "last known good" keys: the withdrawn key is gone with the keys fetched before.
+        await (await HistoryAsync(slug, Provider.Token(Organiser, old))).ProblemAsync(401, "unauthenticated");
+    }
+
+    [Fact]
+    public async Task No_log_line_holds_a_token_or_a_key()
+    {
+        api.NextRefreshWindow();
+        var slug = await DraftAsync();
+        var accepted = Provider.Token(Organiser);
+        var refused = new[]
+        {
+            Provider.Tampered(Organiser),
+            Provider.Token(Organiser, lifetime: TimeSpan.FromMinutes(-5)),
+            Provider.Token(Organiser, keyId: "unknown-" + Guid.NewGuid().ToString("N")[..8]),
+            Provider.Token(Organiser, audience: "another-service"),
+            api.OtherProvider.Token(Organiser),
+            api.Token(Roles.Organiser, key: Convert.ToBase64String(new byte[48])),
+            "not.a.token",
+        };
+        await (await HistoryAsync(slug, accepted)).OkJsonAsync();
+        foreach (var token in refused)
+        {
+            await (await HistoryAsync(slug, token)).ProblemAsync(401, "unauthenticated");
+        }
+
+        // A token's payload and signature, the development key, the provider's public keys: none of them in any line.
+        var secrets = refused.Append(accepted).SelectMany(t => t.Split('.').Skip(1)).Where(part => part.Length >= 8)
+            .Append(api.SigningKey)
+            .Concat(new[] { Provider.Rsa, Provider.Ec }.Select(k => JsonSerializer.Serialize(k.Jwk())).SelectMany(Jwk.KeyMaterial))
+            .ToList();
+        var lines = api.Logs.Lines.ToList();
+        Assert.Contains(lines, line => line.Contains("Bearer", StringComparison.Ordinal)); // the refusals were logged, as the kind of failure
+        Assert.DoesNotContain(lines, line => secrets.Any(secret => line.Contains(secret, StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task The_development_token_keeps_working_beside_the_identity_provider()
     {
         var slug = await DraftAsync();
@@ -288,6 +342,94 @@ public sealed class OidcTests(OidcApiFixture api)
         else
         {
             Assert.Contains(problem, found, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Through_the_back_channel_address_tokens_of_an_issuer_unreachable_at_its_own_address_are_accepted()
+    {
+        await using var behind = new BackchannelOidcApi(backchannel: true);
+        var slug = ApiFixture.NewSlug();
+        var token = behind.Provider.Token(Roles.Organiser, subject: "alice");
+        await (await behind.Bearer(token).PostJsonAsync("/api/conferences", ConferenceRequests.NewConference(slug))).OkJsonAsync(201);
+
+        var history = await (await behind.Bearer(token).GetAsync($"/api/conferences/{slug}/history")).OkJsonAsync();
+        Assert.Equal("organiser:alice (Staff member alice)", history[0].GetProperty("actor").GetString());
+        Assert.Equal(1, behind.Provider.JwksFetches);
+    }
+
+    [Fact]
+    public async Task Without_the_back_channel_address_tokens_of_an_issuer_unreachable_at_its_own_address_are_refused()
+    {
+        await using var behind = new BackchannelOidcApi(backchannel: false);
+        var token = behind.Provider.Token(Roles.Organiser, subject: "alice");
+        await (await behind.Bearer(token).PostJsonAsync("/api/conferences", ConferenceRequests.NewConference(ApiFixture.NewSlug()))).ProblemAsync(401, "unauthenticated");
+        Assert.Equal(0, behind.Provider.JwksFetches);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8083/", "http://identity:8080/", null)]
+    [InlineData("http://127.0.0.1:8083/", "https://identity:8443", null)]
+    [InlineData("https://login.alliance.example/realms/a", "https://login.internal:8443/", null)]
+    [InlineData("https://login.alliance.example/realms/a", "http://login.internal:8080/", "must be https")]
+    [InlineData("http://127.0.0.1:8083/", "http://identity:8080/realms/a", "an origin only")]
+    [InlineData("http://127.0.0.1:8083/", "identity:8080", "an origin only")]
+    public void The_back_channel_address_is_an_origin_and_https_unless_the_issuer_is_http_on_loopback(string issuer, string backchannel, string? problem)
+    {
+        var found = new OidcOptions { Issuer = issuer, Audience = "forum", BackchannelAddress = backchannel }.Problem();
+        if (problem is null)
+        {
+            Assert.Null(found);
+        }
+        else
+        {
+            Assert.Contains("Auth:Oidc:BackchannelAddress", found, StringComparison.Ordinal);
+            Assert.Contains(problem, found, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The public parts of a JWK's key (modulus, curve point), which a log line must not copy either.</summary>
+    private static class Jwk
+    {
+        public static List<string> KeyMaterial(string jwk)
+        {
+            using var json = JsonDocument.Parse(jwk);
+            return new[] { "n", "x", "y" }.Where(p => json.RootElement.TryGetProperty(p, out _)).Select(p => json.RootElement.GetProperty(p).GetString()!).ToList();
+        }
+    }
+
+    /// <summary>
+    /// The API trusting a provider whose issuer names an origin where nothing listens (the address browsers would use),
+    /// the provider listening elsewhere (where servers reach it), with or without that address as the back-channel.
+    /// </summary>
+    private sealed class BackchannelOidcApi(bool backchannel) : ApiFixture
+    {
+        public LocalIdentityProvider Provider { get; } =
+            LocalIdentityProvider.StartAsync(TimeProvider.System, "alliance", $"http://127.0.0.1:{Notifications.ApiProcess.FreePort()}").GetAwaiter().GetResult();
+
+        public HttpClient Bearer(string token)
+        {
+            var client = CreateClient();
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return client;
+        }
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("Auth:Oidc:Issuer", Provider.Issuer);
+            builder.UseSetting("Auth:Oidc:Audience", OidcApiFixture.Audience);
+            if (backchannel)
+            {
+                builder.UseSetting("Auth:Oidc:BackchannelAddress", Provider.Address + "/");
+            }
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await base.DisposeAsync();
+            await Provider.DisposeAsync();
+            GC.SuppressFinalize(this);
         }
     }
 

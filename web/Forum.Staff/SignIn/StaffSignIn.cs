@@ -34,6 +34,13 @@ public sealed class StaffAuthOptions
 
     /// <summary>How long before its expiry an access token is exchanged for a new one.</summary>
     public TimeSpan RefreshBefore { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Where this app reaches the provider's origin when that is not where browsers reach it (<c>http://identity:8080/</c>
+    /// in compose): discovery, keys, token and userinfo requests go there; the authority, the tokens' issuer and the
+    /// browser's redirects stay public. Unset: the authority's own address.
+    /// </summary>
+    public string? BackchannelAddress { get; set; }
 }
 
 public static class StaffRoles
@@ -59,8 +66,26 @@ public static partial class StaffSignIn
             throw new InvalidOperationException("StaffAuth:Authority is not set: the identity provider staff sign in with (./forum run starts a local one).");
         }
 
+        if (!Uri.TryCreate(settings.Authority, UriKind.Absolute, out var authority))
+        {
+            throw new InvalidOperationException("StaffAuth:Authority must be the identity provider's issuer, an absolute URL.");
+        }
+
+        Uri? backchannel = null;
+        if (!string.IsNullOrWhiteSpace(settings.BackchannelAddress))
+        {
+            if (BackchannelAddressHandler.Problem("StaffAuth:BackchannelAddress", authority, settings.BackchannelAddress) is { } problem)
+            {
+                throw new InvalidOperationException(problem);
+            }
+
+            backchannel = new Uri(settings.BackchannelAddress);
+        }
+
         services.AddOptions<StaffAuthOptions>().Bind(configuration.GetSection(StaffAuthOptions.Section));
-        services.AddHttpClient(nameof(StaffSignIn), http => http.Timeout = TimeSpan.FromSeconds(10));
+        // The refresh of an access token, at the provider's token endpoint: a server-to-server request like the handler's.
+        services.AddHttpClient(nameof(StaffSignIn), http => http.Timeout = TimeSpan.FromSeconds(10))
+            .AddHttpMessageHandler(() => new BackchannelAddressHandler(authority, backchannel));
         services.AddAuthentication(o =>
             {
                 o.DefaultScheme = CookieAuthenticationDefaults.AuthenticationScheme;
@@ -81,6 +106,12 @@ public static partial class StaffSignIn
             {
                 o.Authority = settings.Authority;
                 o.RequireHttpsMetadata = !IsLoopbackHttp(settings.Authority);
+                if (backchannel is not null)
+                {
+                    // Discovery, keys and the code's redemption through the back-channel address.
+                    o.BackchannelHttpHandler = new BackchannelAddressHandler(authority, backchannel) { InnerHandler = new HttpClientHandler() };
+                }
+
                 o.ClientId = settings.ClientId;
                 o.ClientSecret = settings.ClientSecret;
                 o.ResponseType = OpenIdConnectResponseType.Code;
