@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Text;
+using Forum.Api.Agenda;
 using Forum.Api.Conferences;
 using Forum.Api.Delegations;
 using Forum.Api.Infrastructure;
@@ -35,6 +36,9 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
 
     // Rendered bytes by feed, with their stamp; the stamp is read from the database on every request.
     private readonly ConcurrentDictionary<string, FeedBytes> cache = new(StringComparer.Ordinal);
+
+    // Feeds not rendered yet, by feed: named as they will be (see EmptyAsync).
+    private readonly ConcurrentDictionary<string, FeedBytes> empties = new(StringComparer.Ordinal);
 
     public CalendarLinks Links(HttpRequest request, string path)
     {
@@ -127,7 +131,8 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
             return null;
         }
 
-        return await BytesAsync(grant.FeedKey, await watched.LoadAsync<FeedHead>(FeedProjection.ProjectionName, FeedHead.DocumentId(grant.FeedKey), ct), kind, ct);
+        var head = await watched.LoadAsync<FeedHead>(FeedProjection.ProjectionName, FeedHead.DocumentId(grant.FeedKey), ct);
+        return await BytesAsync(grant.FeedKey, head, kind, grant.ConferenceSlug, grant.DelegationId, ct);
     }
 
     /// <summary>The conference's public feed, or null (404) for a conference the public cannot see.</summary>
@@ -139,17 +144,17 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
         {
             // Nothing published yet: an empty feed for a public conference, so that a subscription can start early.
             var conference = await store.Documents.LoadAsync<ConferenceSummary>(ConferenceCatalogue.ProjectionName, ConferenceCatalogue.ConferenceId(slug), ct);
-            return conference is { IsPublic: true } ? Empty(FeedKind.Public) : null;
+            return conference is { IsPublic: true } ? await EmptyAsync(key, FeedKind.Public, slug, null, ct) : null;
         }
 
-        return await BytesAsync(key, head, FeedKind.Public, ct);
+        return await BytesAsync(key, head, FeedKind.Public, slug, null, ct);
     }
 
-    private async Task<FeedBytes> BytesAsync(string feedKey, FeedHead? head, FeedKind kind, CancellationToken ct)
+    private async Task<FeedBytes> BytesAsync(string feedKey, FeedHead? head, FeedKind kind, string slug, Guid? delegationId, CancellationToken ct)
     {
         if (head is null)
         {
-            return Empty(kind);
+            return await EmptyAsync(feedKey, kind, slug, delegationId, ct);
         }
 
         // One service per store (and schema): the feed's key is enough.
@@ -161,7 +166,7 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
         var rendered = await store.Documents.LoadAsync<RenderedFeed>(FeedProjection.ProjectionName, FeedProjection.FeedId(feedKey), ct);
         if (rendered is null)
         {
-            return Empty(kind);
+            return await EmptyAsync(feedKey, kind, slug, delegationId, ct);
         }
 
         var bytes = Of(rendered.Stamp, Encoding.UTF8.GetBytes(rendered.Body));
@@ -174,18 +179,37 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
         return bytes;
     }
 
-    private static readonly Dictionary<FeedKind, FeedBytes> Empties = Enum.GetValues<FeedKind>().ToDictionary(k => k, k =>
+    /// <summary>
+    /// A feed not rendered yet (a conference with nothing published, a delegation or member whose feed the daemon has
+    /// not rendered): no events, and otherwise what the rendered feed will have, its name first (X-WR-CALNAME and
+    /// NAME), so that a calendar subscribed early shows the name it will keep. Kept per feed, since neither the
+    /// conference's title nor the party's name changes; its ETag is the one of stamp 0, for every empty feed.
+    /// </summary>
+    private async Task<FeedBytes> EmptyAsync(string feedKey, FeedKind kind, string slug, Guid? delegationId, CancellationToken ct)
     {
-        var w = new CalendarWriter().Begin("VCALENDAR").Raw("VERSION", "2.0").Raw("PRODID", FeedRenderer.ProductId);
-        if (k != FeedKind.Person)
+        if (empties.TryGetValue(feedKey, out var known))
         {
-            w.Raw("METHOD", "PUBLISH");
+            return known;
         }
 
-        return Of(0, w.Raw("REFRESH-INTERVAL", "PT1H", ("VALUE", "DURATION")).Raw("X-PUBLISHED-TTL", "PT1H").End("VCALENDAR").ToUtf8());
-    });
+        var conference = await store.Documents.LoadAsync<ConferenceScheduled>(AgendaProjection.ProjectionName, AgendaProjection.ConferenceId(slug), ct)
+            ?? throw new InvalidOperationException($"The conference {slug} has a feed but no agenda document.");
+        string? party = null;
+        if (kind == FeedKind.Delegation && delegationId is { } id)
+        {
+            party = (await store.Documents.LoadAsync<DelegationDocument>(DelegationProjection.ProjectionName, DelegationDocument.DocumentId(slug, id), ct))?.State.Party.Name
+                ?? throw new InvalidOperationException($"The delegation {id} has a feed but no document.");
+        }
 
-    private static FeedBytes Empty(FeedKind kind) => Empties[kind];
+        var bytes = Of(0, FeedRenderer.Render(conference, kind, FeedRenderer.Name(conference, kind, party), [], options.Value));
+        if (empties.Count >= MaxCached)
+        {
+            empties.Clear();
+        }
+
+        empties[feedKey] = bytes;
+        return bytes;
+    }
 
     private static FeedBytes Of(long stamp, byte[] body)
     {

@@ -86,7 +86,7 @@ public sealed class FeedProjection(CalendarOptions options) : IProjection
                 continue;
             }
 
-            r.Store(FeedKeys.Conference(slug), change, FeedKind.Public, r.Conference.Title, r.View.AllSessions);
+            r.Store(FeedKeys.Conference(slug), change, FeedKind.Public, FeedRenderer.Name(r.Conference, FeedKind.Public), r.View.AllSessions);
             foreach (var delegation in r.Delegations)
             {
                 r.RenderDelegation(delegation, Latest(change, delegations.GetValueOrDefault(delegation.Id)), members: true);
@@ -181,13 +181,13 @@ public sealed class FeedProjection(CalendarOptions options) : IProjection
         {
             var active = delegation.Status == DelegationStatus.Active;
             bool Held(Member m, Guid sessionId) => active && m.IsActive && m.SeatIn(sessionId) is { Status: SeatStatus.Held };
-            Store(FeedKeys.Delegation(delegation.Id), change, FeedKind.Delegation, $"{conference.Title}: {delegation.Party.Name}",
+            Store(FeedKeys.Delegation(delegation.Id), change, FeedKind.Delegation, FeedRenderer.Name(conference, FeedKind.Delegation, delegation.Party.Name),
                 view.AllSessions.Where(s => delegation.Members.Any(m => Held(m, s.Id))));
             if (members)
             {
                 foreach (var member in delegation.Members.Where(m => !m.Erased))
                 {
-                    Store(FeedKeys.Person(member.Id), change, FeedKind.Person, $"{conference.Title}: my sessions", view.AllSessions.Where(s => Held(member, s.Id)));
+                    Store(FeedKeys.Person(member.Id), change, FeedKind.Person, FeedRenderer.Name(conference, FeedKind.Person), view.AllSessions.Where(s => Held(member, s.Id)));
                 }
             }
         }

@@ -86,6 +86,17 @@ public static class FeedRenderer
 {
     public const string ProductId = "-//Forum//Forum conference feeds//EN";
 
+    /// <summary>
+    /// A feed's name (X-WR-CALNAME and NAME): the conference's title, with the party's name for a delegation's feed and
+    /// "my sessions" for a person's. The same whether the feed has events yet or not.
+    /// </summary>
+    public static string Name(ConferenceScheduled conference, FeedKind kind, string? partyName = null) => kind switch
+    {
+        FeedKind.Delegation => $"{conference.Title}: {partyName}",
+        FeedKind.Person => $"{conference.Title}: my sessions",
+        _ => conference.Title,
+    };
+
     /// <summary>The session as a kind of feed shows it, or null when that kind does not show it at all.</summary>
     /// <param name="tour">The parties in the speaking order, for a ministerial session in a delegation's feed.</param>
     public static FeedEvent? EventOf(ConferenceScheduled conference, SessionView s, FeedKind kind, CalendarOptions options, IReadOnlyList<Delegations.Party>? tour = null)

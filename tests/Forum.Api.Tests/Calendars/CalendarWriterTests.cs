@@ -10,7 +10,7 @@ public sealed class CalendarWriterTests
     private static readonly Instant Stamp = Instant.FromUtc(2026, 11, 1, 12, 0);
 
     /// <summary>A calendar with one event per instant, each written in the zone's local time with its TZID.</summary>
-    private static byte[] Calendar(DateTimeZone zone, IReadOnlyList<Instant> starts, string summary = "Session")
+    internal static byte[] Calendar(DateTimeZone zone, IReadOnlyList<Instant> starts, string summary = "Session")
     {
         var w = new CalendarWriter().Begin("VCALENDAR").Raw("VERSION", "2.0").Raw("PRODID", "-//Forum//Tests//EN");
         TimeZoneDefinition.Write(w, zone, starts.Min(), starts.Max());

@@ -218,6 +218,58 @@ public sealed class FeedTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task A_feed_subscribed_before_its_first_rendering_names_itself_as_the_full_one_will()
+    {
+        // A public conference whose agenda is not published yet, and a delegation whose feeds the daemon has not rendered.
+        var kit = await DelegationKit.CreateAsync(api);
+        var title = (await (await kit.Organiser.GetAsync(kit.Url())).OkJsonAsync()).GetProperty("title").GetString()!;
+        var belgium = await AccreditedAsync(kit, "BE");
+        var focalPoint = kit.FocalPointClient(belgium);
+        var feeds = await (await focalPoint.GetAsync(DelegationKit.DelegationUrl(belgium.Id, "/feeds"))).OkJsonAsync();
+        string PathOf(JsonElement links) => new Uri(links.GetProperty("https").GetString()!).AbsolutePath;
+        var head = feeds.GetProperty("members").EnumerateArray().Single(m => m.GetProperty("memberId").GetGuid() == belgium.MemberId(0));
+        var named = new (string Path, string Name)[]
+        {
+            ($"/calendars/{kit.Slug}.ics", title),
+            (PathOf(feeds.GetProperty("delegation")), $"{title}: Belgium"),
+            (PathOf(head.GetProperty("feed")), $"{title}: my sessions"),
+        };
+
+        var empty = new List<string>();
+        foreach (var (path, name) in named)
+        {
+            var body = await api.Anonymous().GetByteArrayAsync(path);
+            var parsed = await IcalJs.ParseAsync(body);
+            Assert.Equal(0, parsed.GetProperty("events").GetArrayLength());
+            Assert.Equal(name, parsed.GetProperty("name").GetString());
+            var calendar = IcalNet.Load(body);
+            Assert.Equal(name, calendar.Properties["NAME"]?.Value);
+            Assert.Equal(name, calendar.Properties["X-WR-CALNAME"]?.Value);
+            empty.Add(Encoding.UTF8.GetString(body));
+        }
+
+        // Then the agenda is published and the head of the delegation takes a seat: each feed is rendered with an
+        // event, and says of itself all that its empty form said.
+        var room = await (await kit.Organiser.PostJsonAsync(kit.Url("/rooms"), new { name = "Plenary Hall", capacity = 300, interpretation = new[] { "en" } })).OkJsonAsync(201);
+        var session = (await (await kit.Organiser.PostJsonAsync(kit.Url("/sessions"), new
+        {
+            kind = "Plenary", title = "Opening", roomId = room.GetProperty("id").GetGuid(), start = "2012-12-05T09:30", end = "2012-12-05T10:15",
+            speakers = Array.Empty<string>(), isPublic = true,
+        })).OkJsonAsync(201)).GetProperty("id").GetGuid();
+        await PublishAsync(kit);
+        await (await focalPoint.PostJsonAsync(DelegationKit.DelegationUrl(belgium.Id, "/seats"), new { sessionId = session, memberIds = new[] { belgium.MemberId(0) } })).OkJsonAsync();
+
+        foreach (var ((path, name), before) in named.Zip(empty))
+        {
+            var (body, parsed, _) = await FeedUntilAsync(path, f => f.GetProperty("events").GetArrayLength() == 1);
+            Assert.Equal(name, parsed.GetProperty("name").GetString());
+            var full = Encoding.UTF8.GetString(body);
+            var properties = full[..full.IndexOf("BEGIN:VTIMEZONE", StringComparison.Ordinal)];
+            Assert.Equal(properties + "END:VCALENDAR\r\n", before);
+        }
+    }
+
+    [Fact]
     public async Task A_member_s_feed_dies_with_the_member_s_withdrawal_or_erasure()
     {
         var c = await ConferenceAsync();
