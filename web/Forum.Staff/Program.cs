@@ -8,10 +8,12 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddRazorPages(o =>
 {
-    // Every page is for signed-in staff (the fallback policy); the organisers' pages for organisers only.
+    // Every page is for signed-in staff (the fallback policy); each role's pages for that role only.
     o.Conventions.AuthorizeFolder("/Conferences", StaffRoles.Organiser);
     o.Conventions.AuthorizeFolder("/Agenda", StaffRoles.Organiser);
     o.Conventions.AuthorizeFolder("/Declarations", StaffRoles.Organiser);
+    // The protocol officers' pages, for the role protocol only (an organiser without it gets the Forbidden page).
+    o.Conventions.AuthorizeFolder("/Protocol", StaffRoles.Protocol);
     o.Conventions.AllowAnonymousToPage("/SignedOut");
     o.Conventions.AllowAnonymousToPage("/Error");
     o.Conventions.AllowAnonymousToPage("/Accessibility");

@@ -35,6 +35,10 @@ public static class DelegationEndpoints
             .WithRequestExample("""{"delegationIds": "{{demo-speaking-order}}"}""");
         staff.MapGet("/waiting-list", async (string slug, DelegationService delegations, CancellationToken ct) => TypedResults.Ok(await delegations.WaitingListAsync(slug, ct)))
             .WithSummary("Members waiting for a place, in order");
+        staff.MapGet("/waiting-list/moved-up", async (string slug, DelegationService delegations, CancellationToken ct) => TypedResults.Ok(await delegations.MovedUpAsync(slug, ct)))
+            .WithSummary("Members who took a freed place from the waiting list, the latest first, with why the place freed");
+        staff.MapGet("/accreditation-queue", async (string slug, DelegationService delegations, CancellationToken ct) => TypedResults.Ok(await delegations.AccreditationQueueAsync(slug, ct)))
+            .WithSummary("Members awaiting protocol's decision on their accreditation, the longest waiting first, each with its delegation's version (for If-Match)");
 
         // A focal point holds a token, not an id (the access link carries only the token): this names its delegation.
         app.MapGet("/api/delegations/mine", async (HttpContext http, DelegationService delegations, CancellationToken ct) =>

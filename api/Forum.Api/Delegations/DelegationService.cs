@@ -569,6 +569,67 @@ public sealed class DelegationService(EventStore.EventStore store, PersonalDataV
         }).ToList());
     }
 
+    /// <summary>
+    /// The members awaiting protocol's decision (active, in an active delegation, accreditation pending), the longest
+    /// waiting first: by the time each joined its delegation, read from the member-added events (the state keeps no times).
+    /// </summary>
+    public async Task<IReadOnlyList<QueuedMemberView>> AccreditationQueueAsync(string slug, CancellationToken ct)
+    {
+        await PlacesAsync(slug, ct);
+        var (documents, positions) = await DocumentsAsync(slug, ct);
+        var pending = documents
+            .Where(d => d.State.Status == DelegationStatus.Active)
+            .SelectMany(d => d.State.Members.Where(m => m.IsActive && m.Accreditation.Status == AccreditationStatus.Pending).Select(m => (Document: d, Member: m)))
+            .ToList();
+        if (pending.Count == 0)
+        {
+            return [];
+        }
+
+        var events = await store.ReadStreamsAsync(pending.Select(p => Delegation.StreamId(p.Document.State.Id)).Distinct().ToList(), ct: ct);
+        var joined = events.Where(e => e.Data is MemberAdded).ToDictionary(e => ((MemberAdded)e.Data).MemberId, e => e.RecordedAt);
+        var opened = await vault.OpenAsync(pending.Select(p => p.Member.Person), ct);
+        return pending
+            .Select(p =>
+            {
+                var (d, m) = (p.Document, p.Member);
+                var person = opened.Open<PersonalDetails>(m.Person);
+                var place = new PlaceView(m.Place, m.Place == PlaceStatus.Waiting ? positions[m.Ticket!.Value] : null);
+                return new QueuedMemberView(
+                    d.State.Id, d.State.Number, d.Version, d.State.Party, m.Id, person?.Name, person?.Function, m.Rank, m.IsHead, m.HasFullPowers, person is null, place,
+                    joined.GetValueOrDefault(m.Id, d.State.RegisteredAt.ToDateTimeOffset()));
+            })
+            .OrderBy(q => q.Since)
+            .ThenBy(q => q.DelegationNumber)
+            .ToList();
+    }
+
+    /// <summary>Every member who took a freed place from the conference's waiting list, the latest first, with why the place freed.</summary>
+    public async Task<IReadOnlyList<MovedUpView>> MovedUpAsync(string slug, CancellationToken ct)
+    {
+        await PlacesAsync(slug, ct);
+        var (documents, _) = await DocumentsAsync(slug, ct);
+        if (documents.Count == 0)
+        {
+            return [];
+        }
+
+        var byId = documents.ToDictionary(d => d.State.Id, d => d.State);
+        var moves = (await store.ReadStreamsAsync(documents.Select(d => Delegation.StreamId(d.State.Id)).ToList(), ct: ct))
+            .Where(e => e.Data is MemberMovedUp)
+            .Select(e => (Delegation: byId[Guid.Parse(e.StreamId.AsSpan("delegation-".Length))], Event: (MemberMovedUp)e.Data, e.RecordedAt))
+            .ToList();
+        var opened = await vault.OpenAsync(moves.Select(m => m.Delegation.Find(m.Event.MemberId)?.Person), ct);
+        return moves
+            .Select(m =>
+            {
+                var person = opened.Open<PersonalDetails>(m.Delegation.Find(m.Event.MemberId)?.Person);
+                return new MovedUpView(m.Delegation.Id, m.Delegation.Party, m.Event.MemberId, person?.Name, person is null, m.RecordedAt, m.Event.Reason);
+            })
+            .OrderByDescending(m => m.At)
+            .ToList();
+    }
+
     private async Task<HashSet<Guid>> CancelledSessionsAsync(string slug, CancellationToken ct) =>
         ((await store.Documents.LoadAsync<AgendaState>(AgendaProjection.ProjectionName, AgendaProjection.StateId(slug), ct))?.Sessions.Values ?? [])
             .Where(s => s.Status == SessionStatus.Cancelled).Select(s => s.Id).ToHashSet();

@@ -58,6 +58,25 @@ public sealed record WaitingMemberView(long Position, Guid DelegationId, Guid Me
 
 public sealed record WaitingListView(string ConferenceSlug, int Capacity, int Admitted, IReadOnlyList<WaitingMemberView> Waiting);
 
+/// <summary>A member awaiting protocol's decision: Since is when the member joined its delegation (the queue's order, oldest first).</summary>
+public sealed record QueuedMemberView(
+    Guid DelegationId,
+    int DelegationNumber,
+    long DelegationVersion,
+    Party Party,
+    Guid MemberId,
+    string? Name,
+    string? Function,
+    Rank Rank,
+    bool IsHead,
+    bool HasFullPowers,
+    bool Erased,
+    PlaceView Place,
+    DateTimeOffset Since);
+
+/// <summary>A member who took a freed place from the conference's waiting list: when, and why the place freed.</summary>
+public sealed record MovedUpView(Guid DelegationId, Party Party, Guid MemberId, string? Name, bool Erased, DateTimeOffset At, string Reason);
+
 public sealed record DelegationHistoryEntry(string Type, DateTimeOffset Time, string? Actor, string? Reason, long Version, object Data);
 
 public sealed record TokenView(string AccessToken);

@@ -47,16 +47,26 @@ public static class VenueEndpoints
         conference.MapGet("/check-in/summary", async (string slug, VenueService venue, CancellationToken ct) => TypedResults.Ok(await venue.SummaryAsync(slug, ct)))
             .RequireAuthorization(Roles.Staff)
             .WithSummary("Participants checked in, by kind of party and by day");
-        protocol.MapGet("/participants.csv", async (string slug, VenueService venue, CancellationToken ct) =>
+        protocol.MapGet("/participants.csv", async (string slug, bool? emails, HttpContext http, VenueService venue, CancellationToken ct) =>
         {
             var (_, rows) = await venue.ParticipantsAsync(slug, ct);
-            return TypedResults.File(ParticipantsRenderer.Csv(rows), "text/csv; charset=utf-8", $"participants-{slug}.csv");
-        }).WithSummary("The list of participants in protocol order (CSV)");
-        protocol.MapGet("/participants", async (string slug, VenueService venue, CancellationToken ct) =>
+            http.Response.Headers.CacheControl = "no-store";
+            return TypedResults.File(ParticipantsRenderer.Csv(rows, emails == true), "text/csv; charset=utf-8", $"participants-{slug}.csv");
+        }).WithSummary("The list of participants in protocol order (CSV); ?emails=true adds a last column with their e-mail addresses");
+        protocol.MapGet("/participants", async Task<Results<ContentHttpResult, Ok<IReadOnlyList<ParticipantRow>>>> (string slug, HttpContext http, VenueService venue, CancellationToken ct) =>
         {
             var (c, rows) = await venue.ParticipantsAsync(slug, ct);
-            return TypedResults.Text(ParticipantsRenderer.Html(c.Details.Title, c.Zone, rows), "text/html; charset=utf-8");
-        }).WithSummary("The list of participants in protocol order, printable (HTML)");
+            http.Response.Headers.Vary = "Accept";
+            return Prefers(http.Request, JsonType, "text/html")
+                ? TypedResults.Ok(rows)
+                : TypedResults.Text(ParticipantsRenderer.Html(c.Details.Title, c.Zone, rows), "text/html; charset=utf-8");
+        }).WithSummary("The list of participants in protocol order, printable (HTML), or as JSON (with e-mail addresses) with Accept: application/json");
+        protocol.MapGet("/badges", async (string slug, Guid? delegationId, HttpContext http, VenueService venue, CancellationToken ct) =>
+        {
+            // The codes admit their holders: no cache may keep them.
+            http.Response.Headers.CacheControl = "no-store";
+            return TypedResults.Ok(await venue.BadgesAsync(slug, delegationId, http.User.Actor(), ct));
+        }).WithSummary("The badges (JSON, with their signed codes) of every participant, or of one delegation's (?delegationId=), in protocol order, for a sheet to print");
         return app;
     }
 
@@ -74,6 +84,14 @@ public static class VenueEndpoints
             _ => TypedResults.Text(BadgeRenderer.Svg(badge), "image/svg+xml; charset=utf-8"),
         };
     }
+
+    /// <summary>Whether the Accept header prefers <paramref name="type"/> to <paramref name="other"/> (by quality, then order); the other by default.</summary>
+    private static bool Prefers(HttpRequest request, string type, string other) =>
+        request.GetTypedHeaders().Accept
+            .Where(a => (a.Quality ?? 1) > 0)
+            .OrderByDescending(a => a.Quality ?? 1)
+            .Select(a => a.MediaType.Value)
+            .FirstOrDefault(t => t == type || t == other) == type;
 
     /// <summary>The first of SVG, PNG and JSON the Accept header prefers (by quality, then order); SVG by default.</summary>
     private static string Preferred(HttpRequest request)

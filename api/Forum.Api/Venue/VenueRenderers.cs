@@ -205,14 +205,16 @@ public static class ParticipantsRenderer
     /// RFC 4180 (CRLF, quotes where needed), UTF-8 with a byte order mark so that spreadsheets read accents right. A text
     /// that starts like a formula (= + - @) gets a leading apostrophe, so that opening the file never runs it.
     /// </summary>
-    public static byte[] Csv(IReadOnlyList<ParticipantRow> rows)
+    /// <param name="emails">With a last column, <c>email</c>: the members' addresses (none for an erased member).</param>
+    public static byte[] Csv(IReadOnlyList<ParticipantRow> rows, bool emails = false)
     {
         using var output = new MemoryStream();
         using (var csv = CsvWriter.Create(output, CsvWriterOptions.Default with { WriteByteOrderMark = true, Injection = CsvInjection.Escape }, leaveOpen: true))
         {
-            csv.WriteHeader(CsvHeader);
+            csv.WriteHeader(emails ? [.. CsvHeader, "email"] : CsvHeader);
             foreach (var row in rows)
             {
+                string[] email = emails ? [row.Erased ? "" : row.Email ?? ""] : [];
                 csv.WriteRecord(
                 [
                     row.Party,
@@ -225,6 +227,7 @@ public static class ParticipantsRenderer
                     row.CheckedIn ? "true" : "false",
                     row.CheckedInAt is { } at ? InstantPattern.ExtendedIso.Format(at) : "",
                     row.Gate ?? "",
+                    .. email,
                 ]);
             }
         }

@@ -40,6 +40,37 @@ public sealed class VenueService(EventStore.EventStore store, EventStreamWriter 
         var member = delegation.Members.FirstOrDefault(m => m.Id == memberId) ?? throw ProblemException.NotFound("such member");
         Participation.RequireBadgeHolder(delegation, member);
         var conference = await ConferenceAsync(delegation.ConferenceSlug, ct);
+        return await BadgeAsync(conference, delegation, member, command, actor, ct);
+    }
+
+    /// <summary>
+    /// The badges of every participant of the conference (or of one of its delegations), in protocol order, for a sheet
+    /// to print: each issued (serial 1) the first time, as a single badge is. Erased members get none (a badge names its holder).
+    /// </summary>
+    public async Task<IReadOnlyList<BadgeView>> BadgesAsync(string slug, Guid? delegationId, string actor, CancellationToken ct)
+    {
+        var conference = await ConferenceAsync(slug, ct);
+        var views = delegationId is { } id
+            ? [await delegations.GetAsync(id, ct) is { } one && one.ConferenceSlug == slug ? one : throw ProblemException.NotFound("such delegation")]
+            : await delegations.ListAsync(slug, ct);
+        var holders = ProtocolOrder.ByParty(views, d => d.Party)
+            .SelectMany(d => d.Members
+                .Where(m => !m.Erased && Participation.IsParticipant(d.Status, m.Status, m.Accreditation.Status, m.Place.Status))
+                .OrderBy(m => m.IsHead ? 0 : 1).ThenBy(m => m.Rank)
+                .Select(m => (Delegation: d, Member: m)))
+            .ToList();
+        var badges = new List<BadgeView>(holders.Count);
+        foreach (var (d, m) in holders)
+        {
+            badges.Add(await BadgeAsync(conference, d, m, (dl, mb, s) => new BadgeCommand.Issue(mb, dl, s), actor, ct));
+        }
+
+        return badges;
+    }
+
+    private async Task<BadgeView> BadgeAsync(Conference conference, DelegationView delegation, MemberView member, Func<Guid, Guid, string, BadgeCommand> command, string actor, CancellationToken ct)
+    {
+        var (id, memberId) = (delegation.Id, member.Id);
         Badge badge;
         try
         {
@@ -172,7 +203,7 @@ public sealed class VenueService(EventStore.EventStore store, EventStreamWriter 
             .Select(m =>
             {
                 var checkIn = checkIns.GetValueOrDefault(m.Id);
-                return new ParticipantRow(d.Id, m.Id, d.Party.Name, d.Party.Kind, m.Name, m.Function, m.Rank, m.IsHead, m.Erased, checkIn?.ScannedAt, checkIn?.Gate);
+                return new ParticipantRow(d.Id, m.Id, d.Party.Name, d.Party.Kind, m.Name, m.Function, m.Rank, m.IsHead, m.Erased, checkIn?.ScannedAt, checkIn?.Gate, m.Email);
             }));
         return (conference, ProtocolOrder.Sort(rows));
     }

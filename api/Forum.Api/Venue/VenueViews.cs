@@ -65,7 +65,8 @@ public sealed record ParticipantRow(
     bool IsHead,
     bool Erased,
     Instant? CheckedInAt,
-    string? Gate)
+    string? Gate,
+    string? Email = null)
 {
     public const string ErasedText = "(erased)";
 

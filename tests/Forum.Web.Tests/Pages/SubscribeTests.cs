@@ -44,7 +44,7 @@ public sealed class SubscribeTests(WebFixture web)
         await Expect(qr).ToHaveAttributeAsync("role", "img");
         await Expect(qr).ToHaveAttributeAsync("aria-label", "QR code of the calendar feed's address");
         // The modules drawn are those of the webcal link (QRCoder's, at error correction M).
-        var expected = web::Forum.Web.Calendars.QrCode.Svg(webcal!, "x");
+        var expected = Forum.Design.QrCode.Svg(webcal!, "x");
         var expectedPath = System.Text.RegularExpressions.Regex.Match(expected, "d=\"([^\"]+)\"").Groups[1].Value;
         await Expect(qr.Locator("path")).ToHaveAttributeAsync("d", expectedPath);
     }

@@ -93,7 +93,7 @@ public sealed record MailItem(
 public sealed record SpeakingOrderRequest(IReadOnlyList<Guid> DelegationIds);
 
 /// <summary>The API with the signed-in person's own access token, so that the history names the person.</summary>
-public sealed class StaffApi(HttpClient http, IHttpContextAccessor accessor) : ApiClient(http)
+public sealed partial class StaffApi(HttpClient http, IHttpContextAccessor accessor) : ApiClient(http)
 {
     private static string Slug(string slug) => Uri.EscapeDataString(slug);
 

@@ -13,6 +13,8 @@ public sealed class IndexModel(StaffApi api) : PageModel
 
     public bool IsOrganiser => User.IsInRole(StaffRoles.Organiser);
 
+    public bool IsProtocol => User.IsInRole(StaffRoles.Protocol);
+
     public async Task OnGetAsync(CancellationToken ct)
     {
         var conferences = api.ConferencesAsync(ct);

@@ -2,15 +2,17 @@ using System.Globalization;
 using System.Text;
 using QRCoder;
 
-namespace Forum.Web.Calendars;
+namespace Forum.Design;
 
 /// <summary>
 /// A QR code as inline SVG, drawn here from QRCoder's modules: one path of the dark modules (runs merged), no style
-/// attributes (so nothing for CSP to allow), crisp at any size, a few kilobytes.
+/// attributes (so nothing for CSP to allow), crisp at any size, a few kilobytes. The web client's calendar links and
+/// the staff app's badge sheets draw theirs here.
 /// </summary>
 public static class QrCode
 {
-    public static string Svg(string text, string label)
+    /// <param name="width">The drawn size: pixels, or any CSS length (<c>30mm</c> on a printed badge).</param>
+    public static string Svg(string text, string label, string width = "240")
     {
         using var generator = new QRCodeGenerator();
         using var data = generator.CreateQrCode(text, QRCodeGenerator.ECCLevel.M);
@@ -39,7 +41,7 @@ public static class QrCode
         }
 
         var n = size.ToString(CultureInfo.InvariantCulture);
-        return $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {n} {n}\" width=\"240\" height=\"240\" role=\"img\" aria-label=\"{System.Net.WebUtility.HtmlEncode(label)}\" shape-rendering=\"crispEdges\">"
+        return $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {n} {n}\" width=\"{width}\" height=\"{width}\" role=\"img\" aria-label=\"{System.Net.WebUtility.HtmlEncode(label)}\" shape-rendering=\"crispEdges\">"
             + $"<rect width=\"{n}\" height=\"{n}\" fill=\"#fff\"/><path fill=\"#0b0c0c\" d=\"{path}\"/></svg>";
     }
 }
