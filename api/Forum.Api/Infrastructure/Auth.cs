@@ -109,19 +109,7 @@ public static class StaffTokenHandler
 
                 return Task.CompletedTask;
             },
-            OnTokenValidated = context =>
-            {
-                if (BearerTokens.Principal(SchemeName, (JsonWebToken)context.SecurityToken, payload => OidcTokenHandler.RoleValues(payload, "role")) is { } principal)
-                {
-                    context.Principal = principal;
-                }
-                else
-                {
-                    context.Fail("no subject");
-                }
-
-                return Task.CompletedTask;
-            },
+            OnTokenValidated = context => BearerTokens.ValidatedAsync(context, SchemeName, payload => OidcTokenHandler.RoleValues(payload, "role")),
             OnChallenge = BearerTokens.ChallengeAsync,
             OnForbidden = BearerTokens.ForbiddenAsync,
         };

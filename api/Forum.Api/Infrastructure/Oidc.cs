@@ -346,20 +346,7 @@ public static class OidcTokenHandler
                 await keys.FindAsync(token.Kid, token.Alg, context.HttpContext.RequestAborted);
                 context.Token = raw;
             },
-            OnTokenValidated = context =>
-            {
-                var token = (JsonWebToken)context.SecurityToken;
-                if (BearerTokens.Principal(SchemeName, token, payload => oidc.MapRoles(RoleValues(payload, oidc.RoleClaim))) is { } principal)
-                {
-                    context.Principal = principal;
-                }
-                else
-                {
-                    context.Fail("no subject");
-                }
-
-                return Task.CompletedTask;
-            },
+            OnTokenValidated = context => BearerTokens.ValidatedAsync(context, SchemeName, payload => oidc.MapRoles(RoleValues(payload, oidc.RoleClaim))),
             OnChallenge = BearerTokens.ChallengeAsync,
             OnForbidden = BearerTokens.ForbiddenAsync,
         };
@@ -403,6 +390,21 @@ public static class BearerTokens
     /// The person a validated token names, as the API's authorization reads them: subject, display name (the history
     /// names people by it) and our roles; null when the token names no subject.
     /// </summary>
+    /// <summary>Puts our principal (subject, name, roles) in place of the handler's, or fails a token without a subject.</summary>
+    public static Task ValidatedAsync(TokenValidatedContext context, string scheme, Func<JsonElement, IEnumerable<string>> roles)
+    {
+        if (Principal(scheme, (JsonWebToken)context.SecurityToken, roles) is { } principal)
+        {
+            context.Principal = principal;
+        }
+        else
+        {
+            context.Fail("no subject");
+        }
+
+        return Task.CompletedTask;
+    }
+
     public static ClaimsPrincipal? Principal(string scheme, JsonWebToken token, Func<JsonElement, IEnumerable<string>> roles)
     {
         var subject = token.Subject;
