@@ -25,7 +25,8 @@ public sealed record AgendaState(
     IReadOnlyDictionary<Guid, Session> Sessions,
     int PublishedVersion,
     Instant? PublishedAt,
-    bool ChangedSincePublished)
+    bool ChangedSincePublished,
+    IReadOnlyDictionary<Guid, IReadOnlyList<Guid>>? PublishedSpeakers = null)
 {
     public static AgendaState Empty { get; } = new([], new Dictionary<Guid, Session>(), 0, null, false);
 
@@ -106,7 +107,8 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
             AgendaCommand.ScheduleSession c => Schedule(c, state),
             AgendaCommand.ChangeSession c => Change(c, state),
             AgendaCommand.CancelSession c => Cancel(c, state),
-            AgendaCommand.PublishAgenda c => state.ChangedSincePublished
+            // The tours de table change as delegations take seats, without any change to the agenda: they too are news.
+            AgendaCommand.PublishAgenda c => state.ChangedSincePublished || !SameSpeakers(state.PublishedSpeakers, Speakers(c.TourDeTable))
                 ? [new AgendaPublished(state.PublishedVersion + 1, c.Now, c.TourDeTable)]
                 : throw ProblemException.Conflict("agenda_unchanged", $"Nothing changed since version {state.PublishedVersion} was published."),
             _ => throw new ArgumentOutOfRangeException(nameof(command)),
@@ -263,9 +265,18 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
         SpeakingOrderFixed f => Revise(state, f.SessionId, s => s with { SpeakingOrder = f.DelegationIds }),
         SpeakingOrderJoined j => Revise(state, j.SessionId, s => s with { SpeakingOrder = [.. (s.SpeakingOrder ?? []).Where(d => d != j.DelegationId), j.DelegationId] }),
         SpeakingOrderLeft l => Revise(state, l.SessionId, s => s with { SpeakingOrder = (s.SpeakingOrder ?? []).Where(d => d != l.DelegationId).ToList() }),
-        AgendaPublished p => state with { PublishedVersion = p.Version, PublishedAt = p.PublishedAt, ChangedSincePublished = false },
+        AgendaPublished p => state with { PublishedVersion = p.Version, PublishedAt = p.PublishedAt, ChangedSincePublished = false, PublishedSpeakers = Speakers(p.TourDeTable) },
         _ => state,
     };
+
+    /// <summary>Who speaks, in turn, in each session with a tour de table (the members; names are opened only to be shown).</summary>
+    public static IReadOnlyDictionary<Guid, IReadOnlyList<Guid>> Speakers(IReadOnlyDictionary<Guid, IReadOnlyList<SpeakerTurn>>? tours) =>
+        (tours ?? new Dictionary<Guid, IReadOnlyList<SpeakerTurn>>()).Where(t => t.Value.Count > 0)
+            .ToDictionary(t => t.Key, t => (IReadOnlyList<Guid>)t.Value.OrderBy(turn => turn.Turn).Select(turn => turn.MemberId).ToList());
+
+    /// <summary>Whether two tours de table name the same speakers in the same order (none published counts as empty).</summary>
+    public static bool SameSpeakers(IReadOnlyDictionary<Guid, IReadOnlyList<Guid>>? published, IReadOnlyDictionary<Guid, IReadOnlyList<Guid>> now) =>
+        (published?.Count ?? 0) == now.Count && now.All(t => published!.TryGetValue(t.Key, out var was) && was.SequenceEqual(t.Value));
 
     private static AgendaState WithSession(AgendaState state, Session session) =>
         state with { Sessions = new Dictionary<Guid, Session>(state.Sessions) { [session.Id] = session }, ChangedSincePublished = true };

@@ -204,8 +204,34 @@ public sealed class AgendaService
         var working = await WorkingViewAsync(slug, null, ct);
         var before = latest is null ? null : await PublishedViewAsync(slug, latest.Version, AgendaVariant.Full, ct);
         static AgendaView WithoutTours(AgendaView view) => view.MapSessions(s => s with { TourDeTable = null });
-        var changes = AgendaDiff.Between(WithoutTours(before ?? working with { Days = [] }), WithoutTours(working)).Sessions;
+        var changes = AgendaDiff.Between(WithoutTours(before ?? working with { Days = [] }), WithoutTours(working)).Sessions.ToList();
         var changed = changes.Select(c => c.SessionId).ToHashSet();
+
+        // A new tour de table is news for the organisers' version too (the attendees' digest does not tell of it).
+        static IReadOnlyDictionary<Guid, IReadOnlyList<Guid>> Speakers(AgendaView? view) =>
+            AgendaDecider.Speakers(view?.AllSessions.ToDictionary(s => s.Id, s => s.TourDeTable ?? (IReadOnlyList<SpeakerTurn>)[]));
+        var (was, now) = (Speakers(before), Speakers(working));
+        foreach (var session in working.AllSessions)
+        {
+            var (hadTour, hasTour) = (was.TryGetValue(session.Id, out var a), now.TryGetValue(session.Id, out var b));
+            if (hadTour == hasTour && (!hasTour || a!.SequenceEqual(b!)))
+            {
+                continue;
+            }
+
+            var i = changes.FindIndex(c => c.SessionId == session.Id);
+            var change = i < 0 ? new SessionChange(session.Id, session.Number, session.Title, [], null, session with { TourDeTable = null }) : changes[i];
+            change = change with { Changes = [.. change.Changes, "tour-de-table"] };
+            if (i < 0)
+            {
+                changes.Add(change);
+            }
+            else
+            {
+                changes[i] = change;
+            }
+        }
+
         var touched = (await delegations.ListAsync(slug, ct))
             .Select(d => d.Members.Count(m => m.Seats.Any(s => changed.Contains(s.SessionId))))
             .Where(members => members > 0)

@@ -167,6 +167,14 @@ public sealed class DemoSeeder(
             });
         await EnsureDelegationsAsync(slug, all.ToList(), ct);
         await EnsureSeatsAsync(slug, ct);
+
+        // The heads took their seats after the first publication, as delegations register after it; the organisers then
+        // publish again, so that the published tour de table names its speakers as the working agenda does.
+        if ((await agenda.PendingAsync(slug, ct)).Sessions.Count > 0)
+        {
+            await agenda.PublishAsync(slug, Actor, ct);
+        }
+
         await EnsureGlobalAllianceDeclarationAsync(demo.RootElement, ct);
     }
 

@@ -71,6 +71,29 @@ public sealed class SeatTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task Heads_taking_their_seats_after_publication_make_a_new_tour_de_table_that_can_be_published_alone()
+    {
+        var kit = await DelegationKit.CreateAsync(api);
+        var ministerial = await SessionAsync(kit, "Ministerial", isPublic: false, roomCapacity: 100);
+        await (await kit.Organiser.PostJsonAsync(kit.Url("/agenda/publish"), null)).OkJsonAsync();
+        await (await kit.Organiser.PostJsonAsync(kit.Url("/agenda/publish"), null)).ProblemAsync(409, "agenda_unchanged");
+
+        var belgium = await AccreditedAsync(kit, DelegationKit.State("BE"));
+        await (await SeatsAsync(kit, belgium, ministerial, [belgium.MemberId(0)], requestsFloor: true)).OkJsonAsync();
+        var pending = await (await kit.Organiser.GetAsync(kit.Url("/agenda/pending"))).OkJsonAsync();
+        var change = Assert.Single(pending.GetProperty("sessions").EnumerateArray());
+        Assert.Equal(ministerial, change.GetProperty("sessionId").GetGuid());
+        Assert.Equal(["tour-de-table"], change.GetProperty("changes").EnumerateArray().Select(c => c.GetString()));
+
+        Assert.Equal(2, (await (await kit.Organiser.PostJsonAsync(kit.Url("/agenda/publish"), null)).OkJsonAsync()).GetProperty("version").GetInt32());
+        var published = await (await kit.Organiser.GetAsync(kit.Url("/agenda"))).OkJsonAsync();
+        var session = published.GetProperty("days").EnumerateArray().SelectMany(d => d.GetProperty("rooms").EnumerateArray()).SelectMany(r => r.GetProperty("sessions").EnumerateArray()).Single();
+        Assert.Equal("Member 1 of BE", Assert.Single(session.GetProperty("tourDeTable").EnumerateArray()).GetProperty("name").GetString());
+        Assert.Equal(0, (await (await kit.Organiser.GetAsync(kit.Url("/agenda/pending"))).OkJsonAsync()).GetProperty("sessions").GetArrayLength());
+        await (await kit.Organiser.PostJsonAsync(kit.Url("/agenda/publish"), null)).ProblemAsync(409, "agenda_unchanged");
+    }
+
+    [Fact]
     public async Task Only_accredited_participants_take_seats()
     {
         var kit = await DelegationKit.CreateAsync(api);

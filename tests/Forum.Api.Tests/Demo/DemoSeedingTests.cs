@@ -27,7 +27,8 @@ public sealed class DemoSeedingTests(ApiFixture api)
         Assert.Equal("RegistrationOpen", conference.GetProperty("status").GetString());
 
         var full = await (await organiser.GetAsync("/api/conferences/global-alliance-2012/agenda")).OkJsonAsync();
-        Assert.Equal(1, full.GetProperty("version").GetInt32());
+        // Published once with the agenda, and again once the heads had taken their seats in the tour de table.
+        Assert.Equal(2, full.GetProperty("version").GetInt32());
         var sessions = AgendaKit.Sessions(full).ToList();
         Assert.Equal(9, sessions.Count);
         Assert.Equal(4, full.GetProperty("rooms").GetArrayLength());
@@ -62,6 +63,9 @@ public sealed class DemoSeedingTests(ApiFixture api)
         Assert.Equal(49, tour.Count);
         Assert.All(tour, t => Assert.True(t.GetProperty("isHead").GetBoolean()));
         Assert.Equal(Enumerable.Range(1, 49), tour.Select(t => t.GetProperty("turn").GetInt32()));
+        Assert.Equal(49, ministerial.GetProperty("tourDeTable").GetArrayLength());
+        var first = await (await organiser.GetAsync("/api/conferences/global-alliance-2012/agenda?version=1")).OkJsonAsync();
+        Assert.False(AgendaKit.Sessions(first).Single(s => s.GetProperty("kind").GetString() == "Ministerial").TryGetProperty("tourDeTable", out var before) && before.GetArrayLength() > 0);
         var workshops = sessions.Where(s => s.GetProperty("kind").GetString() == "Workshop").Select(s => s.GetProperty("id").GetGuid()).ToHashSet();
         Assert.All(members.Where(m => !m.GetProperty("isHead").GetBoolean()), m =>
             Assert.Contains(m.GetProperty("seats").EnumerateArray(), seat => workshops.Contains(seat.GetProperty("sessionId").GetGuid()) && seat.GetProperty("status").GetString() == "Held"));
