@@ -256,4 +256,26 @@ public sealed class RosterTests(ApiFixture api)
         Assert.Single((await RosterAsync(kit, via: kit.Organiser)).GetProperty("members").EnumerateArray());
         await (await kit.Protocol.GetAsync("/api/conferences/no-such-conference/check-in/roster")).ProblemAsync(404, "not_found");
     }
+
+    [Fact]
+    public async Task Asked_again_with_its_ETag_the_roster_answers_304_until_something_changes()
+    {
+        var kit = await VenueKit.CreateAsync(api);
+        var be = await kit.AccreditedAsync(DelegationKit.State("BE", advisers: 0));
+        var url = kit.Delegations.Url("/check-in/roster");
+        var first = await kit.Protocol.GetAsync(url);
+        await first.OkJsonAsync();
+        var etag = first.Headers.ETag!;
+
+        var again = new HttpRequestMessage(HttpMethod.Get, url);
+        again.Headers.IfNoneMatch.Add(etag);
+        Assert.Equal(System.Net.HttpStatusCode.NotModified, (await kit.Protocol.SendAsync(again)).StatusCode);
+
+        await kit.CheckInAsync(await kit.CodeAsync(be.Id, be.MemberId(0)), scanId: "a-1", gate: "Gate A");
+        var changed = new HttpRequestMessage(HttpMethod.Get, url);
+        changed.Headers.IfNoneMatch.Add(etag);
+        var answer = await kit.Protocol.SendAsync(changed);
+        Assert.Single((await answer.OkJsonAsync()).GetProperty("checkIns").EnumerateArray());
+        Assert.NotEqual(etag, answer.Headers.ETag);
+    }
 }
