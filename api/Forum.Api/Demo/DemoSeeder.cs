@@ -106,7 +106,8 @@ public sealed class DemoSeeder(
 
     private async Task LockAsync(NpgsqlConnection connection, string function, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand($"SELECT {function}(hashtextextended($1, 0))", connection);
+        // Waiting is the point: another process is seeding, which takes longer than a command's usual 30 s on a busy machine.
+        await using var command = new NpgsqlCommand($"SELECT {function}(hashtextextended($1, 0))", connection) { CommandTimeout = 600 };
         command.Parameters.AddWithValue($"forum-demo-seed:{store.SchemaName}");
         await command.ExecuteScalarAsync(ct);
     }
