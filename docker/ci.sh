@@ -226,8 +226,8 @@ expect() {
   say "ok: $what"
 }
 CURL_ARGS=()
-expect "the API serves the demo's agenda (version 1)" "$API/api/conferences/global-alliance-2012/agenda" \
-  '"conferenceSlug":"global-alliance-2012"' '"version":1,'
+expect "the API serves the demo's agenda (version 2: published again once the heads were seated)" "$API/api/conferences/global-alliance-2012/agenda" \
+  '"conferenceSlug":"global-alliance-2012"' '"version":2,'
 expect "the API serves the demo's frab schedule" "$API/api/conferences/global-alliance-2012/schedule.xml" '<schedule'
 expect "the web client shows the demo's conference" "$WEB/conferences/global-alliance-2012" 'Global Alliance'
 expect "the web client shows it in French" "$WEB/fr/conferences/global-alliance-2012" 'lang="fr"'
@@ -285,7 +285,7 @@ if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
   NGINX_PID=$!
   for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$NGINX_PORT/health/live" && break; sleep 0.2; done
   for i in 1 2 3 4 5 6; do
-    expect "nginx, one replica dead, answers the agenda (request $i)" "http://127.0.0.1:$NGINX_PORT/api/conferences/global-alliance-2012/agenda" '"version":1,'
+    expect "nginx, one replica dead, answers the agenda (request $i)" "http://127.0.0.1:$NGINX_PORT/api/conferences/global-alliance-2012/agenda" '"version":2,'
   done
   expect "nginx serves the web client's conference page" "http://127.0.0.1:$NGINX_PORT/conferences/global-alliance-2012" 'Global Alliance'
   status="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NGINX_PORT/metrics")"
