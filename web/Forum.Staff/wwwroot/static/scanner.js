@@ -157,6 +157,7 @@
     var m = d.member;
     verdict.className = 'verdict verdict-' + look[0];
     verdict.dataset.kind = d.kind;
+    verdict.dataset.scan = String(+(verdict.dataset.scan || 0) + 1);
     verdict.querySelector('.verdict-icon').textContent = look[1];
     verdict.querySelector('.verdict-title').textContent = title;
     verdict.querySelector('.verdict-name').textContent = m ? m.name : '';
@@ -265,6 +266,8 @@
         state.local = state.local.filter(function (a) { return settled.indexOf(a) < 0; });
         showState();
         renderLooks();
+        // How many pulls the page has applied: tests wait for one that began after a change.
+        root.dataset.pulls = String(+(root.dataset.pulls || 0) + 1);
         return Promise.all([
           changed || !state.jwk ? saveConference() : null,
           settled.length ? tx('admissions', 'readwrite', function (s) { settled.forEach(function (a) { s.delete(a.scanId); }); }) : null
@@ -428,7 +431,7 @@
     showState();
     renderLooks();
     root.dataset.ready = 'true';
-    keepShell();
+    Promise.all([keepShell(), 'serviceWorker' in navigator ? navigator.serviceWorker.ready : null]).then(function () { root.dataset.kept = 'true'; });
     return fetchKey().then(pull).then(function () { root.dataset.synced = 'true'; return send(); });
   }).catch(function () { showState(); }).then(function () {
     window.setInterval(function () { pull(); }, PULL_EVERY);
