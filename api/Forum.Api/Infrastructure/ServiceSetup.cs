@@ -91,6 +91,7 @@ public static class ServiceSetup
         services.AddSingleton<IConferenceFeeds>(sp => sp.GetRequiredService<Calendars.CalendarService>());
 
         services.AddSingleton<CheckInBatches>();
+        services.AddSingleton<CheckInRoster>();
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<IdempotencyKeys>();
         services.AddHostedService<IdempotencyKeyCleanup>();

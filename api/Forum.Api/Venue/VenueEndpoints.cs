@@ -44,9 +44,13 @@ public static class VenueEndpoints
                 {"scans": [{"code": "{{demo-badge-code-2}}", "scanId": "gate-b-0001", "scannedAt": "2012-12-05T08:45:00Z", "gate": "Gate B"},
                            {"code": "{{demo-badge-code}}", "scanId": "gate-b-0002", "scannedAt": "2012-12-05T08:46:00Z", "gate": "Gate B"}]}
                 """);
+        conference.MapGet("/check-in/roster", async (string slug, string? since, VenueService venue, CancellationToken ct) =>
+            TypedResults.Ok(await venue.RosterAsync(slug, since, ct)))
+            .RequireAuthorization(Roles.Staff)
+            .WithSummary("The roster for offline scanners: participants with their badge serials, and check-ins; ?since=<cursor of an earlier answer> for what changed since");
         conference.MapGet("/check-in/summary", async (string slug, VenueService venue, CancellationToken ct) => TypedResults.Ok(await venue.SummaryAsync(slug, ct)))
             .RequireAuthorization(Roles.Staff)
-            .WithSummary("Participants checked in, by kind of party and by day");
+            .WithSummary("Participants checked in, by kind of party, by day and by gate, and the scans that admitted a member again (needsALook)");
         protocol.MapGet("/participants.csv", async (string slug, bool? emails, HttpContext http, VenueService venue, CancellationToken ct) =>
         {
             var (_, rows) = await venue.ParticipantsAsync(slug, ct);

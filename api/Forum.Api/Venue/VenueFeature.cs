@@ -9,7 +9,8 @@ public sealed class VenueFeature : IEventSourcedFeature
     public void RegisterEvents(EventTypeRegistry registry) => registry
         .Register<BadgeIssued>("badge-issued")
         .Register<BadgeReissued>("badge-reissued")
-        .Register<MemberCheckedIn>("member-checked-in");
+        .Register<MemberCheckedIn>("member-checked-in")
+        .Register<MemberAdmittedAgain>("member-admitted-again");
 
     public IEnumerable<IProjection> InlineProjections => [new VenueProjection()];
 

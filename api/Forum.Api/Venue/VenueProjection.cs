@@ -19,6 +19,15 @@ public sealed record CheckInRecord(Guid MemberId, Guid DelegationId, PartyKind P
     public static string DocumentId(string slug, Guid memberId) => $"{Prefix(slug)}{memberId}";
 }
 
+/// <summary>A scan that admitted an already checked-in member again: kept for the gates and for a look by protocol.</summary>
+public sealed record AdmittedAgainRecord(Guid MemberId, Guid DelegationId, PartyKind PartyKind, string ScanId, Instant ScannedAt, Instant RecordedAt, string? Gate)
+{
+    public static string Prefix(string slug) => $"admitted-again/{slug}/";
+
+    // The scan id last: it is the scanner's text, and the member before it keeps ids of different members apart.
+    public static string DocumentId(string slug, Guid memberId, string scanId) => $"{Prefix(slug)}{memberId}/{scanId}";
+}
+
 /// <summary>Inline: the serial a check-in compares with and the check-ins the summary and the list count are exact at once.</summary>
 public sealed class VenueProjection : IProjection
 {
@@ -42,6 +51,11 @@ public sealed class VenueProjection : IProjection
                     session.Store(
                         CheckInRecord.DocumentId(c.ConferenceSlug, c.MemberId),
                         new CheckInRecord(c.MemberId, c.DelegationId, c.PartyKind, c.ScannedAt, Instant.FromDateTimeOffset(e.RecordedAt), c.Gate, c.ScanId));
+                    break;
+                case MemberAdmittedAgain a:
+                    session.Store(
+                        AdmittedAgainRecord.DocumentId(a.ConferenceSlug, a.MemberId, a.ScanId),
+                        new AdmittedAgainRecord(a.MemberId, a.DelegationId, a.PartyKind, a.ScanId, a.ScannedAt, Instant.FromDateTimeOffset(e.RecordedAt), a.Gate));
                     break;
             }
         }

@@ -12,7 +12,7 @@ namespace Forum.Api.Venues;
 /// documents of <see cref="DelegationProjection"/>; badges and check-ins have streams of their own, one per member
 /// (<c>badge-{memberId}</c>, <c>checkin-{memberId}</c>), so that scans of different members never wait on each other.
 /// </summary>
-public sealed class VenueService(EventStore.EventStore store, EventStreamWriter writer, DelegationService delegations, BadgeSigningKeys keys, CheckInBatches batches, TimeProvider time)
+public sealed class VenueService(EventStore.EventStore store, EventStreamWriter writer, DelegationService delegations, BadgeSigningKeys keys, CheckInBatches batches, CheckInRoster roster, PersonalDataVault vault, TimeProvider time)
 {
     public const int MaxBatch = 1000;
     private const int MaxText = 100;
@@ -171,6 +171,14 @@ public sealed class VenueService(EventStore.EventStore store, EventStreamWriter 
         return new PendingScan(claim, scanId, scannedAt ?? Now, gate, EventMetadata.For(actor));
     }
 
+    /// <summary>The roster for offline scanners: everything, or what changed since a cursor of an earlier answer (<see cref="CheckInRoster"/>).</summary>
+    public async Task<RosterView> RosterAsync(string slug, string? since, CancellationToken ct)
+    {
+        (string Snapshot, long Xmin)? cursor = since is null ? null : RosterCursor.Parse(since);
+        await ConferenceAsync(slug, ct);
+        return await roster.ReadAsync(slug, cursor, ct);
+    }
+
     /// <summary>Participants and how many of them are checked in, by kind of party and by day (in the conference's time zone).</summary>
     public async Task<CheckInSummary> SummaryAsync(string slug, CancellationToken ct)
     {
@@ -189,7 +197,31 @@ public sealed class VenueService(EventStore.EventStore store, EventStreamWriter 
             participants.GroupBy(p => p.Kind).OrderBy(g => ProtocolOrder.KindOrder(g.Key))
                 .Select(g => new KindCount(g.Key, g.Count(), g.Count(p => p.CheckIn is not null))).ToList(),
             participants.Where(p => p.CheckIn is not null).GroupBy(p => p.CheckIn!.ScannedAt.InZone(zone).Date).OrderBy(g => g.Key)
-                .Select(g => new DayCount(g.Key, g.Count())).ToList());
+                .Select(g => new DayCount(g.Key, g.Count())).ToList(),
+            participants.Where(p => p.CheckIn is not null).GroupBy(p => p.CheckIn!.Gate).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new GateCount(g.Key, g.Count())).ToList(),
+            await NeedsALookAsync(slug, documents.Select(d => d.State).ToList(), checkIns, ct));
+    }
+
+    /// <summary>Scans that admitted a member already checked in (a badge let in at two gates), in scan order, with the first check-in beside them.</summary>
+    private async Task<IReadOnlyList<AdmittedAgain>> NeedsALookAsync(string slug, IReadOnlyList<Delegation> delegations, Dictionary<Guid, CheckInRecord> checkIns, CancellationToken ct)
+    {
+        var again = await store.Documents.ListAsync<AdmittedAgainRecord>(VenueProjection.ProjectionName, AdmittedAgainRecord.Prefix(slug), ct);
+        if (again.Count == 0)
+        {
+            return [];
+        }
+
+        var byId = delegations.ToDictionary(d => d.Id);
+        var flagged = again.Select(a => (Again: a, Delegation: byId.GetValueOrDefault(a.DelegationId), Member: byId.GetValueOrDefault(a.DelegationId)?.Find(a.MemberId))).ToList();
+        var names = await vault.OpenAsync(flagged.Select(f => f.Member?.Person), ct);
+        return flagged.OrderBy(f => f.Again.ScannedAt).Select(f =>
+        {
+            var first = checkIns.GetValueOrDefault(f.Again.MemberId);
+            return new AdmittedAgain(
+                f.Again.MemberId, f.Again.DelegationId, f.Delegation?.Party.Name ?? "", f.Again.PartyKind, names.Open<PersonalDetails>(f.Member?.Person)?.Name,
+                f.Again.ScanId, f.Again.ScannedAt, f.Again.Gate, first?.ScannedAt, first?.Gate);
+        }).ToList();
     }
 
     /// <summary>Every participant in protocol order, with whether (and when, and where) they checked in.</summary>

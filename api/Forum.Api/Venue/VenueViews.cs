@@ -5,7 +5,11 @@ using NodaTime;
 
 namespace Forum.Api.Venues;
 
-public sealed record ScanRequest(string? Code, string? ScanId, Instant? ScannedAt, string? Gate);
+/// <summary>
+/// A scan. Admitted: the scanner decided offline that the badge was valid and the officer let its holder in; such a scan
+/// of a member already checked in (by another scan) is kept and flagged rather than ignored. It needs a scan id.
+/// </summary>
+public sealed record ScanRequest(string? Code, string? ScanId, Instant? ScannedAt, string? Gate, bool? Admitted = null);
 
 public sealed record ScanBatchRequest(IReadOnlyList<ScanRequest?>? Scans);
 
@@ -51,7 +55,25 @@ public sealed record KindCount(PartyKind Kind, int Participants, int CheckedIn);
 public sealed record DayCount(LocalDate Day, int CheckedIn);
 
 /// <summary>Participants checked in, over all, by kind of party and by day of their scan in the conference's time zone.</summary>
-public sealed record CheckInSummary(string ConferenceSlug, string TimeZone, int Participants, int CheckedIn, IReadOnlyList<KindCount> ByPartyKind, IReadOnlyList<DayCount> ByDay);
+public sealed record CheckInSummary(
+    string ConferenceSlug,
+    string TimeZone,
+    int Participants,
+    int CheckedIn,
+    IReadOnlyList<KindCount> ByPartyKind,
+    IReadOnlyList<DayCount> ByDay,
+    IReadOnlyList<GateCount> ByGate,
+    IReadOnlyList<AdmittedAgain> NeedsALook);
+
+/// <summary>Participants checked in at a gate (by the scan that counted); Gate is null for scans that named none.</summary>
+public sealed record GateCount(string? Gate, int CheckedIn);
+
+/// <summary>
+/// A member admitted again by a scan after the check-in that counted (two gates let one badge in, offline): this scan's
+/// id, time and gate beside the first check-in's. Name is null once the member is erased.
+/// </summary>
+public sealed record AdmittedAgain(
+    Guid MemberId, Guid DelegationId, string Party, PartyKind PartyKind, string? Name, string ScanId, Instant ScannedAt, string? Gate, Instant? FirstScannedAt, string? FirstGate);
 
 /// <summary>One line of the list of participants; an erased member's name and function are not known any more.</summary>
 public sealed record ParticipantRow(

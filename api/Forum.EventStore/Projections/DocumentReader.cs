@@ -113,14 +113,20 @@ public sealed class DocumentReader(NpgsqlDataSource dataSource, JsonSerializerOp
     }
 
     /// <summary>Documents whose id starts with <paramref name="idPrefix"/>, in id order.</summary>
-    public async Task<IReadOnlyList<T>> ListAsync<T>(string projection, string idPrefix = "", CancellationToken ct = default)
+    public Task<IReadOnlyList<T>> ListAsync<T>(string projection, string idPrefix = "", CancellationToken ct = default) =>
+        ListAsync<T>(projection, idPrefix, null, ct);
+
+    /// <summary>Documents whose id starts with <paramref name="idPrefix"/>, in id order.</summary>
+    /// <param name="connection">An open connection to read on (in its transaction, so with its snapshot), or null for one from the pool.</param>
+    public async Task<IReadOnlyList<T>> ListAsync<T>(string projection, string idPrefix, NpgsqlConnection? connection, CancellationToken ct = default)
     {
-        await using var cmd = dataSource.CreateCommand(
+        var sql =
             $"""
             SELECT d.data::text FROM {s}.projection_documents d
             WHERE {ProjectionCheckpoints.ActiveDocuments(s)} AND {ProjectionCheckpoints.IdPrefix}
             ORDER BY d.id
-            """);
+            """;
+        await using var cmd = connection is null ? dataSource.CreateCommand(sql) : new NpgsqlCommand(sql, connection);
         cmd.Parameters.Add(new NpgsqlParameter { Value = projection });
         cmd.Parameters.Add(new NpgsqlParameter { Value = idPrefix });
         var all = new List<T>();
