@@ -234,17 +234,21 @@ public enum CheckInResult
     AlreadyCheckedIn,
 }
 
-/// <summary>A member's check-in stream: its first check-in, if any.</summary>
-public sealed record CheckInState(MemberCheckedIn? First)
+/// <summary>A member's check-in stream: its first check-in, if any, and the scan ids of the scans that admitted the member again.</summary>
+public sealed record CheckInState(MemberCheckedIn? First, IReadOnlySet<string> AdmittedAgain)
 {
-    public static CheckInState None { get; } = new((MemberCheckedIn?)null);
+    public static CheckInState None { get; } = new(null, new HashSet<string>(StringComparer.Ordinal));
 
     public static string StreamId(Guid memberId) => $"checkin-{memberId}";
 }
 
-public sealed record CheckIn(BadgeClaim Claim, PartyKind PartyKind, string? ScanId, Instant ScannedAt, string? Gate);
+/// <summary>A scan to decide. Admitted: the scanner let the holder in on its own (offline), so a later scan is a second admission, kept.</summary>
+public sealed record CheckIn(BadgeClaim Claim, PartyKind PartyKind, string? ScanId, Instant ScannedAt, string? Gate, bool Admitted = false);
 
-/// <summary>A member is checked in once; later scans change nothing and are answered with the first one.</summary>
+/// <summary>
+/// A member is checked in once; later scans change nothing and are answered with the first one, except a later scan a
+/// scanner says it admitted (two gates let one badge in before either synced): that is recorded once per scan id, for a look.
+/// </summary>
 public sealed class CheckInDecider : IDecider<CheckInState, CheckIn>
 {
     public static CheckInDecider Instance { get; } = new();
@@ -253,13 +257,23 @@ public sealed class CheckInDecider : IDecider<CheckInState, CheckIn>
 
     public CheckInState Initial => CheckInState.None;
 
-    public IReadOnlyList<object> Decide(CheckIn command, CheckInState state) => state.First is null
-        ? [new MemberCheckedIn(command.Claim.MemberId, command.Claim.DelegationId, command.Claim.ConferenceSlug, command.PartyKind, command.Claim.Serial, command.ScanId, command.ScannedAt, command.Gate)]
-        : [];
+    public IReadOnlyList<object> Decide(CheckIn command, CheckInState state)
+    {
+        var claim = command.Claim;
+        if (state.First is null)
+        {
+            return [new MemberCheckedIn(claim.MemberId, claim.DelegationId, claim.ConferenceSlug, command.PartyKind, claim.Serial, command.ScanId, command.ScannedAt, command.Gate)];
+        }
+
+        return command is { Admitted: true, ScanId: { } scanId } && scanId != state.First.ScanId && !state.AdmittedAgain.Contains(scanId)
+            ? [new MemberAdmittedAgain(claim.MemberId, claim.DelegationId, claim.ConferenceSlug, command.PartyKind, claim.Serial, scanId, command.ScannedAt, command.Gate)]
+            : [];
+    }
 
     public CheckInState Evolve(CheckInState state, object change) => change switch
     {
-        MemberCheckedIn c when state.First is null => new CheckInState(c),
+        MemberCheckedIn c when state.First is null => state with { First = c },
+        MemberAdmittedAgain a => state with { AdmittedAgain = new HashSet<string>(state.AdmittedAgain, StringComparer.Ordinal) { a.ScanId } },
         _ => state,
     };
 

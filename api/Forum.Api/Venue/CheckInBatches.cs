@@ -8,7 +8,7 @@ using NodaTime;
 namespace Forum.Api.Venues;
 
 /// <summary>A scan whose code verified, waiting for its conference's next batch; its answer (or refusal) comes through Outcome.</summary>
-public sealed record PendingScan(BadgeClaim Claim, string? ScanId, Instant ScannedAt, string? Gate, EventMetadata Metadata)
+public sealed record PendingScan(BadgeClaim Claim, string? ScanId, Instant ScannedAt, string? Gate, EventMetadata Metadata, bool Admitted = false)
 {
     public TaskCompletionSource<CheckInView> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
@@ -326,13 +326,68 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
         }
 
         var opened = opening.Result;
+        var again = new List<(Admitted Scan, CheckInView Answer)>();
         foreach (var a in admitted)
         {
             var first = (a.After ?? a).First!;
             var result = a.After is null && a.Created ? CheckInResult.CheckedIn : CheckInDecider.Outcome(first.ScanId, a.Scan.ScanId);
-            a.Scan.Outcome.TrySetResult(new CheckInView(
+            var answer = new CheckInView(
                 result, a.Member.Id, a.Delegation.Id, a.Delegation.Party, opened.Open<PersonalDetails>(a.Member.Person)?.Name, a.Member.Rank, a.Member.IsHead,
-                first.ScannedAt, first.RecordedAt, first.Gate, first.ScanId));
+                first.ScannedAt, first.RecordedAt, first.Gate, first.ScanId);
+            if (result == CheckInResult.AlreadyCheckedIn && a.Scan.Admitted)
+            {
+                again.Add((a, answer));
+            }
+            else
+            {
+                a.Scan.Outcome.TrySetResult(answer);
+            }
+        }
+
+        // Second admissions (rare: a badge let in at two gates) are answered once recorded, so that a failure makes the scanner send them again.
+        foreach (var member in again.GroupBy(a => a.Scan.Member.Id))
+        {
+            await AdmittedAgainAsync(member.Select(a => a.Scan).ToList(), ct);
+            foreach (var (a, answer) in member)
+            {
+                a.Scan.Outcome.TrySetResult(answer);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records the scans that admitted a checked-in member again, once per scan id: the member's check-in stream is folded
+    /// and appended to at the version read, so a writer in another process that got there first makes this one decide again.
+    /// </summary>
+    private async Task AdmittedAgainAsync(IReadOnlyList<Admitted> scans, CancellationToken ct)
+    {
+        var decider = CheckInDecider.Instance;
+        var streamId = CheckInState.StreamId(scans[0].Member.Id);
+        for (var attempt = 1; ; attempt++)
+        {
+            var (state, version) = await store.AggregateAsync(streamId, decider.Initial, decider.Evolve, ct: ct);
+            var events = new List<object>();
+            foreach (var a in scans)
+            {
+                var decided = decider.Decide(new CheckIn(a.Scan.Claim, a.Delegation.Party.Kind, a.Scan.ScanId, a.Scan.ScannedAt, a.Scan.Gate, Admitted: true), state);
+                events.AddRange(decided);
+                state = decided.Aggregate(state, decider.Evolve);
+            }
+
+            if (events.Count == 0)
+            {
+                return;
+            }
+
+            try
+            {
+                await store.AppendAsync(streamId, decider.StreamType, ExpectedVersion.Exactly(version), events, scans[0].Scan.Metadata, ct);
+                return;
+            }
+            catch (ConcurrencyException) when (attempt < 5)
+            {
+                // Another writer appended to the member's stream meanwhile: decide again on what it wrote.
+            }
         }
     }
 

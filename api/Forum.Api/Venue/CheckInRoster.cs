@@ -158,7 +158,7 @@ public sealed class CheckInRoster(EventStore.EventStore store, PersonalDataVault
             cursor is null,
             ProtocolOrder.ByParty(members, m => new Party(m.PartyKind, null, m.Party)).ToList(),
             removed,
-            checkIns.OrderBy(c => c.ScannedAt).ThenBy(c => c.Duplicate).ToList());
+            checkIns.OrderBy(c => c.ScannedAt).ThenBy(c => c.Duplicate).ThenBy(c => c.MemberId).ThenBy(c => c.ScanId, StringComparer.Ordinal).ToList());
     }
 
     /// <summary>

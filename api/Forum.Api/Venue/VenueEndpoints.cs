@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text.Json;
 using Forum.Api.Delegations;
 using Forum.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -44,8 +46,7 @@ public static class VenueEndpoints
                 {"scans": [{"code": "{{demo-badge-code-2}}", "scanId": "gate-b-0001", "scannedAt": "2012-12-05T08:45:00Z", "gate": "Gate B"},
                            {"code": "{{demo-badge-code}}", "scanId": "gate-b-0002", "scannedAt": "2012-12-05T08:46:00Z", "gate": "Gate B"}]}
                 """);
-        conference.MapGet("/check-in/roster", async (string slug, string? since, VenueService venue, CancellationToken ct) =>
-            TypedResults.Ok(await venue.RosterAsync(slug, since, ct)))
+        conference.MapGet("/check-in/roster", Roster)
             .RequireAuthorization(Roles.Staff)
             .WithSummary("The roster for offline scanners: participants with their badge serials, and check-ins; ?since=<cursor of an earlier answer> for what changed since");
         conference.MapGet("/check-in/summary", async (string slug, VenueService venue, CancellationToken ct) => TypedResults.Ok(await venue.SummaryAsync(slug, ct)))
@@ -88,6 +89,26 @@ public static class VenueEndpoints
             _ => TypedResults.Text(BadgeRenderer.Svg(badge), "image/svg+xml; charset=utf-8"),
         };
     }
+
+    /// <summary>
+    /// The roster with an ETag over what it says apart from its cursor: a device that asks again with If-None-Match gets 304
+    /// while nothing it would learn changed, and keeps the cursor it has (still a valid one: only what came after it is new).
+    /// </summary>
+    private static async Task<Results<Ok<RosterView>, StatusCodeHttpResult>> Roster(string slug, string? since, HttpContext http, VenueService venue, CancellationToken ct)
+    {
+        var roster = await venue.RosterAsync(slug, since, ct);
+        var content = JsonSerializer.SerializeToUtf8Bytes(roster with { Cursor = "" }, RosterJson);
+        var etag = $"W/\"{Convert.ToHexStringLower(SHA256.HashData(content).AsSpan(0, 16))}\"";
+
+        // Names of people: kept by no shared cache, and revalidated by the device.
+        http.Response.Headers.CacheControl = "private, no-cache";
+        http.Response.Headers.ETag = etag;
+        return http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag))
+            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
+            : TypedResults.Ok(roster);
+    }
+
+    private static readonly JsonSerializerOptions RosterJson = Json.CreateOptions();
 
     /// <summary>Whether the Accept header prefers <paramref name="type"/> to <paramref name="other"/> (by quality, then order); the other by default.</summary>
     private static bool Prefers(HttpRequest request, string type, string other) =>

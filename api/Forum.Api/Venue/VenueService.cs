@@ -168,7 +168,7 @@ public sealed class VenueService(EventStore.EventStore store, EventStreamWriter 
         var (code, scanId, scannedAt, gate) = Validate(scan);
         await RequireConferenceAsync(slug, ct);
         var claim = await VerifyAsync(slug, code, ct);
-        return new PendingScan(claim, scanId, scannedAt ?? Now, gate, EventMetadata.For(actor));
+        return new PendingScan(claim, scanId, scannedAt ?? Now, gate, EventMetadata.For(actor), scan!.Admitted == true);
     }
 
     /// <summary>The roster for offline scanners: everything, or what changed since a cursor of an earlier answer (<see cref="CheckInRoster"/>).</summary>
@@ -296,6 +296,8 @@ public sealed class VenueService(EventStore.EventStore store, EventStreamWriter 
         var scanId = Optional(v, "scanId", scan.ScanId);
         var gate = Optional(v, "gate", scan.Gate);
         v.Require(scan.ScannedAt is null || scan.ScannedAt <= Now + ClockSkew, "scannedAt", "The scan time is in the future: check the scanner's clock.");
+        // A second admission is kept once per scan: without its id a resent scan could not be told from another one.
+        v.Require(scan.Admitted != true || scanId is not null, "scanId", "A scan the scanner admitted needs its scan id.");
         v.ThrowIfInvalid();
         return (code!, scanId, scan.ScannedAt, gate);
     }

@@ -27,7 +27,7 @@ public sealed class PlatformTests(ApiFixture api)
             "/api/delegations/{id}/members/{memberId}", "/api/delegations/{id}/members/{memberId}/accreditation", "/api/delegations/{id}/members/{memberId}/personal-data",
             "/api/delegations/{id}/withdraw", "/api/delegations/{id}/token/rotate", "/api/delegations/{id}/seats", "/api/delegations/{id}/seats/{sessionId}/{memberId}", "/api/conferences/{slug}/sessions/{id}/speaking-order",
             "/api/delegations/{id}/members/{memberId}/badge", "/api/delegations/{id}/members/{memberId}/badge/reissue", "/api/conferences/{slug}/check-in/key",
-            "/api/conferences/{slug}/check-in", "/api/conferences/{slug}/check-in/batch", "/api/conferences/{slug}/check-in/summary",
+            "/api/conferences/{slug}/check-in", "/api/conferences/{slug}/check-in/batch", "/api/conferences/{slug}/check-in/summary", "/api/conferences/{slug}/check-in/roster",
             "/api/conferences/{slug}/participants.csv", "/api/conferences/{slug}/participants" })
         {
             Assert.Contains(route, paths);
