@@ -127,6 +127,61 @@ public sealed class ScannerTests(StaffFixture staff)
     }
 
     [Fact]
+    public async Task A_badge_shown_to_the_camera_is_read_with_jsqr_and_checked_in()
+    {
+        var (slug, _, _) = await StaffKit.MinisterialAsync(staff);
+        var be = await ProtocolKit.StateAsync(staff, slug, "BE");
+        await ProtocolKit.ApproveAsync(staff, be, [.. be.Members]);
+
+        // The badge's QR code as the API draws it (PNG), made into a video for Chromium's fake camera.
+        var folder = Directory.CreateTempSubdirectory("forum-camera-");
+        var png = Path.Combine(folder.FullName, "badge.png");
+        var video = Path.Combine(folder.FullName, "badge.y4m");
+        using (var protocol = StaffKit.As(staff, Roles.Protocol))
+        using (var request = new HttpRequestMessage(HttpMethod.Get, $"api/delegations/{be.Id}/members/{be.Members[0]}/badge"))
+        {
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("image/png"));
+            using var response = await protocol.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode);
+            await File.WriteAllBytesAsync(png, await response.Content.ReadAsByteArrayAsync());
+        }
+
+        using (var ffmpeg = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ffmpeg",
+            ["-loglevel", "error", "-y", "-loop", "1", "-i", png, "-t", "3", "-r", "10", "-vf",
+             "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2:white,format=yuv420p", video])
+            { RedirectStandardError = true })!)
+        {
+            var errors = await ffmpeg.StandardError.ReadToEndAsync();
+            await ffmpeg.WaitForExitAsync();
+            Assert.True(ffmpeg.ExitCode == 0, "ffmpeg (./forum test installs it): " + errors);
+        }
+
+        // Its own Chromium: the fake camera is a launch flag.
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = WebFixture.ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", $"--use-file-for-fake-video-capture={video}"],
+        });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = staff.Staff.Address.ToString(), Permissions = ["camera"] });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        await staff.SignInAsync(page, StaffFixture.Protocol, $"/check-in/{slug}?gate=Gate%20C");
+        await Expect(page.Locator("#scanner")).ToHaveAttributeAsync("data-synced", "true");
+        await page.Locator("#camera-toggle").ClickAsync();
+        await Expect(page.Locator("#camera-toggle")).ToHaveTextAsync("Stop the camera");
+        await Expect(page.Locator("#verdict")).ToHaveAttributeAsync("data-kind", "valid");
+        await Expect(page.Locator("#verdict .verdict-name")).ToHaveTextAsync("Head of BE");
+        await Expect(page.Locator("#queue-count")).ToHaveTextAsync("0");
+        var summary = await staff.GetAsync($"api/conferences/{slug}/check-in/summary");
+        Assert.Equal(1, summary.GetProperty("checkedIn").GetInt32());
+        Assert.Equal("Gate C", summary.GetProperty("byGate")[0].GetProperty("gate").GetString());
+        await context.CloseAsync();
+        folder.Delete(recursive: true);
+    }
+
+    [Fact]
     public async Task The_vendored_jsqr_is_the_pinned_packages_file_byte_for_byte()
     {
         var folder = Path.Combine(WebFixture.RepositoryRoot, "web", "Forum.Staff");
