@@ -182,6 +182,60 @@ public sealed class ScannerTests(StaffFixture staff)
     }
 
     [Fact]
+    public async Task Without_javascript_a_typed_code_is_checked_in_online_and_the_apis_answer_shown()
+    {
+        var (slug, _, _) = await StaffKit.MinisterialAsync(staff);
+        var be = await ProtocolKit.StateAsync(staff, slug, "BE");
+        await ProtocolKit.ApproveAsync(staff, be, [.. be.Members]);
+        var head = await CodeAsync(be.Id, be.Members[0]);
+        var page = await staff.SignedInAsync(StaffFixture.Protocol, $"/protocol/{slug}", javaScript: false);
+        await page.Locator("#check-in-link").ClickAsync();
+        await page.Locator("#start").ClickAsync();
+        await Expect(page.Locator("#gate-error")).ToContainTextAsync("Name your gate");
+        await page.Locator("#gate").FillAsync("Gate N");
+        await page.Locator("#start").ClickAsync();
+        await Expect(page.Locator("h1")).ToContainTextAsync("Check-in – Gate N");
+        await page.Locator("#code").FillAsync(head);
+        await page.Locator("#scan-submit").ClickAsync();
+        await Expect(page.Locator("#server-verdict")).ToContainTextAsync("Valid: let in");
+        await Expect(page.Locator("#server-verdict")).ToContainTextAsync("Head of BE");
+        await page.Locator("#code").FillAsync(head);
+        await page.Locator("#scan-submit").ClickAsync();
+        await Expect(page.Locator("#server-verdict")).ToContainTextAsync("Already checked in at Gate N");
+        await page.Locator("#code").FillAsync(Altered(head));
+        await page.Locator("#scan-submit").ClickAsync();
+        await Expect(page.Locator("#server-verdict")).ToContainTextAsync("Not a badge");
+        await page.GotoAsync($"/check-in/{slug}/summary");
+        await Expect(page.Locator("#summary-total")).ToHaveTextAsync("1 checked in out of 1 accredited participants.");
+        await Expect(page.Locator("#by-gate")).ToContainTextAsync("Gate N");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task The_scanners_pages_pass_axe_and_are_shown_at_three_widths_in_both_languages()
+    {
+        var (slug, _, _) = await StaffKit.MinisterialAsync(staff);
+        var be = await ProtocolKit.StateAsync(staff, slug, "BE", "Adviser");
+        await ProtocolKit.ApproveAsync(staff, be, [.. be.Members]);
+        var head = await CodeAsync(be.Id, be.Members[0]);
+        foreach (var (french, name) in new[] { (false, "en"), (true, "fr") })
+        {
+            var prefix = french ? "/fr" : "";
+            var page = await ScannerAsync(slug, "Gate A", french);
+            await PageChecks.AxeAndScreenshotsAsync(page, $"staff-check-in-scanner.{name}");
+            await page.Locator("#code").FillAsync(head);
+            await page.Locator("#code").PressAsync("Enter");
+            await Expect(page.Locator("#verdict")).ToBeVisibleAsync();
+            await PageChecks.AxeAndScreenshotsAsync(page, $"staff-check-in-verdict.{name}");
+            await page.GotoAsync($"{prefix}/check-in?slug={slug}");
+            await PageChecks.AxeAndScreenshotsAsync(page, $"staff-check-in-start.{name}");
+            await page.GotoAsync($"{prefix}/check-in/{slug}/summary");
+            await PageChecks.AxeAndScreenshotsAsync(page, $"staff-check-in-summary.{name}");
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_vendored_jsqr_is_the_pinned_packages_file_byte_for_byte()
     {
         var folder = Path.Combine(WebFixture.RepositoryRoot, "web", "Forum.Staff");

@@ -21,7 +21,7 @@ public sealed class CheckInIndexModel(StaffApi api) : PageModel
             return Redirect(Url.Content($"~/check-in/{Uri.EscapeDataString(slug)}?gate={Uri.EscapeDataString(gate.Trim())}"));
         }
 
-        GateMissing = slug is not null && gate is not null;
+        GateMissing = slug is not null && Request.Query.ContainsKey("gate");
         Chosen = slug;
         Conferences = (await api.ConferencesAsync(ct)).Value?.Where(c => c.Status != "Draft").ToList() ?? [];
         return Page();
