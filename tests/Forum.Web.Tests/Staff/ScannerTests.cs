@@ -108,6 +108,34 @@ public sealed class ScannerTests(StaffFixture staff)
     }
 
     [Fact]
+    public async Task A_session_that_ends_while_offline_loses_no_scan_decisions_go_on_and_after_signing_in_again_the_queue_is_sent()
+    {
+        var (slug, _, _) = await StaffKit.MinisterialAsync(staff);
+        var be = await ProtocolKit.StateAsync(staff, slug, "BE");
+        await ProtocolKit.ApproveAsync(staff, be, [.. be.Members]);
+        var head = await CodeAsync(be.Id, be.Members[0]);
+        var page = await ScannerAsync(slug, "Gate A");
+
+        await page.Context.SetOfflineAsync(true);
+        await ExpectVerdictAsync(page, head, "valid", "Valid: let in", "Head of BE");
+        // The session ends meanwhile (its cookies gone, as when it outlives its lifetime), then the network is back.
+        await page.Context.ClearCookiesAsync();
+        await page.Context.SetOfflineAsync(false);
+        await Expect(page.Locator("#signin-again")).ToBeVisibleAsync();
+        await Expect(page.Locator("#queue-count")).ToHaveTextAsync("1");
+        await ExpectVerdictAsync(page, head, "already", "Already checked in at Gate A", "Head of BE");
+        await Expect(page.Locator("#queue-count")).ToHaveTextAsync("2");
+        Assert.Equal(0, (await staff.GetAsync($"api/conferences/{slug}/check-in/summary")).GetProperty("checkedIn").GetInt32());
+
+        // Signed in again through the page's link: the queue kept on the device goes.
+        var link = await page.Locator("#signin-link").GetAttributeAsync("href");
+        await staff.SignInAsync(page, StaffFixture.Protocol, link!);
+        await Expect(page.Locator("#queue-count")).ToHaveTextAsync("0");
+        Assert.Equal(1, (await staff.GetAsync($"api/conferences/{slug}/check-in/summary")).GetProperty("checkedIn").GetInt32());
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Signing_out_clears_what_the_scanner_kept_on_the_device()
     {
         var (slug, _, _) = await StaffKit.MinisterialAsync(staff);

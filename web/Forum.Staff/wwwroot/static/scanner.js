@@ -426,7 +426,7 @@
       state.checkIns = record.checkIns || [];
       (record.members || []).forEach(function (m) { state.members.set(m.memberId, m); });
     }
-    return record && record.jwk ? importKey(record.jwk) : null;
+    return (record && record.jwk ? importKey(record.jwk) : Promise.resolve()).then(countQueue);
   }).then(function () {
     showState();
     renderLooks();
