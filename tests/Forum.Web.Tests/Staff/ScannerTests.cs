@@ -41,6 +41,8 @@ public sealed class ScannerTests(StaffFixture staff)
         var firstScan = DateTimeOffset.UtcNow;
         await ExpectVerdictAsync(page, head, "valid", "Valid: let in", "Head of BE");
         var afterFirstScan = DateTimeOffset.UtcNow;
+        // From the code's arrival to the answer on screen, measured in the page.
+        Assert.InRange(double.Parse((await page.Locator("#verdict").GetAttributeAsync("data-ms"))!, System.Globalization.CultureInfo.InvariantCulture), 0, 100);
         await ExpectVerdictAsync(page, Altered(head), "invalid", "Not a badge");
         await ExpectVerdictAsync(page, otherConference, "other", "Another conference's badge");
         await ExpectVerdictAsync(page, adviserOld, "reissued", "Re-issued badge");
