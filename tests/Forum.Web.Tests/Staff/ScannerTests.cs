@@ -138,6 +138,32 @@ public sealed class ScannerTests(StaffFixture staff)
     }
 
     [Fact]
+    public async Task A_participant_without_a_badge_is_found_in_the_roster_and_checked_in_by_hand_with_a_reason()
+    {
+        var (slug, _, _) = await StaffKit.MinisterialAsync(staff);
+        var be = await ProtocolKit.StateAsync(staff, slug, "BE", "Adviser");
+        await ProtocolKit.ApproveAsync(staff, be, [.. be.Members]);
+        var page = await ScannerAsync(slug, "Gate H");
+        await page.Locator("#manual-search").FillAsync("advis");
+        var button = page.Locator($"#manual-results button[data-member='{be.Members[1]}']");
+        await Expect(button).ToHaveTextAsync("Check in – Adviser of BE");
+        await button.ClickAsync();
+        await Expect(page.Locator("#manual-message")).ToHaveTextAsync("Give the reason first.");
+        await page.Locator("#manual-reason").FillAsync("Badge left at the hotel");
+        await button.ClickAsync();
+        await Expect(page.Locator("#verdict")).ToHaveAttributeAsync("data-kind", "valid");
+        await Expect(page.Locator("#verdict .verdict-name")).ToHaveTextAsync("Adviser of BE");
+        await Expect(page.Locator("#manual-message")).ToHaveTextAsync("Adviser of BE checked in by hand.");
+        await Expect(page.Locator("#queue-count")).ToHaveTextAsync("0");
+        var participants = await ParticipantsAsync(slug);
+        var adviser = participants.Single(p => p.GetProperty("memberId").GetGuid() == be.Members[1]);
+        Assert.Equal("Gate H", adviser.GetProperty("gate").GetString());
+        var head = participants.Single(p => p.GetProperty("memberId").GetGuid() == be.Members[0]);
+        Assert.False(head.TryGetProperty("checkedInAt", out var headIn) && headIn.ValueKind != JsonValueKind.Null);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Signing_out_clears_what_the_scanner_kept_on_the_device()
     {
         var (slug, _, _) = await StaffKit.MinisterialAsync(staff);

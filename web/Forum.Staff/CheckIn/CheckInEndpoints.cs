@@ -1,5 +1,7 @@
 using Forum.Staff.Api;
 using Forum.Staff.SignIn;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Antiforgery;
 
 namespace Forum.Staff.CheckIn;
@@ -46,9 +48,26 @@ public static class CheckInEndpoints
                 return Results.Json(new { status = 400, code = "antiforgery" }, statusCode: 400);
             }
 
-            using var body = new MemoryStream();
-            await http.Request.Body.CopyToAsync(body, ct);
-            return await ForwardAsync(http, api, HttpMethod.Post, slug, "batch", body.ToArray(), ct);
+            if (await JsonNode.ParseAsync(http.Request.Body, cancellationToken: ct) is not JsonObject body || body["scans"] is not JsonArray scans)
+            {
+                return Results.Json(new { status = 400, code = "no_scans" }, statusCode: 400);
+            }
+
+            // A check-in by hand names the member instead of a code: the API takes codes only, so the member's current
+            // badge code stands in for it (read with the officer's token, as the badge sheet reads it).
+            foreach (var scan in scans.OfType<JsonObject>().Where(s => s["code"] is null && s["memberId"] is not null))
+            {
+                if (Guid.TryParse((string?)scan["delegationId"], out var delegation) && Guid.TryParse((string?)scan["memberId"], out var member)
+                    && (await api.BadgesAsync(slug, delegation, ct)).Value?.FirstOrDefault(b => b.MemberId == member) is { } badge)
+                {
+                    scan["code"] = badge.Code;
+                }
+
+                scan.Remove("memberId");
+                scan.Remove("delegationId");
+            }
+
+            return await ForwardAsync(http, api, HttpMethod.Post, slug, "batch", JsonSerializer.SerializeToUtf8Bytes(body), ct);
         }).DisableAntiforgery();
         return app;
     }

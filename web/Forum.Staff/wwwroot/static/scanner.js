@@ -214,7 +214,10 @@
       if (!queued.length) return;
       queued.sort(function (a, b) { return a.scannedAt < b.scannedAt ? -1 : 1; });
       var batch = queued.slice(0, BATCH);
-      var body = { scans: batch.map(function (q) { return { code: q.code, scanId: q.scanId, scannedAt: q.scannedAt, gate: q.gate, admitted: q.admitted || undefined }; }) };
+      var body = { scans: batch.map(function (q) {
+        return { code: q.code || undefined, memberId: q.code ? undefined : q.memberId, delegationId: q.code ? undefined : q.delegationId,
+          scanId: q.scanId, scannedAt: q.scannedAt, gate: q.gate, admitted: q.admitted || undefined };
+      }) };
       return fetch(base + '/scans', {
         method: 'POST', credentials: 'same-origin', redirect: 'manual',
         headers: { 'Content-Type': 'application/json', 'X-CSRF-TOKEN': token, 'Accept': 'application/json' },
@@ -346,6 +349,58 @@
     });
   }
 
+  // ---- By hand: a participant without a badge, found in the roster, checked in with a reason (kept on this device).
+  function searchRoster() {
+    var query = $('manual-search').value.trim().toLowerCase();
+    var list = $('manual-results');
+    list.textContent = '';
+    $('manual-message').textContent = '';
+    if (query.length < 2) return;
+    var found = Array.from(state.members.values()).filter(function (m) {
+      return (m.name + ' ' + m.party).toLowerCase().indexOf(query) >= 0;
+    }).slice(0, 10);
+    if (!found.length) { $('manual-message').textContent = W.NoMatch; return; }
+    found.forEach(function (m) {
+      var li = document.createElement('li');
+      li.textContent = m.name + ' – ' + m.party + (m.role ? ' – ' + m.role : '') + ' ';
+      var button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'button button-small';
+      button.dataset.member = m.memberId;
+      button.textContent = W.CheckIn;
+      var hidden = document.createElement('span');
+      hidden.className = 'visually-hidden';
+      hidden.textContent = ' – ' + m.name;
+      button.appendChild(hidden);
+      button.addEventListener('click', function () { byHand(m); });
+      li.appendChild(button);
+      list.appendChild(li);
+    });
+  }
+  function byHand(m) {
+    var reason = $('manual-reason').value.trim();
+    if (!reason) { $('manual-message').textContent = W.ManualReasonMissing; $('manual-reason').focus(); return; }
+    var started = performance.now();
+    var scannedAt = new Date().toISOString();
+    var scanId = crypto.randomUUID();
+    var first = firstCheckIn(m.memberId);
+    var d = first ? { kind: 'already', member: m, first: first } : { kind: 'valid', member: m };
+    show(d);
+    verdict.dataset.ms = (performance.now() - started).toFixed(1);
+    if (first) return;
+    var item = { scanId: scanId, slug: slug, memberId: m.memberId, delegationId: m.delegationId, scannedAt: scannedAt, gate: gate, admitted: true, source: 'hand', reason: reason };
+    var admission = { scanId: scanId, slug: slug, memberId: m.memberId, scannedAt: scannedAt, gate: gate, notOnList: false, reason: reason };
+    state.local.push(admission);
+    state.waiting++;
+    showQueue();
+    $('manual-message').textContent = words(W.ManualDone, m.name);
+    $('manual-reason').value = '';
+    Promise.all([
+      tx('queue', 'readwrite', function (s) { s.put(item); }),
+      tx('admissions', 'readwrite', function (s) { s.put(admission); })
+    ]).then(function () { send(); });
+  }
+
   // ---- The app shell: this page and its static files kept for a start with no network.
   function keepShell() {
     if (!window.caches || !navigator.onLine) return Promise.resolve();
@@ -407,6 +462,7 @@
     scan(code, 'typed');
   });
   $('camera-toggle').addEventListener('click', toggleCamera);
+  $('manual-search').addEventListener('input', searchRoster);
   window.addEventListener('online', function () { state.online = true; showState(); pull().then(send); });
   window.addEventListener('offline', function () { state.online = false; showState(); });
 
