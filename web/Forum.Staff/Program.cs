@@ -1,4 +1,5 @@
 using Forum.Staff.Api;
+using Forum.Staff.CheckIn;
 using Forum.Staff.Localisation;
 using Forum.Staff.SignIn;
 using Microsoft.AspNetCore.DataProtection;
@@ -14,6 +15,7 @@ builder.Services.AddRazorPages(o =>
     o.Conventions.AuthorizeFolder("/Declarations", StaffRoles.Organiser);
     // The protocol officers' pages, for the role protocol only (an organiser without it gets the Forbidden page).
     o.Conventions.AuthorizeFolder("/Protocol", StaffRoles.Protocol);
+    o.Conventions.AuthorizeFolder("/CheckIn", StaffRoles.Protocol);
     o.Conventions.AllowAnonymousToPage("/SignedOut");
     o.Conventions.AllowAnonymousToPage("/Error");
     o.Conventions.AllowAnonymousToPage("/Accessibility");
@@ -59,6 +61,7 @@ app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapRazorPages();
+app.MapCheckInEndpoints();
 app.MapGet("/health", () => Results.Text("ok")).AllowAnonymous();
 
 app.Run();
