@@ -64,6 +64,8 @@ public abstract record AgendaCommand(Conference Conference)
 
     public sealed record CancelSession(Conference Conference, Guid SessionId, string Reason, long? IfMatch) : AgendaCommand(Conference);
 
+    public sealed record ReinstateSession(Conference Conference, Guid SessionId, long? IfMatch) : AgendaCommand(Conference);
+
     public sealed record PublishAgenda(Conference Conference, Instant Now, IReadOnlyDictionary<Guid, IReadOnlyList<SpeakerTurn>> TourDeTable) : AgendaCommand(Conference);
 }
 
@@ -107,6 +109,7 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
             AgendaCommand.ScheduleSession c => Schedule(c, state),
             AgendaCommand.ChangeSession c => Change(c, state),
             AgendaCommand.CancelSession c => Cancel(c, state),
+            AgendaCommand.ReinstateSession c => Reinstate(c, state),
             // The tours de table change as delegations take seats, without any change to the agenda: they too are news.
             AgendaCommand.PublishAgenda c => state.ChangedSincePublished || !SameSpeakers(state.PublishedSpeakers, Speakers(c.TourDeTable))
                 ? [new AgendaPublished(state.PublishedVersion + 1, c.Now, c.TourDeTable)]
@@ -166,6 +169,24 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
     {
         var session = Existing(state, c.SessionId, c.IfMatch);
         return [new SessionCancelled(session.Id, c.Reason)];
+    }
+
+    /// <summary>A cancellation taken back: the session is held again, as it was planned, if its room and people are still free then.</summary>
+    private static IReadOnlyList<object> Reinstate(AgendaCommand.ReinstateSession c, AgendaState state)
+    {
+        if (!state.Sessions.TryGetValue(c.SessionId, out var session))
+        {
+            throw ProblemException.NotFound("such session");
+        }
+
+        ETags.RequireMatch(c.IfMatch, session.Revision, "the session");
+        if (session.Status != SessionStatus.Cancelled)
+        {
+            throw ProblemException.Conflict("session_not_cancelled", $"'{session.Plan.Title}' is not cancelled.");
+        }
+
+        Check(c.Conference, state, session.Id, session.Plan);
+        return [new SessionReinstated(session.Id)];
     }
 
     private static Session Existing(AgendaState state, Guid id, long? ifMatch)
@@ -262,6 +283,7 @@ public sealed class AgendaDecider : IDecider<AgendaState, AgendaCommand>
             Plan = s.Plan with { Kind = d.Kind, Description = d.Description, Chair = d.Chair, Speakers = d.Speakers, IsPublic = d.IsPublic, ExpectedAttendance = d.ExpectedAttendance, Listed = d.Listed },
         }),
         SessionCancelled c => Revise(state, c.SessionId, s => s with { Status = SessionStatus.Cancelled, CancellationReason = c.Reason }),
+        SessionReinstated r => Revise(state, r.SessionId, s => s with { Status = SessionStatus.Scheduled, CancellationReason = null }),
         SpeakingOrderFixed f => Revise(state, f.SessionId, s => s with { SpeakingOrder = f.DelegationIds }),
         SpeakingOrderJoined j => Revise(state, j.SessionId, s => s with { SpeakingOrder = [.. (s.SpeakingOrder ?? []).Where(d => d != j.DelegationId), j.DelegationId] }),
         SpeakingOrderLeft l => Revise(state, l.SessionId, s => s with { SpeakingOrder = (s.SpeakingOrder ?? []).Where(d => d != l.DelegationId).ToList() }),

@@ -49,7 +49,7 @@ public sealed class AgendaBoardProjection : IProjection
     public IReadOnlyCollection<Type> EventTypes { get; } =
     [
         typeof(RoomAdded), typeof(SessionScheduled), typeof(SessionMoved), typeof(SessionRoomChanged), typeof(SessionRenamed),
-        typeof(SessionDetailsChanged), typeof(SessionCancelled), typeof(AgendaPublished), typeof(SpeakingOrderFixed),
+        typeof(SessionDetailsChanged), typeof(SessionCancelled), typeof(SessionReinstated), typeof(AgendaPublished), typeof(SpeakingOrderFixed),
         typeof(SpeakingOrderJoined), typeof(SpeakingOrderLeft),
     ];
 
@@ -87,6 +87,7 @@ public sealed class AgendaBoardProjection : IProjection
         SessionRenamed e => e.SessionId,
         SessionDetailsChanged e => e.SessionId,
         SessionCancelled e => e.SessionId,
+        SessionReinstated e => e.SessionId,
         SpeakingOrderFixed e => e.SessionId,
         _ => null,
     };
@@ -104,6 +105,7 @@ public sealed class AgendaBoardProjection : IProjection
         return (was, now) switch
         {
             _ when cancelled && was.Status != SessionStatus.Cancelled => "cancelled",
+            _ when !cancelled && was.Status == SessionStatus.Cancelled => "reinstated",
             _ when was.Start != now.Start || was.End != now.End => "moved",
             _ when was.RoomId != now.RoomId => "re-roomed",
             _ when was.Title != now.Title => "renamed",

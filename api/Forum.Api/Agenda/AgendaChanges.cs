@@ -41,6 +41,11 @@ public static class AgendaDiff
                 kinds.Add("cancelled");
             }
 
+            if (was.Status == SessionStatus.Cancelled && now.Status != SessionStatus.Cancelled)
+            {
+                kinds.Add("reinstated");
+            }
+
             if (kinds.Count > 0)
             {
                 changes.Add(new SessionChange(now.Id, now.Number, now.Title, kinds, was, now));

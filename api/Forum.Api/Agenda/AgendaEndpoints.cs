@@ -68,6 +68,14 @@ public static class AgendaEndpoints
             .WithParameterExample("id", "{{demo-press-conference}}")
             .WithRequestExample("""{"reason": "The hosts speak to the press in the plenary hall instead"}""");
 
+        organiser.MapPost("/sessions/{id:guid}/reinstate", async (string slug, Guid id, HttpContext http, AgendaService agenda, CancellationToken ct) =>
+        {
+            var session = await agenda.ReinstateAsync(slug, id, ETags.IfMatch(http.Request), http.User.Actor(), ct);
+            ETags.Set(http, session.Revision);
+            return TypedResults.Ok(session);
+        }).WithSummary("Take a cancellation back: the session is held again as planned, if its room and people are still free (If-Match: its ETag)")
+            .WithParameterExample("id", "{{demo-press-conference}}");
+
         organiser.MapPost("/agenda/publish", async (string slug, ClaimsPrincipal user, AgendaService agenda, CancellationToken ct) =>
             TypedResults.Ok(await agenda.PublishAsync(slug, user.Actor(), ct)))
             .WithSummary("Publish the next agenda version");

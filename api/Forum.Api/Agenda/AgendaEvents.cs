@@ -25,6 +25,9 @@ public sealed record SessionDetailsChanged(
 
 public sealed record SessionCancelled(Guid SessionId, string Reason);
 
+/// <summary>A cancellation taken back (an organiser's undo): the session is held again as it was planned.</summary>
+public sealed record SessionReinstated(Guid SessionId);
+
 /// <summary>A version published; TourDeTable keeps each ministerial session's speaking order as it stood then.</summary>
 public sealed record AgendaPublished(int Version, Instant PublishedAt, IReadOnlyDictionary<Guid, IReadOnlyList<SpeakerTurn>>? TourDeTable = null);
 

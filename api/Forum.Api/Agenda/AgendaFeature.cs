@@ -17,6 +17,7 @@ public sealed class AgendaFeature(Microsoft.Extensions.Options.IOptions<Calendar
         .Register<SessionRenamed>("session-renamed")
         .Register<SessionDetailsChanged>("session-details-changed")
         .Register<SessionCancelled>("session-cancelled")
+        .Register<SessionReinstated>("session-reinstated")
         .Register<AgendaPublished>("agenda-published")
         .Register<SpeakingOrderFixed>("speaking-order-fixed")
         .Register<SpeakingOrderJoined>("speaking-order-joined")

@@ -108,6 +108,9 @@ public sealed class AgendaService
         return SessionAfterAsync(slug, id, c => new AgendaCommand.CancelSession(c, id, reason!.Trim(), ifMatch), actor, reason!.Trim(), ct);
     }
 
+    public Task<SessionView> ReinstateAsync(string slug, Guid id, long? ifMatch, string actor, CancellationToken ct) =>
+        SessionAfterAsync(slug, id, c => new AgendaCommand.ReinstateSession(c, id, ifMatch), actor, null, ct);
+
     public async Task<PublishedVersion> PublishAsync(string slug, string actor, CancellationToken ct)
     {
         var now = Instant.FromDateTimeOffset(time.GetUtcNow());

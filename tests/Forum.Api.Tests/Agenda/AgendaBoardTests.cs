@@ -82,4 +82,43 @@ public sealed class AgendaBoardTests(ApiFixture api)
         await (await api.As(Roles.Protocol).GetAsync(kit.Url("/agenda/board"))).ProblemAsync(403, "forbidden");
         await (await api.Anonymous().GetAsync(kit.Url("/agenda/board"))).ProblemAsync(401, "unauthenticated");
     }
+
+    private static async Task<HttpResponseMessage> PostAsync(AgendaKit kit, string path, object? body, long? revision)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, kit.Url(path)) { Content = System.Net.Http.Json.JsonContent.Create(body ?? new { }) };
+        if (revision is { } r)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ETags.Format(r));
+        }
+
+        return await kit.Organiser.SendAsync(request);
+    }
+
+    [Fact]
+    public async Task A_cancellation_can_be_taken_back_while_the_room_is_free_and_the_next_version_says_the_session_is_held_again()
+    {
+        var kit = await AgendaKit.CreateAsync(api);
+        var id = (await kit.ScheduledAsync(kit.Session("Opening", "09:30", "10:15"))).GetProperty("id").GetGuid();
+        var cancelled = await (await PostAsync(kit, $"/sessions/{id}/cancel", new { reason = "The hall is flooded." }, 1)).OkJsonAsync();
+        Assert.Equal(1, await kit.PublishAsync());
+
+        await (await PostAsync(kit, $"/sessions/{id}/reinstate", null, 1)).ProblemAsync(412, "precondition_failed");
+        var held = await (await PostAsync(kit, $"/sessions/{id}/reinstate", null, cancelled.GetProperty("revision").GetInt64())).OkJsonAsync();
+        Assert.Equal("Scheduled", held.GetProperty("status").GetString());
+        Assert.False(held.TryGetProperty("cancellationReason", out _));
+        await (await PostAsync(kit, $"/sessions/{id}/reinstate", null, null)).ProblemAsync(409, "session_not_cancelled");
+        var board = await (await kit.Organiser.GetAsync(kit.Url("/agenda/board"))).OkJsonAsync();
+        Assert.Equal("reinstated", ByTitle(board)["Opening"].GetProperty("change").GetString());
+        Assert.Equal(2, await kit.PublishAsync());
+        var changes = await (await kit.Organiser.GetAsync(kit.Url("/agenda/changes?from=1&to=2"))).OkJsonAsync();
+        Assert.Equal(["reinstated"], Assert.Single(changes.GetProperty("sessions").EnumerateArray()).GetProperty("changes").EnumerateArray().Select(c => c.GetString()));
+
+        // Cancelled again, and its slot taken meanwhile: taking the cancellation back is refused, and nothing changes.
+        await (await PostAsync(kit, $"/sessions/{id}/cancel", new { reason = "The hall is flooded again." }, null)).OkJsonAsync();
+        await kit.ScheduledAsync(kit.Session("Press briefing", "09:30", "10:00"));
+        var refused = await (await PostAsync(kit, $"/sessions/{id}/reinstate", null, null)).ProblemAsync(409, "room_double_booked");
+        Assert.Contains("Press briefing", refused.GetRawText(), StringComparison.Ordinal);
+        var session = await (await kit.Organiser.GetAsync(kit.Url($"/sessions/{id}"))).OkJsonAsync();
+        Assert.Equal("Cancelled", session.GetProperty("status").GetString());
+    }
 }

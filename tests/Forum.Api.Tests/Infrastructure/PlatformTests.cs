@@ -20,7 +20,7 @@ public sealed class PlatformTests(ApiFixture api)
         var doc = await (await api.Anonymous().GetAsync("/openapi/v1.json")).OkJsonAsync();
         var paths = doc.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
         foreach (var route in new[] { "/health", "/api/series", "/api/series/{slug}", "/api/conferences", "/api/conferences/{slug}", "/api/conferences/{slug}/publish", "/api/conferences/{slug}/registration/open", "/api/conferences/{slug}/registration/close", "/api/conferences/{slug}/cancel", "/api/conferences/{slug}/history",
-            "/api/conferences/{slug}/rooms", "/api/conferences/{slug}/sessions", "/api/conferences/{slug}/sessions/{id}", "/api/conferences/{slug}/sessions/{id}/cancel",
+            "/api/conferences/{slug}/rooms", "/api/conferences/{slug}/sessions", "/api/conferences/{slug}/sessions/{id}", "/api/conferences/{slug}/sessions/{id}/cancel", "/api/conferences/{slug}/sessions/{id}/reinstate", "/api/conferences/{slug}/agenda/board", "/api/conferences/{slug}/agenda/pending",
             "/api/conferences/{slug}/agenda/publish", "/api/conferences/{slug}/agenda", "/api/conferences/{slug}/agenda/changes",
             "/api/conferences/{slug}/schedule.xml", "/api/conferences/{slug}/schedule.json",
             "/api/conferences/{slug}/delegations", "/api/conferences/{slug}/waiting-list", "/api/delegations/{id}", "/api/delegations/{id}/members",

@@ -232,4 +232,28 @@ public sealed class BoardTests(StaffFixture staff)
         await Expect(Card(page, "Opening by the Commissioner")).ToBeVisibleAsync();
         await Expect(Card(page, "Opening")).ToHaveCountAsync(0);
     }
+
+    [Fact]
+    public async Task A_cancellation_made_from_the_board_is_undone_from_the_board_by_a_new_change()
+    {
+        var slug = await staff.ConferenceAsync();
+        var room = (await staff.PostAsync($"api/conferences/{slug}/rooms", new { name = "Plenary Hall", capacity = 200, interpretation = new[] { "en" } })).GetProperty("id").GetGuid();
+        await staff.PostAsync($"api/conferences/{slug}/sessions", new
+        {
+            kind = "Plenary", title = "Opening", roomId = room, start = "2027-03-10T09:00", end = "2027-03-10T10:00", speakers = Array.Empty<string>(), isPublic = true,
+        });
+        var page = await staff.SignedInAsync(StaffFixture.Organiser, $"/conferences/{slug}/board");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Cancel Opening" }).ClickAsync();
+        await page.GetByLabel("Reason").FillAsync("The hall is being repaired.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(Card(page, "Opening")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("card-cancelled"));
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Undo" }).ClickAsync();
+        await Expect(page.Locator(".notice[role=status]")).ToContainTextAsync("The change to “Opening” is undone.");
+        await Expect(Card(page, "Opening")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("card-cancelled"));
+        var session = await SessionAsync(slug, "Opening");
+        Assert.Equal("Scheduled", session.GetProperty("status").GetString());
+        var history = (await staff.GetAsync($"api/conferences/{slug}/history")).EnumerateArray().Select(e => e.GetProperty("type").GetString()).ToList();
+        Assert.Equal(["session-cancelled", "session-reinstated"], history.Where(t => t is "session-cancelled" or "session-reinstated"));
+    }
 }

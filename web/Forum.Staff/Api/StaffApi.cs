@@ -144,6 +144,10 @@ public sealed partial class StaffApi(HttpClient http, IHttpContextAccessor acces
     public Task<Answer<Session>> CancelSessionAsync(string slug, Guid id, string? reason, long revision, CancellationToken ct) =>
         CallAsync<Session>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/sessions/{id}/cancel", new ReasonRequest(reason), revision, ct);
 
+    /// <summary>Takes a cancellation back: the session is held again as planned, if its room and people are still free.</summary>
+    public Task<Answer<Session>> ReinstateSessionAsync(string slug, Guid id, long revision, CancellationToken ct) =>
+        CallAsync<Session>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/sessions/{id}/reinstate", version: revision, ct: ct);
+
     public Task<Answer<PendingAgenda>> PendingAsync(string slug, CancellationToken ct) => CallAsync<PendingAgenda>(HttpMethod.Get, $"api/conferences/{Slug(slug)}/agenda/pending", ct: ct);
 
     public Task<Answer<PublishedVersion>> PublishAgendaAsync(string slug, CancellationToken ct) => CallAsync<PublishedVersion>(HttpMethod.Post, $"api/conferences/{Slug(slug)}/agenda/publish", ct: ct);

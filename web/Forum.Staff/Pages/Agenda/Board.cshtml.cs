@@ -8,8 +8,11 @@ using NodaTime;
 
 namespace Forum.Staff.Pages.Agenda;
 
-/// <summary>The last change the board made, kept so that it can be undone by a new change through the API.</summary>
-public sealed record UndoStep(Guid SessionId, string Title, SessionRequest? Before, long Revision);
+/// <summary>
+/// The last change the board made, kept so that it can be undone by a new change through the API: the session as it was
+/// (Before), its cancellation when it was added (no Before), or the cancellation taken back (Cancelled).
+/// </summary>
+public sealed record UndoStep(Guid SessionId, string Title, SessionRequest? Before, long Revision, bool Cancelled = false);
 
 /// <summary>
 /// The agenda board: per day, rooms by time, showing the working agenda. Every change goes through the API with the
@@ -99,9 +102,12 @@ public sealed class BoardModel(StaffApi api, BoardLayouts layouts) : PageModel
             return RedirectToPage(new { slug, day });
         }
 
-        var answer = step.Before is { } before
-            ? await api.ChangeAsync(slug, step.SessionId, before, step.Revision, ct)
-            : await api.CancelSessionAsync(slug, step.SessionId, Localisation.Text.Get("UndoReason", lang), step.Revision, ct);
+        var answer = step switch
+        {
+            { Cancelled: true } => await api.ReinstateSessionAsync(slug, step.SessionId, step.Revision, ct),
+            { Before: { } before } => await api.ChangeAsync(slug, step.SessionId, before, step.Revision, ct),
+            _ => await api.CancelSessionAsync(slug, step.SessionId, Localisation.Text.Get("UndoReason", lang), step.Revision, ct),
+        };
         TempData.Remove(UndoKey);
         if (answer.Ok)
         {

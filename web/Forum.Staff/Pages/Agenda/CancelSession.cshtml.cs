@@ -29,6 +29,7 @@ public sealed class CancelSessionModel(StaffApi api) : PageModel
         var answer = await api.CancelSessionAsync(Slug, id, Reason, revision, ct);
         if (answer.Ok)
         {
+            BoardModel.Remember(TempData, new UndoStep(id, Session.Title, null, answer.Version ?? answer.Value!.Revision, Cancelled: true));
             return RedirectToPage("/Agenda/Board", new { slug = Slug, day = Session.Start[..10] });
         }
 
