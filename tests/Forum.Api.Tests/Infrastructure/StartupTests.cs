@@ -43,7 +43,7 @@ public sealed class StartupTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             counts.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetArrayLength());
             using var agenda = await http.GetAsync(new Uri(process.BaseAddress, "/api/conferences/global-alliance-2012/agenda"));
-            Assert.Equal(1, (await agenda.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32());
+            Assert.Equal(2, (await agenda.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32());
         }
 
         Assert.Equal([49, 49], counts);
