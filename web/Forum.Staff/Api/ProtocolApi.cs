@@ -36,7 +36,7 @@ public sealed record DelegationEvent(string Type, DateTimeOffset Time, string? A
     public Guid? MemberId => Data.ValueKind == JsonValueKind.Object && Data.TryGetProperty("memberId", out var id) && id.TryGetGuid(out var g) ? g : null;
 
     /// <summary>The person's name as the API recorded it ("protocol:sub (Name)"), else the actor as recorded.</summary>
-    public string Who => Actor is { } a && a.IndexOf(" (", StringComparison.Ordinal) is var i and > 0 && a.EndsWith(')') ? a[(i + 2)..^1] : Actor ?? "";
+    public string Who => HistoryEntry.NameOf(Actor);
 }
 
 /// <summary>A badge as the API answers it in JSON: what it shows and the signed code its QR code holds.</summary>

@@ -50,6 +50,5 @@ public sealed class DelegationModel(StaffApi api) : ProtocolPageModel(api)
         at.UtcDateTime.ToString("d MMM yyyy HH:mm 'UTC'", lang.Culture);
 
     /// <summary>The person's name as the API recorded it ("protocol:sub (Name)"), else the actor as recorded.</summary>
-    public static string Person(string? actor) =>
-        actor is { } a && a.IndexOf(" (", StringComparison.Ordinal) is var i and > 0 && a.EndsWith(')') ? a[(i + 2)..^1] : actor ?? "";
+    public static string Person(string? actor) => HistoryEntry.NameOf(actor);
 }
