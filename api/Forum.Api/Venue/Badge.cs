@@ -243,7 +243,7 @@ public sealed record CheckInState(MemberCheckedIn? First, IReadOnlySet<string> A
 }
 
 /// <summary>A scan to decide. Admitted: the scanner let the holder in on its own (offline), so a later scan is a second admission, kept.</summary>
-public sealed record CheckIn(BadgeClaim Claim, PartyKind PartyKind, string? ScanId, Instant ScannedAt, string? Gate, bool Admitted = false);
+public sealed record CheckIn(BadgeClaim Claim, PartyKind PartyKind, string? ScanId, Instant ScannedAt, string? Gate, bool Admitted = false, string? Reason = null);
 
 /// <summary>
 /// A member is checked in once; later scans change nothing and are answered with the first one, except a later scan a
@@ -262,11 +262,11 @@ public sealed class CheckInDecider : IDecider<CheckInState, CheckIn>
         var claim = command.Claim;
         if (state.First is null)
         {
-            return [new MemberCheckedIn(claim.MemberId, claim.DelegationId, claim.ConferenceSlug, command.PartyKind, claim.Serial, command.ScanId, command.ScannedAt, command.Gate)];
+            return [new MemberCheckedIn(claim.MemberId, claim.DelegationId, claim.ConferenceSlug, command.PartyKind, claim.Serial, command.ScanId, command.ScannedAt, command.Gate, command.Reason)];
         }
 
         return command is { Admitted: true, ScanId: { } scanId } && scanId != state.First.ScanId && !state.AdmittedAgain.Contains(scanId)
-            ? [new MemberAdmittedAgain(claim.MemberId, claim.DelegationId, claim.ConferenceSlug, command.PartyKind, claim.Serial, scanId, command.ScannedAt, command.Gate)]
+            ? [new MemberAdmittedAgain(claim.MemberId, claim.DelegationId, claim.ConferenceSlug, command.PartyKind, claim.Serial, scanId, command.ScannedAt, command.Gate, command.Reason)]
             : [];
     }
 

@@ -8,7 +8,7 @@ using NodaTime;
 namespace Forum.Api.Venues;
 
 /// <summary>A scan whose code verified, waiting for its conference's next batch; its answer (or refusal) comes through Outcome.</summary>
-public sealed record PendingScan(BadgeClaim Claim, string? ScanId, Instant ScannedAt, string? Gate, EventMetadata Metadata, bool Admitted = false)
+public sealed record PendingScan(BadgeClaim Claim, string? ScanId, Instant ScannedAt, string? Gate, EventMetadata Metadata, bool Admitted = false, string? Reason = null)
 {
     public TaskCompletionSource<CheckInView> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
@@ -291,7 +291,7 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
                 continue;
             }
 
-            var events = CheckInDecider.Instance.Decide(new CheckIn(claim, delegation!.Party.Kind, scan.ScanId, scan.ScannedAt, scan.Gate), CheckInDecider.Instance.Initial);
+            var events = CheckInDecider.Instance.Decide(new CheckIn(claim, delegation!.Party.Kind, scan.ScanId, scan.ScannedAt, scan.Gate, Reason: scan.Reason), CheckInDecider.Instance.Initial);
             appends.Add(new StreamAppend(CheckInState.StreamId(member.Id), CheckInDecider.Instance.StreamType, ExpectedVersion.NoStream, events, scan.Metadata));
         }
 
@@ -369,7 +369,7 @@ public sealed class CheckInBatches(EventStore.EventStore store, PersonalDataVaul
             var events = new List<object>();
             foreach (var a in scans)
             {
-                var decided = decider.Decide(new CheckIn(a.Scan.Claim, a.Delegation.Party.Kind, a.Scan.ScanId, a.Scan.ScannedAt, a.Scan.Gate, Admitted: true), state);
+                var decided = decider.Decide(new CheckIn(a.Scan.Claim, a.Delegation.Party.Kind, a.Scan.ScanId, a.Scan.ScannedAt, a.Scan.Gate, Admitted: true, a.Scan.Reason), state);
                 events.AddRange(decided);
                 state = decided.Aggregate(state, decider.Evolve);
             }

@@ -15,7 +15,7 @@ namespace Forum.Api.Venues;
 public sealed record RosterMember(Guid MemberId, Guid DelegationId, string Name, string Party, PartyKind PartyKind, string Role, int Serial);
 
 /// <summary>A check-in, or a scan that admitted an already checked-in member again (Duplicate), as every gate learns it.</summary>
-public sealed record RosterCheckIn(Guid MemberId, string? ScanId, Instant ScannedAt, string? Gate, bool Duplicate);
+public sealed record RosterCheckIn(Guid MemberId, string? ScanId, Instant ScannedAt, string? Gate, bool Duplicate, string? Reason = null);
 
 /// <summary>
 /// What a scanner pulls. Full: Members replace the device's roster; otherwise they are added or updated. Removed: members
@@ -108,9 +108,9 @@ public sealed class CheckInRoster(EventStore.EventStore store, PersonalDataVault
             candidates = delegations.SelectMany(d => d.Members.Select(m => (d, m)));
             checkIns = [
                 .. (await store.Documents.ListAsync<CheckInRecord>(VenueProjection.ProjectionName, CheckInRecord.Prefix(slug), connection, ct))
-                    .Select(c => new RosterCheckIn(c.MemberId, c.ScanId, c.ScannedAt, c.Gate, false)),
+                    .Select(c => new RosterCheckIn(c.MemberId, c.ScanId, c.ScannedAt, c.Gate, false, c.Reason)),
                 .. (await store.Documents.ListAsync<AdmittedAgainRecord>(VenueProjection.ProjectionName, AdmittedAgainRecord.Prefix(slug), connection, ct))
-                    .Select(c => new RosterCheckIn(c.MemberId, c.ScanId, c.ScannedAt, c.Gate, true)),
+                    .Select(c => new RosterCheckIn(c.MemberId, c.ScanId, c.ScannedAt, c.Gate, true, c.Reason)),
             ];
         }
         else
@@ -128,8 +128,8 @@ public sealed class CheckInRoster(EventStore.EventStore store, PersonalDataVault
                 .Select(m => (d, m)));
             checkIns = changed.Select(e => e.Data switch
             {
-                MemberCheckedIn c => new RosterCheckIn(c.MemberId, c.ScanId, c.ScannedAt, c.Gate, false),
-                MemberAdmittedAgain a => new RosterCheckIn(a.MemberId, a.ScanId, a.ScannedAt, a.Gate, true),
+                MemberCheckedIn c => new RosterCheckIn(c.MemberId, c.ScanId, c.ScannedAt, c.Gate, false, c.Reason),
+                MemberAdmittedAgain a => new RosterCheckIn(a.MemberId, a.ScanId, a.ScannedAt, a.Gate, true, a.Reason),
                 _ => null,
             }).OfType<RosterCheckIn>().ToList();
         }

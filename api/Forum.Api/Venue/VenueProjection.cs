@@ -12,7 +12,7 @@ public sealed record BadgeSerial(Guid MemberId, Guid DelegationId, string Confer
 }
 
 /// <summary>A member's check-in as lists and counts read it: when it was scanned, when it reached the server, where.</summary>
-public sealed record CheckInRecord(Guid MemberId, Guid DelegationId, PartyKind PartyKind, Instant ScannedAt, Instant RecordedAt, string? Gate, string? ScanId)
+public sealed record CheckInRecord(Guid MemberId, Guid DelegationId, PartyKind PartyKind, Instant ScannedAt, Instant RecordedAt, string? Gate, string? ScanId, string? Reason = null)
 {
     public static string Prefix(string slug) => $"checkin/{slug}/";
 
@@ -20,7 +20,7 @@ public sealed record CheckInRecord(Guid MemberId, Guid DelegationId, PartyKind P
 }
 
 /// <summary>A scan that admitted an already checked-in member again: kept for the gates and for a look by protocol.</summary>
-public sealed record AdmittedAgainRecord(Guid MemberId, Guid DelegationId, PartyKind PartyKind, string ScanId, Instant ScannedAt, Instant RecordedAt, string? Gate)
+public sealed record AdmittedAgainRecord(Guid MemberId, Guid DelegationId, PartyKind PartyKind, string ScanId, Instant ScannedAt, Instant RecordedAt, string? Gate, string? Reason = null)
 {
     public static string Prefix(string slug) => $"admitted-again/{slug}/";
 
@@ -50,12 +50,12 @@ public sealed class VenueProjection : IProjection
                 case MemberCheckedIn c:
                     session.Store(
                         CheckInRecord.DocumentId(c.ConferenceSlug, c.MemberId),
-                        new CheckInRecord(c.MemberId, c.DelegationId, c.PartyKind, c.ScannedAt, Instant.FromDateTimeOffset(e.RecordedAt), c.Gate, c.ScanId));
+                        new CheckInRecord(c.MemberId, c.DelegationId, c.PartyKind, c.ScannedAt, Instant.FromDateTimeOffset(e.RecordedAt), c.Gate, c.ScanId, c.Reason));
                     break;
                 case MemberAdmittedAgain a:
                     session.Store(
                         AdmittedAgainRecord.DocumentId(a.ConferenceSlug, a.MemberId, a.ScanId),
-                        new AdmittedAgainRecord(a.MemberId, a.DelegationId, a.PartyKind, a.ScanId, a.ScannedAt, Instant.FromDateTimeOffset(e.RecordedAt), a.Gate));
+                        new AdmittedAgainRecord(a.MemberId, a.DelegationId, a.PartyKind, a.ScanId, a.ScannedAt, Instant.FromDateTimeOffset(e.RecordedAt), a.Gate, a.Reason));
                     break;
             }
         }

@@ -165,10 +165,10 @@ public sealed class VenueService(EventStore.EventStore store, EventStreamWriter 
     /// <summary>What needs no batch: the scan's fields, the conference, and the code's signature (CPU, on the request's own thread).</summary>
     private async Task<PendingScan> PrepareAsync(string slug, ScanRequest? scan, string actor, CancellationToken ct)
     {
-        var (code, scanId, scannedAt, gate) = Validate(scan);
+        var (code, scanId, scannedAt, gate, reason) = Validate(scan);
         await RequireConferenceAsync(slug, ct);
         var claim = await VerifyAsync(slug, code, ct);
-        return new PendingScan(claim, scanId, scannedAt ?? Now, gate, EventMetadata.For(actor), scan!.Admitted == true);
+        return new PendingScan(claim, scanId, scannedAt ?? Now, gate, EventMetadata.For(actor), scan!.Admitted == true, reason);
     }
 
     /// <summary>The roster for offline scanners: everything, or what changed since a cursor of an earlier answer (<see cref="CheckInRoster"/>).</summary>
@@ -286,7 +286,7 @@ public sealed class VenueService(EventStore.EventStore store, EventStreamWriter 
         }
     }
 
-    private (string Code, string? ScanId, Instant? ScannedAt, string? Gate) Validate(ScanRequest? scan)
+    private (string Code, string? ScanId, Instant? ScannedAt, string? Gate, string? Reason) Validate(ScanRequest? scan)
     {
         var v = new Validator();
         v.Require(scan is not null, "scan", "A scan has the badge's code, and may have a scan id, the scan time and the gate.");
@@ -295,11 +295,12 @@ public sealed class VenueService(EventStore.EventStore store, EventStreamWriter 
         v.Require(!string.IsNullOrEmpty(code) && code.Length <= MaxCode, "code", "Give the code read from the badge's QR code.");
         var scanId = Optional(v, "scanId", scan.ScanId);
         var gate = Optional(v, "gate", scan.Gate);
+        var reason = Optional(v, "reason", scan.Reason);
         v.Require(scan.ScannedAt is null || scan.ScannedAt <= Now + ClockSkew, "scannedAt", "The scan time is in the future: check the scanner's clock.");
         // A second admission is kept once per scan: without its id a resent scan could not be told from another one.
         v.Require(scan.Admitted != true || scanId is not null, "scanId", "A scan the scanner admitted needs its scan id.");
         v.ThrowIfInvalid();
-        return (code!, scanId, scan.ScannedAt, gate);
+        return (code!, scanId, scan.ScannedAt, gate, reason);
     }
 
     private static string? Optional(Validator v, string field, string? value)

@@ -8,8 +8,9 @@ namespace Forum.Api.Venues;
 /// <summary>
 /// A scan. Admitted: the scanner decided offline that the badge was valid and the officer let its holder in; such a scan
 /// of a member already checked in (by another scan) is kept and flagged rather than ignored. It needs a scan id.
+/// Reason: the member was checked in by hand (found in the roster, no badge at hand), and why; it is recorded with the check-in.
 /// </summary>
-public sealed record ScanRequest(string? Code, string? ScanId, Instant? ScannedAt, string? Gate, bool? Admitted = null);
+public sealed record ScanRequest(string? Code, string? ScanId, Instant? ScannedAt, string? Gate, bool? Admitted = null, string? Reason = null);
 
 public sealed record ScanBatchRequest(IReadOnlyList<ScanRequest?>? Scans);
 

@@ -211,6 +211,31 @@ public sealed class RosterTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task A_member_checked_in_by_hand_keeps_the_reason_in_the_event_and_every_gate_learns_it()
+    {
+        var kit = await VenueKit.CreateAsync(api);
+        var be = await kit.AccreditedAsync(DelegationKit.State("BE", advisers: 0));
+        var code = await kit.CodeAsync(be.Id, be.MemberId(0));
+        var gateB = Cursor(await RosterAsync(kit));
+
+        await (await kit.Protocol.PostJsonAsync(kit.Delegations.Url("/check-in/batch"), new
+        {
+            scans = new[] { new { code, scanId = "by-hand-1", gate = "Gate A", admitted = true, reason = "Badge left at the hotel" } },
+        })).OkJsonAsync();
+
+        var checkIn = Assert.Single((await RosterAsync(kit, gateB)).GetProperty("checkIns").EnumerateArray());
+        Assert.Equal("Badge left at the hotel", checkIn.GetProperty("reason").GetString());
+        var store = api.Services.GetRequiredService<EventStore.EventStore>();
+        var recorded = Assert.IsType<Forum.Api.Venues.MemberCheckedIn>(Assert.Single(await store.ReadStreamAsync($"checkin-{be.MemberId(0)}")).Data);
+        Assert.Equal("Badge left at the hotel", recorded.Reason);
+
+        // A reason is a short text: anything else is refused, and records nothing.
+        await (await kit.Protocol.PostJsonAsync(kit.Delegations.Url("/check-in"), new { code, scanId = "by-hand-2", reason = new string('x', 101) }))
+            .ProblemAsync(400, "validation_failed");
+        Assert.Single((await RosterAsync(kit)).GetProperty("checkIns").EnumerateArray());
+    }
+
+    [Fact]
     public async Task An_admitted_scan_without_a_scan_id_is_refused_and_records_nothing()
     {
         var kit = await VenueKit.CreateAsync(api);

@@ -160,6 +160,10 @@ public sealed class ScannerTests(StaffFixture staff)
         Assert.Equal("Gate H", adviser.GetProperty("gate").GetString());
         var head = participants.Single(p => p.GetProperty("memberId").GetGuid() == be.Members[0]);
         Assert.False(head.TryGetProperty("checkedInAt", out var headIn) && headIn.ValueKind != JsonValueKind.Null);
+        // The reason is recorded with the check-in, and every gate learns it.
+        var checkIn = (await staff.GetAsync($"api/conferences/{slug}/check-in/roster")).GetProperty("checkIns").EnumerateArray()
+            .Single(c => c.GetProperty("memberId").GetGuid() == be.Members[1]);
+        Assert.Equal("Badge left at the hotel", checkIn.GetProperty("reason").GetString());
         await page.Context.CloseAsync();
     }
 

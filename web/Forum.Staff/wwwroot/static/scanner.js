@@ -216,7 +216,7 @@
       var batch = queued.slice(0, BATCH);
       var body = { scans: batch.map(function (q) {
         return { code: q.code || undefined, memberId: q.code ? undefined : q.memberId, delegationId: q.code ? undefined : q.delegationId,
-          scanId: q.scanId, scannedAt: q.scannedAt, gate: q.gate, admitted: q.admitted || undefined };
+          scanId: q.scanId, scannedAt: q.scannedAt, gate: q.gate, admitted: q.admitted || undefined, reason: q.reason || undefined };
       }) };
       return fetch(base + '/scans', {
         method: 'POST', credentials: 'same-origin', redirect: 'manual',
