@@ -168,14 +168,26 @@ public sealed class ScannerTests(StaffFixture staff)
     }
 
     [Fact]
-    public async Task Signing_out_clears_what_the_scanner_kept_on_the_device()
+    public async Task Signing_out_clears_what_the_scanner_kept_on_the_device_after_a_warning_while_scans_wait()
     {
         var (slug, _, _) = await StaffKit.MinisterialAsync(staff);
         var be = await ProtocolKit.StateAsync(staff, slug, "BE");
         await ProtocolKit.ApproveAsync(staff, be, [.. be.Members]);
+        var head = await CodeAsync(be.Id, be.Members[0]);
         var page = await ScannerAsync(slug, "Gate A");
         Assert.Contains("forum-check-in", await page.EvaluateAsync<string[]>("async () => (await indexedDB.databases()).map(d => d.name)"));
         Assert.NotEmpty(await page.EvaluateAsync<string[]>("async () => await caches.keys()"));
+
+        // A scan not yet sent: the first sign-out only warns, and the scan goes once the network is back.
+        await page.Context.SetOfflineAsync(true);
+        await ExpectVerdictAsync(page, head, "valid", "Valid: let in", "Head of BE");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page.Locator("#signout-warning")).ToContainTextAsync("Some scans (1) have not reached the server yet");
+        Assert.Contains($"/check-in/{slug}", page.Url, StringComparison.Ordinal);
+        await page.Context.SetOfflineAsync(false);
+        await Expect(page.Locator("#queue-count")).ToHaveTextAsync("0");
+        await Expect(page.Locator("#signout-warning")).ToBeHiddenAsync();
+        Assert.Equal(1, (await staff.GetAsync($"api/conferences/{slug}/check-in/summary")).GetProperty("checkedIn").GetInt32());
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await page.WaitForURLAsync(url => url.StartsWith(staff.Staff.Address + "signed-out", StringComparison.Ordinal));

@@ -18,7 +18,7 @@ public sealed class ScannerModel(StaffApi api, IAntiforgery antiforgery) : Proto
         "Valid", "ValidNotOnList", "Already", "AlreadyAt", "Reissued", "NotAccredited", "OtherConference", "NotABadge",
         "Waiting", "WaitingNone", "SignInAgain", "Synced", "NotSynced", "Preparing", "Ready", "Offline", "CameraUnavailable",
         "CameraOn", "CameraOff", "LookDuplicate", "LookNotOnList", "LookNone", "ManualDone", "ManualReasonMissing", "NoMatch",
-        "CheckIn", "CheckedIn", "ReasonManual", "Gate",
+        "CheckIn", "CheckedIn", "ReasonManual", "Gate", "SignOutUnsent",
     ];
 
     public string Gate { get; private set; } = "";

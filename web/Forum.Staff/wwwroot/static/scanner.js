@@ -199,6 +199,7 @@
   function showQueue() {
     $('queue-count').textContent = String(state.waiting);
     $('queue-words').textContent = state.waiting ? W.Waiting : W.WaitingNone;
+    if (!state.waiting) $('signout-warning').hidden = true;
   }
   function countQueue() {
     return tx('queue', 'readonly', function (s) { return s.getAll(); }).then(function (all) {
@@ -462,6 +463,18 @@
     scan(code, 'typed');
   });
   $('camera-toggle').addEventListener('click', toggleCamera);
+  // Sign-out deletes what the device kept, the queue included: with scans not yet sent, the first sign-out only warns
+  // (and tries to send them); a second one goes ahead.
+  var signOut = document.querySelector('form[action$="/signout"]');
+  if (signOut) signOut.addEventListener('submit', function (event) {
+    if (!state.waiting || signOut.dataset.warned) return;
+    event.preventDefault();
+    signOut.dataset.warned = 'true';
+    var warning = $('signout-warning');
+    warning.textContent = words(W.SignOutUnsent, state.waiting);
+    warning.hidden = false;
+    send();
+  });
   $('manual-search').addEventListener('input', searchRoster);
   window.addEventListener('online', function () { state.online = true; showState(); pull().then(send); });
   window.addEventListener('offline', function () { state.online = false; showState(); });
