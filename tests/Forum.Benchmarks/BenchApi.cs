@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Forum.Api.Conferences;
+using Forum.Api.Infrastructure;
+using Forum.EventStore;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -23,8 +25,12 @@ internal sealed class BenchApi : WebApplicationFactory<ConferenceService>
 
     private readonly IReadOnlyDictionary<string, string> settings;
 
-    public BenchApi(string connectionString, string schema, IReadOnlyDictionary<string, byte[]>? memory = null, IReadOnlyDictionary<string, string>? settings = null)
+    private readonly byte[]? appendAnswer;
+
+    /// <param name="appendAnswer">When given, POST /bench/append appends one event per request (see <see cref="AppendRoute"/>) and answers these bytes.</param>
+    public BenchApi(string connectionString, string schema, IReadOnlyDictionary<string, byte[]>? memory = null, IReadOnlyDictionary<string, string>? settings = null, byte[]? appendAnswer = null)
     {
+        this.appendAnswer = appendAnswer;
         this.settings = settings ?? new Dictionary<string, string>();
         this.connectionString = connectionString;
         this.schema = schema;
@@ -55,7 +61,15 @@ internal sealed class BenchApi : WebApplicationFactory<ConferenceService>
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new MemoryRoutes(memory)));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<IStartupFilter>(new MemoryRoutes(memory));
+            if (appendAnswer is not null)
+            {
+                services.AddSingleton<IEventSourcedFeature, AppendRoute>();
+                services.AddSingleton<IStartupFilter>(new AppendRoute(appendAnswer));
+            }
+        });
     }
 
     internal static int FreePort()
@@ -77,6 +91,48 @@ internal sealed class BenchApi : WebApplicationFactory<ConferenceService>
         }
 
         return dir?.FullName ?? throw new InvalidOperationException("Forum.sln not found above the benchmark binaries.");
+    }
+
+    /// <summary>A scan's body as the baseline endpoint reads it.</summary>
+    private sealed record BenchScan(string? Code, string? ScanId, string? Gate);
+
+    /// <summary>What the baseline endpoint appends: about the size of a check-in event.</summary>
+    private sealed record BenchScanReceived(string Code, string ScanId, string? Gate, DateTimeOffset ReceivedAt);
+
+    /// <summary>
+    /// The check-in benchmark's baseline: POST /bench/append reads the scan's JSON and appends one event to a new stream
+    /// through the API's own store, where the API's pipeline starts; the same HTTP and append work as a check-in, without
+    /// its authentication, signature check, batching and documents.
+    /// </summary>
+    private sealed class AppendRoute(byte[] answer) : IStartupFilter, IEventSourcedFeature
+    {
+        public AppendRoute()
+            : this([])
+        {
+        }
+
+        public void RegisterEvents(EventTypeRegistry registry) => registry.Register<BenchScanReceived>("bench.scan-received");
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            var store = app.ApplicationServices.GetRequiredService<Forum.EventStore.EventStore>();
+            app.Use(async (context, following) =>
+            {
+                if (context.Request.Path.Value != "/bench/append" || !HttpMethods.IsPost(context.Request.Method))
+                {
+                    await following(context);
+                    return;
+                }
+
+                var scan = await context.Request.ReadFromJsonAsync<BenchScan>(context.RequestAborted);
+                var received = new BenchScanReceived(scan?.Code ?? "", scan?.ScanId ?? "", scan?.Gate, TimeProvider.System.GetUtcNow());
+                await store.AppendAsync($"bench-scan-{Guid.CreateVersion7()}", "bench-scan", ExpectedVersion.NoStream, [received], EventMetadata.For("system:bench"), context.RequestAborted);
+                context.Response.ContentType = "application/json; charset=utf-8";
+                context.Response.ContentLength = answer.Length;
+                await context.Response.Body.WriteAsync(answer, context.RequestAborted);
+            });
+            next(app);
+        };
     }
 
     /// <summary>Placed where the API's own pipeline starts, so both sides pay the same server, connection and HTTP costs.</summary>

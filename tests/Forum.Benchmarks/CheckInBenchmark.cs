@@ -14,14 +14,23 @@ namespace Forum.Benchmarks;
 /// <summary>
 /// Check-in through the real API on Kestrel: a conference of 5,000 participants (250 delegations of 20, every member
 /// accredited, every badge issued, seeded through the application's services), then 16 concurrent scanners each
-/// posting badge codes of members not yet checked in, in bursts. Beside it, the store's single-event append to new
-/// streams with 16 writers, in alternating rounds of the same run. Every answer must be a first check-in of the
-/// member scanned, and the summary must count exactly the members scanned; anything else fails the run.
+/// posting badge codes of members not yet checked in, in bursts. The baseline, in alternating rounds of the same run: the
+/// same posts from the same 16 scanners to a minimal endpoint in the same process that appends one event per request
+/// to a new stream (the same HTTP and append work, without the check-in's logic: no authentication, signature,
+/// batch or documents). The store's own single-event append with 16 writers is measured beside it, as the earlier
+/// baseline, for its ratio. Every answer must be a first check-in of the member scanned, and the summary must count
+/// exactly the members scanned; anything else fails the run. Then the offline queue: 2,000 scans sent as a scanner
+/// sends them when the connection returns (batches of 200) against the same scans sent one by one.
 /// </summary>
 internal static class CheckInBenchmark
 {
     public const string Figure = "check in a member (signed badge code), 16 concurrent scanners, 5,000-participant conference";
-    public const string BaselineName = "single-event appends/s, 16 writers";
+    public const string BaselineName = "posts/s to a minimal endpoint appending one event, 16 scanners";
+    public const string LatencyP99 = "check in a member, 16 concurrent scanners: p99 latency";
+    public const string StoreFigure = "check in a member, 16 scanners, against the store's own single-event append (16 writers)";
+    public const string Upload = "send 2,000 queued offline scans in batches of 200, against the same scans one by one";
+    private const int UploadScans = 2_000;
+    private const int UploadBatch = 200;
     private const int Scanners = 16;
     private const int Delegations = 250;
     private const int MembersPerDelegation = 20;
@@ -42,17 +51,19 @@ internal static class CheckInBenchmark
         var perRound = (Participants - WarmupScans) / rounds;
         var window = ctx.Options.RegistrationBaselineWindow;
         BenchContext.Log($"{Figure}: {rounds} bursts of {perRound} first check-ins, alternating with {window.TotalSeconds:N1} s windows of {BaselineName}");
-        var baseline = await AppendBenchmarks.StoreSingleAsync(ctx, Scanners);
+        var storeBaseline = await AppendBenchmarks.StoreSingleAsync(ctx, Scanners);
         var schema = await ctx.NewSchemaAsync("checkin");
         // For reference only (not the figure's baseline): the same posts answered with fixed bytes before authentication,
-        // routing and the check-in itself, to show what the HTTP stack alone costs on this machine.
-        await using var api = new BenchApi(connectionString, schema, new Dictionary<string, byte[]> { [ReferencePath] = ReferenceAnswer });
+        // routing and the check-in itself, to show what the HTTP stack alone costs on this machine. The baseline's
+        // endpoint answers the same bytes after its append.
+        await using var api = new BenchApi(connectionString, schema, new Dictionary<string, byte[]> { [ReferencePath] = ReferenceAnswer }, appendAnswer: ReferenceAnswer);
         api.StartServer();
 
         var seeding = Stopwatch.StartNew();
         var (slug, codes) = await SeedAsync(api.Services, Delegations);
         var (warmSlug, warmCodes) = await SeedAsync(api.Services, WarmupDelegations);
-        BenchContext.Log($"  seeded {Delegations} delegations, {codes.Count:N0} accredited participants and their badges, and a warm-up conference of {warmCodes.Count:N0}, in {seeding.Elapsed.TotalSeconds:N0} s");
+        var (uploadSlug, uploadCodes) = await SeedAsync(api.Services, 2 * UploadScans / MembersPerDelegation);
+        BenchContext.Log($"  seeded {Delegations} delegations, {codes.Count:N0} accredited participants and their badges, a warm-up conference of {warmCodes.Count:N0} and an upload conference of {uploadCodes.Count:N0}, in {seeding.Elapsed.TotalSeconds:N0} s");
 
         var protocol = StaffTokenHandler.Issue(api.SigningKey, "bench", Roles.Protocol, TimeProvider.System.GetUtcNow(), TimeSpan.FromHours(2));
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Scanners, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
@@ -87,16 +98,26 @@ internal static class CheckInBenchmark
 
         var rates = new List<double>();
         var baselineRates = new List<double>();
+        var storeRates = new List<double>();
         var all = new List<double>();
+        var baselineAll = new List<double>();
+        await BurstAsync(http, AppendPath, codes.GetRange(0, WarmupScans), "baseline warm-up");
         await Harness.AlternateAsync(
             ctx,
             rounds,
             async round =>
             {
                 var before = cpu.Start();
-                var result = await Harness.RunAsync(Scanners, round == 0 ? ctx.Options.Warmup : ctx.Options.RoundWarmup, window, baseline);
-                baselineRates.Add(result.PerSecond);
-                BenchContext.Log($"  baseline {round + 1}: {result.PerSecond:N0}/s; CPU per append (warm-up included) {CpuMeter.PerUnit(before, cpu.Stop(), result.Units)}");
+                var burst = await BurstAsync(http, AppendPath, codes.GetRange(next, perRound), $"baseline {round + 1}");
+                var used = CpuMeter.PerUnit(before, cpu.Stop(), perRound);
+                var sorted = burst.LatenciesMs.Order().ToArray();
+                baselineRates.Add(perRound / burst.Elapsed.TotalSeconds);
+                baselineAll.AddRange(sorted);
+                BenchContext.Log($"  baseline {round + 1}: {perRound} posts appending one event each in {burst.Elapsed.TotalMilliseconds:N0} ms ({baselineRates[^1]:N0}/s); latency p50 {LagBenchmark.Percentile(sorted, 50):N1} ms, p99 {LagBenchmark.Percentile(sorted, 99):N1} ms; CPU per post {used}");
+                before = cpu.Start();
+                var result = await Harness.RunAsync(Scanners, round == 0 ? ctx.Options.Warmup : ctx.Options.RoundWarmup, window, storeBaseline);
+                storeRates.Add(result.PerSecond);
+                BenchContext.Log($"  store's append {round + 1}: {result.PerSecond:N0}/s; CPU per append (warm-up included) {CpuMeter.PerUnit(before, cpu.Stop(), result.Units)}");
             },
             async round =>
             {
@@ -111,17 +132,73 @@ internal static class CheckInBenchmark
             });
 
         await ReferenceAsync(http, cpu, codes.GetRange(0, perRound), "after the rounds");
-        await VerifySummaryAsync(http, slug, next);
+        await VerifySummaryAsync(http, slug, next, Participants);
         var c = CultureInfo.InvariantCulture;
         var pooled = all.Order().ToArray();
+        var baselinePooled = baselineAll.Order().ToArray();
         BenchContext.Log($"  measured per round {string.Join(" ", rates.Select(r => r.ToString("N0", c)))} check-ins/s");
         BenchContext.Log($"  baseline per round {string.Join(" ", baselineRates.Select(r => r.ToString("N0", c)))} {BaselineName}");
-        BenchContext.Log($"  over all {pooled.Length:N0} measured check-ins: p50 {LagBenchmark.Percentile(pooled, 50):N1} ms, p99 {LagBenchmark.Percentile(pooled, 99):N1} ms; summary counts {next:N0} of {Participants:N0} checked in, as scanned");
-        return [Forum.Benchmarks.Figure.Throughput(Figure, AppendBenchmarks.Median(rates), AppendBenchmarks.Median(baselineRates), "check-ins/s")];
+        BenchContext.Log($"  store's append per round {string.Join(" ", storeRates.Select(r => r.ToString("N0", c)))} single-event appends/s, 16 writers");
+        BenchContext.Log($"  over all {pooled.Length:N0} measured check-ins: p50 {LagBenchmark.Percentile(pooled, 50):N1} ms, p99 {LagBenchmark.Percentile(pooled, 99):N1} ms " +
+            $"(baseline posts p50 {LagBenchmark.Percentile(baselinePooled, 50):N1} ms, p99 {LagBenchmark.Percentile(baselinePooled, 99):N1} ms); summary counts {next:N0} of {Participants:N0} checked in, as scanned");
+        return
+        [
+            Forum.Benchmarks.Figure.Throughput(Figure, AppendBenchmarks.Median(rates), AppendBenchmarks.Median(baselineRates), "check-ins/s"),
+            Forum.Benchmarks.Figure.Latency(LatencyP99, LagBenchmark.Percentile(pooled, 99), 100),
+            Forum.Benchmarks.Figure.Throughput(StoreFigure, AppendBenchmarks.Median(rates), AppendBenchmarks.Median(storeRates), "check-ins/s"),
+            await UploadAsync(http, uploadSlug, uploadCodes),
+        ];
+    }
+
+    /// <summary>
+    /// 2,000 scans queued offline, sent as the scanner sends them when the connection returns (POST .../check-in/batch,
+    /// 200 at a time, one request after the other, each scan with its id, time and gate) against 2,000 other scans of the
+    /// same conference sent one by one (POST .../check-in, one after the other). All are first check-ins; both must be
+    /// counted exactly. The figure is the time of the batches, its baseline the time one by one (lower is better).
+    /// </summary>
+    private static async Task<Figure> UploadAsync(HttpClient http, string slug, List<string> codes)
+    {
+        var scannedAt = DateTimeOffset.UtcNow.AddMinutes(-30);
+        object Scan(string code, int i) => new
+        {
+            code, scanId = $"offline-{Guid.NewGuid():N}", gate = "Gate Q", admitted = true,
+            scannedAt = scannedAt.AddMilliseconds(i * 100).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+        };
+        var batched = codes.GetRange(0, UploadScans);
+        var single = codes.GetRange(UploadScans, UploadScans);
+
+        var clock = Stopwatch.StartNew();
+        for (var start = 0; start < batched.Count; start += UploadBatch)
+        {
+            var scans = batched.GetRange(start, UploadBatch).Select((code, i) => Scan(code, start + i)).ToArray();
+            using var response = await http.PostAsync($"/api/conferences/{slug}/check-in/batch", System.Net.Http.Json.JsonContent.Create(new { scans }));
+            using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            if (response.StatusCode != HttpStatusCode.OK || answer.RootElement.GetProperty("checkedIn").GetInt32() != UploadBatch)
+            {
+                throw new InvalidOperationException($"check-in upload: a batch was not {UploadBatch} first check-ins: {(int)response.StatusCode} {answer.RootElement}");
+            }
+        }
+
+        var batches = clock.Elapsed;
+        clock.Restart();
+        for (var i = 0; i < single.Count; i++)
+        {
+            using var response = await http.PostAsync($"/api/conferences/{slug}/check-in", System.Net.Http.Json.JsonContent.Create(Scan(single[i], i)));
+            var text = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.OK || !text.Contains("\"result\":\"CheckedIn\"", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"check-in upload: a scan one by one was not a first check-in: {(int)response.StatusCode} {text}");
+            }
+        }
+
+        var oneByOne = clock.Elapsed;
+        await VerifySummaryAsync(http, slug, 2 * UploadScans, codes.Count);
+        BenchContext.Log($"  upload: {UploadScans:N0} queued scans in {UploadScans / UploadBatch} batches of {UploadBatch}: {batches.TotalMilliseconds:N0} ms; the same number one by one: {oneByOne.TotalMilliseconds:N0} ms ({oneByOne / batches:N1} times as long)");
+        return new Figure(Upload, Math.Round(batches.TotalMilliseconds, 1), "ms", Math.Round(oneByOne.TotalMilliseconds, 1), Math.Round(batches / oneByOne, 3));
     }
 
     /// <summary>A conference of delegations of 20 accredited participants with their badge codes, in random order, through the application's services.</summary>
-    private static async Task<(string Slug, List<string> Codes)> SeedAsync(IServiceProvider services, int delegationCount)
+    internal static async Task<(string Slug, List<string> Codes)> SeedAsync(IServiceProvider services, int delegationCount)
     {
         var conferences = services.GetRequiredService<ConferenceService>();
         var delegations = services.GetRequiredService<DelegationService>();
@@ -164,6 +241,8 @@ internal static class CheckInBenchmark
     }
 
     private const string ReferencePath = "/check-in";
+
+    private const string AppendPath = "/bench/append";
 
     private static readonly byte[] ReferenceAnswer = JsonSerializer.SerializeToUtf8Bytes(new
     {
@@ -218,15 +297,15 @@ internal static class CheckInBenchmark
         return new BurstResult(elapsed, latencies);
     }
 
-    private static async Task VerifySummaryAsync(HttpClient http, string slug, int scanned)
+    private static async Task VerifySummaryAsync(HttpClient http, string slug, int scanned, int expectedParticipants)
     {
         var text = await http.GetStringAsync($"/api/conferences/{slug}/check-in/summary");
         using var summary = JsonDocument.Parse(text);
         var participants = summary.RootElement.GetProperty("participants").GetInt32();
         var checkedIn = summary.RootElement.GetProperty("checkedIn").GetInt32();
-        if (participants != Participants || checkedIn != scanned)
+        if (participants != expectedParticipants || checkedIn != scanned)
         {
-            throw new InvalidOperationException($"check-in summary of {slug}: {checkedIn} checked in of {participants} participants; expected {scanned} of {Participants}");
+            throw new InvalidOperationException($"check-in summary of {slug}: {checkedIn} checked in of {participants} participants; expected {scanned} of {expectedParticipants}");
         }
     }
 }

@@ -143,6 +143,11 @@ internal static class BenchRun
             figures.AddRange(await StaffBenchmarks.RunAsync(ctx, connection.ConnectionString));
         }
 
+        if (options.Runs("scanner"))
+        {
+            figures.AddRange(await ScannerBenchmark.RunAsync(ctx, connection.ConnectionString));
+        }
+
         if (options.Runs("cluster"))
         {
             figures.AddRange(await ClusterBenchmark.RunAsync(ctx, connection.ConnectionString));
@@ -160,6 +165,11 @@ internal static class BenchRun
             [RegistrationBenchmark.Burst] = $"ratio >= 0.1 (baseline: {RegistrationBenchmark.BaselineName})",
             [RegistrationBenchmark.P99] = $"<= {RegistrationBenchmark.GoalMs} ms",
             [CheckInBenchmark.Figure] = $"ratio >= 0.5 (baseline: {CheckInBenchmark.BaselineName})",
+            [CheckInBenchmark.LatencyP99] = "< 100 ms",
+            [CheckInBenchmark.StoreFigure] = "a figure (the earlier baseline)",
+            [ScannerBenchmark.P50] = $"<= {ScannerBenchmark.GoalMs} ms",
+            [ScannerBenchmark.P99] = $"< {ScannerBenchmark.GoalMs} ms",
+            [CheckInBenchmark.Upload] = "a figure (baseline: the same number of scans one by one)",
             [StaffBenchmarks.Board] = "ratio >= 0.5 (baseline: the web client's public conference page of the same agenda)",
             [StaffBenchmarks.MoveP50] = "a figure (baseline: the same move straight to the API)",
             [StaffBenchmarks.MoveP99] = "a figure (baseline: the same move straight to the API)",

@@ -186,7 +186,7 @@ internal static partial class StaffBenchmarks
     private static partial Regex CardOf();
 
     /// <summary>A web app of ours on a free loopback port, talking to the API over HTTP, in Production.</summary>
-    private sealed class BenchSite<TProgram> : WebApplicationFactory<TProgram>
+    internal sealed class BenchSite<TProgram> : WebApplicationFactory<TProgram>
         where TProgram : class
     {
         private readonly Uri api;
