@@ -579,26 +579,34 @@ public sealed class EventStore
 
     /// <summary>
     /// Like <see cref="ReadAllAsync(GlobalCheckpoint,int,CancellationToken)"/>, but only events stored under
-    /// <paramref name="types"/> (<see cref="EventTypeRegistry.StoredNamesOf"/>); ReadTo is where the reader may move to
-    /// once it has handled them: past the events of other types too, as far as it could see (null: nothing new). Both
-    /// come from one statement, so from one snapshot: no event of these types can fall between them.
+    /// <paramref name="types"/> (<see cref="EventTypeRegistry.StoredNamesOf"/>): of the next <paramref name="limit"/>
+    /// events in commit order, those of these types. ReadTo is where the reader may move once it has handled them: the
+    /// last of the events looked at, whatever its type (null: nothing new). Both come from one statement, so from one
+    /// snapshot: no event of these types can fall between them.
     /// </summary>
+    /// <remarks>
+    /// The events are looked at through the commit order's index, in its order, and at most <paramref name="limit"/> of
+    /// them, whatever the statistics say: the window is the plain ordered walk of the untyped read, and the events of
+    /// these types are then fetched by their row ids. (Filtering by type in the walk itself left the plan to the
+    /// statistics: on a table never analysed, after a deployment or a restore, the planner read every event after the
+    /// checkpoint through a bitmap and sorted them, for every batch.)
+    /// </remarks>
     internal async Task<(IReadOnlyList<StoredEvent> Events, GlobalCheckpoint? ReadTo)> ReadAllAsync(
         NpgsqlConnection connection, GlobalCheckpoint after, int limit, string[] types, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
             $"""
-            WITH visible AS (
-                SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS below),
-            head AS (
-                SELECT e.tx_id, e.position FROM {s}.events e, visible v
-                WHERE (e.tx_id, e.position) > ($1, $2) AND e.tx_id < v.below
-                ORDER BY e.tx_id DESC, e.position DESC LIMIT 1)
-            SELECT m.*, h.tx_id, h.position FROM head h LEFT JOIN LATERAL (
-                SELECT {Columns} FROM {s}.events e, visible v
-                WHERE (e.tx_id, e.position) > ($1, $2) AND e.tx_id < v.below AND e.type = ANY($4)
-                ORDER BY e.tx_id, e.position
-                LIMIT $3) m ON true
+            WITH seen AS MATERIALIZED (
+                SELECT ctid AS row_id, tx_id AS seen_tx, position AS seen_position, type AS seen_type FROM {s}.events
+                WHERE (tx_id, position) > ($1, $2)
+                  AND tx_id < (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint)
+                ORDER BY tx_id, position
+                LIMIT $3),
+            last AS (
+                SELECT seen_tx, seen_position FROM seen ORDER BY seen_tx DESC, seen_position DESC LIMIT 1)
+            SELECT m.*, l.seen_tx, l.seen_position FROM last l LEFT JOIN LATERAL (
+                SELECT {Columns} FROM {s}.events
+                WHERE ctid = ANY (ARRAY(SELECT row_id FROM seen WHERE seen_type = ANY($4)))) m ON true
             ORDER BY m.tx_id, m.position
             """, connection);
         cmd.Parameters.Add(new NpgsqlParameter { Value = after.TransactionId });
@@ -606,19 +614,18 @@ public sealed class EventStore
         cmd.Parameters.Add(new NpgsqlParameter { Value = limit });
         cmd.Parameters.Add(new NpgsqlParameter { Value = types, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         var events = new List<StoredEvent>();
-        GlobalCheckpoint? head = null;
+        GlobalCheckpoint? readTo = null;
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            head = new GlobalCheckpoint(reader.GetInt64(ColumnCount), reader.GetInt64(ColumnCount + 1));
+            readTo = new GlobalCheckpoint(reader.GetInt64(ColumnCount), reader.GetInt64(ColumnCount + 1));
             if (!reader.IsDBNull(0))
             {
                 events.Add(ReadEvent(reader));
             }
         }
 
-        // A full page may stop short of the head: the reader moves only as far as the last event it was given.
-        return (events, events.Count == limit ? events[^1].Checkpoint : head);
+        return (events, readTo);
     }
 
     /// <summary>The newest point of the global commit order that the daemon may read now.</summary>

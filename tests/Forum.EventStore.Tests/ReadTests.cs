@@ -32,6 +32,46 @@ public sealed class ReadTests
     }
 
     [Fact]
+    public async Task A_typed_read_on_an_events_table_never_analysed_looks_at_one_batch_of_events_and_no_more()
+    {
+        await using var t = await TestStore.CreateAsync();
+        // As after a deployment or a restore: no statistics, and none gathered while the test runs.
+        await t.ScalarAsync("ALTER TABLE {s}.events SET (autovacuum_enabled = false)");
+        for (var stream = 0; stream < 100; stream++)
+        {
+            // One renaming in ten events.
+            await t.Store.AppendAsync($"s-{stream}", "thing", ExpectedVersion.NoStream,
+                Enumerable.Range(0, 200).Select(i => i % 10 == 9 ? (object)new ThingRenamed("a", "b") : new ThingHappened("x", stream, i)).ToList(), Meta);
+        }
+
+        Assert.Equal(-1L, await t.ScalarAsync("SELECT reltuples FROM pg_class WHERE oid = '{s}.events'::regclass"));
+        await using var connection = await t.DataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        var renamed = t.Store.Types.StoredNamesOf([typeof(ThingRenamed)]);
+        var (events, readTo) = await t.Store.ReadAllAsync(connection, GlobalCheckpoint.Start, 500, renamed, CancellationToken.None);
+
+        // The first 500 events in commit order were looked at: 50 renamings among them, and the reader moves past all 500.
+        Assert.Equal(50, events.Count);
+        Assert.All(events, e => Assert.IsType<ThingRenamed>(e.Data));
+        var firstFiveHundred = await t.Store.ReadAllAsync(GlobalCheckpoint.Start, 500);
+        Assert.Equal(firstFiveHundred[^1].Checkpoint, readTo);
+        Assert.Equal(firstFiveHundred.Where(e => e.Data is ThingRenamed).Select(e => e.Checkpoint), events.Select(e => e.Checkpoint));
+
+        // Rows of the table and entries of the commit order's index read in this transaction: the batch's, not the 20,000 after the checkpoint.
+        await using var cmd = new Npgsql.NpgsqlCommand(
+            $"""
+            SELECT pg_stat_get_xact_tuples_returned('"{t.SchemaName}".events'::regclass) + pg_stat_get_xact_tuples_fetched('"{t.SchemaName}".events'::regclass),
+                   pg_stat_get_xact_tuples_returned('"{t.SchemaName}".events_commit_order'::regclass)
+            """,
+            connection,
+            tx);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        var (rows, entries) = (reader.GetInt64(0), reader.GetInt64(1));
+        Assert.True(rows <= 2 * 550 && entries <= 550, $"the read looked at {rows} rows and {entries} index entries");
+    }
+
+    [Fact]
     public async Task All_events_are_read_in_global_commit_order_from_a_checkpoint()
     {
         await using var t = await TestStore.CreateAsync();
