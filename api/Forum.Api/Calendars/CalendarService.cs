@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
+using System.Security.Cryptography;
 using System.Text;
 using Forum.Api.Agenda;
 using Forum.Api.Conferences;
@@ -11,12 +12,16 @@ using Microsoft.Extensions.Options;
 
 namespace Forum.Api.Calendars;
 
-/// <summary>A feed's bytes, plain and gzipped, with the stamp its ETags (one per encoding: the bytes differ) are made of.</summary>
-public sealed record FeedBytes(long Stamp, byte[] Body, byte[] Gzip)
+/// <summary>
+/// A feed's bytes, plain and gzipped, with the stamp its ETags (one per encoding: the bytes differ) are made of. A feed
+/// not rendered yet has stamp 0 and a tag of its own bytes instead (every empty feed has stamp 0, but not the same
+/// name: a client must not keep another empty feed's, or an older nameless one's, on a 304).
+/// </summary>
+public sealed record FeedBytes(long Stamp, byte[] Body, byte[] Gzip, string? Tag = null)
 {
-    public string ETag { get; } = $"\"f{Stamp}\"";
+    public string ETag { get; } = $"\"{Tag ?? "f" + Stamp}\"";
 
-    public string GzipETag { get; } = $"\"f{Stamp}-gz\"";
+    public string GzipETag { get; } = $"\"{Tag ?? "f" + Stamp}-gz\"";
 }
 
 public sealed record MemberFeedView(Guid MemberId, string? Name, CalendarLinks Feed);
@@ -183,7 +188,7 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
     /// A feed not rendered yet (a conference with nothing published, a delegation or member whose feed the daemon has
     /// not rendered): no events, and otherwise what the rendered feed will have, its name first (X-WR-CALNAME and
     /// NAME), so that a calendar subscribed early shows the name it will keep. Kept per feed, since neither the
-    /// conference's title nor the party's name changes; its ETag is the one of stamp 0, for every empty feed.
+    /// conference's title nor the party's name changes; its ETag is a hash of its bytes ("e..."), its own.
     /// </summary>
     private async Task<FeedBytes> EmptyAsync(string feedKey, FeedKind kind, string slug, Guid? delegationId, CancellationToken ct)
     {
@@ -201,7 +206,8 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
                 ?? throw new InvalidOperationException($"The delegation {id} has a feed but no document.");
         }
 
-        var bytes = Of(0, FeedRenderer.Render(conference, kind, FeedRenderer.Name(conference, kind, party), [], options.Value));
+        var body = FeedRenderer.Render(conference, kind, FeedRenderer.Name(conference, kind, party), [], options.Value);
+        var bytes = Of(0, body, "e" + Convert.ToHexStringLower(SHA256.HashData(body), 0, 8));
         if (empties.Count >= MaxCached)
         {
             empties.Clear();
@@ -211,7 +217,7 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
         return bytes;
     }
 
-    private static FeedBytes Of(long stamp, byte[] body)
+    private static FeedBytes Of(long stamp, byte[] body, string? tag = null)
     {
         using var compressed = new MemoryStream();
         using (var gzip = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
@@ -219,6 +225,6 @@ public sealed class CalendarService(EventStore.EventStore store, WatchedDocument
             gzip.Write(body);
         }
 
-        return new FeedBytes(stamp, body, compressed.ToArray());
+        return new FeedBytes(stamp, body, compressed.ToArray(), tag);
     }
 }
