@@ -76,6 +76,35 @@ public sealed class ScannerTests(StaffFixture staff)
     }
 
     [Fact]
+    public async Task A_holder_let_in_offline_whose_badge_the_server_then_refuses_is_listed_for_a_look()
+    {
+        var (slug, _, _) = await StaffKit.MinisterialAsync(staff);
+        var be = await ProtocolKit.StateAsync(staff, slug, "BE", "Adviser");
+        await ProtocolKit.ApproveAsync(staff, be, [.. be.Members]);
+        var adviser = await CodeAsync(be.Id, be.Members[1]);
+        var page = await ScannerAsync(slug, "Gate A");
+
+        await page.Context.SetOfflineAsync(true);
+        await ExpectVerdictAsync(page, adviser, "valid", "Valid: let in", "Adviser of BE");
+        // Withdrawn while the device was offline: the server refuses the scan when it arrives.
+        await ProtocolKit.FocalPointAsync(staff, be, HttpMethod.Delete, $"/members/{be.Members[1]}");
+        await page.Context.SetOfflineAsync(false);
+        await Expect(page.Locator("#queue-count")).ToHaveTextAsync("0");
+        var look = page.Locator($"#needs-look li[data-look^='look-refused-']");
+        await Expect(look).ToContainTextAsync("admitted (Gate A");
+        await Expect(look).ToContainTextAsync("but the server refused the badge");
+        // The withdrawn member's name has left the device: the look names the member by id.
+        await Expect(look).ToContainTextAsync(be.Members[1].ToString());
+        Assert.Equal(0, (await staff.GetAsync($"api/conferences/{slug}/check-in/summary")).GetProperty("checkedIn").GetInt32());
+
+        // Kept on the device: the look is still there after a reload.
+        await page.ReloadAsync();
+        await Expect(page.Locator("#scanner")).ToHaveAttributeAsync("data-ready", "true");
+        await Expect(page.Locator($"#needs-look li[data-look^='look-refused-']")).ToContainTextAsync("but the server refused the badge");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Two_gates_offline_both_admit_one_badge_both_list_the_flag_after_syncing_and_online_the_second_gate_answers_already_checked_in_at_the_first()
     {
         var (slug, _, _) = await StaffKit.MinisterialAsync(staff);

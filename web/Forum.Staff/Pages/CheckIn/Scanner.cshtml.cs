@@ -17,7 +17,7 @@ public sealed class ScannerModel(StaffApi api, IAntiforgery antiforgery) : Proto
     [
         "Valid", "ValidNotOnList", "Already", "AlreadyAt", "Reissued", "NotAccredited", "OtherConference", "NotABadge",
         "Waiting", "WaitingNone", "SignInAgain", "Synced", "NotSynced", "Preparing", "Ready", "Offline", "CameraUnavailable",
-        "CameraOn", "CameraOff", "LookDuplicate", "LookNotOnList", "LookNone", "ManualDone", "ManualReasonMissing", "NoMatch",
+        "CameraOn", "CameraOff", "LookDuplicate", "LookNotOnList", "LookRefused", "LookNone", "ManualDone", "ManualReasonMissing", "NoMatch",
         "CheckIn", "CheckedIn", "ReasonManual", "Gate", "SignOutUnsent",
     ];
 

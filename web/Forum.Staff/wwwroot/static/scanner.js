@@ -229,8 +229,21 @@
         sessionBack();
         return response.json().then(function (answer) {
           // Answered scans leave the queue; one the API failed on (5xx) stays for the next round.
-          var done = (answer.results || []).filter(function (r) { return r.status < 500; }).map(function (r) { return r.scanId; });
-          return tx('queue', 'readwrite', function (s) { done.forEach(function (id) { s.delete(id); }); });
+          var results = answer.results || [];
+          var done = results.filter(function (r) { return r.status < 500; }).map(function (r) { return r.scanId; });
+          // A holder the device let in whose badge the server refuses (withdrawn, re-issued or erased since the last
+          // pull) is listed for a look on this device.
+          var refused = [];
+          results.forEach(function (r) {
+            if (r.status < 400 || r.status >= 500) return;
+            var admission = state.local.filter(function (a) { return a.scanId === r.scanId; })[0];
+            if (admission && !admission.refused) { admission.refused = r.detail || r.code; refused.push(admission); }
+          });
+          if (refused.length) renderLooks();
+          return Promise.all([
+            tx('queue', 'readwrite', function (s) { done.forEach(function (id) { s.delete(id); }); }),
+            refused.length ? tx('admissions', 'readwrite', function (s) { refused.forEach(function (a) { s.put(a); }); }) : null
+          ]);
         }).then(countQueue);
       });
     }).catch(function () { /* no network: the queue waits */ }).then(function () { sending = false; });
@@ -331,9 +344,10 @@
       items.push({ id: 'look-' + memberId, text: words(W.LookDuplicate, m ? m.name : memberId, all.join(', ')) });
     });
     state.local.forEach(function (a) {
-      if (!a.notOnList) return;
       var m = state.members.get(a.memberId);
-      items.push({ id: 'look-new-' + a.scanId, text: words(W.LookNotOnList, m ? m.name : a.memberId, (a.gate || '–') + ' ' + timeOf(a.scannedAt)) });
+      var where = (a.gate || '–') + ' ' + timeOf(a.scannedAt);
+      if (a.refused) items.push({ id: 'look-refused-' + a.scanId, text: words(W.LookRefused, m ? m.name : a.memberId, where, a.refused) });
+      else if (a.notOnList) items.push({ id: 'look-new-' + a.scanId, text: words(W.LookNotOnList, m ? m.name : a.memberId, where) });
     });
     list.textContent = '';
     if (!items.length) {
