@@ -11,22 +11,28 @@ public static class AgendaEndpoints
 {
     public static IEndpointRouteBuilder MapAgendaEndpoints(this IEndpointRouteBuilder app)
     {
-        var conference = app.MapGroup("/api/conferences/{slug}").WithTags("Agenda");
+        var conference = app.MapGroup("/api/conferences/{slug}")
+            .WithTag("Agenda", "Rooms and sessions of the working agenda, its published versions and what changed between them, and the frab schedule exports.");
         var organiser = conference.MapGroup("").RequireAuthorization(Roles.Organiser);
+        // Every change of the working agenda: refused once the conference is concluded or cancelled, or when another writer got there first.
+        var changes = organiser.MapGroup("").Refuses(409, "conference_closed", "version_conflict");
 
-        organiser.MapPost("/rooms", async (string slug, RoomRequest request, ClaimsPrincipal user, AgendaService agenda, CancellationToken ct) =>
+        changes.MapPost("/rooms", async (string slug, RoomRequest request, ClaimsPrincipal user, AgendaService agenda, CancellationToken ct) =>
         {
             var room = await agenda.AddRoomAsync(slug, request, user.Actor(), ct);
             return TypedResults.Created($"/api/conferences/{slug}/agenda", room);
-        }).WithSummary("Add a room (capacity, interpretation languages)")
+        }).WithSummary("Add a room (capacity, interpretation languages)").WithName("addRoom")
+            .Refuses(400, "validation_failed").Refuses(409, "room_exists")
             .WithRequestExample("""{"name": "Room 4", "capacity": 40, "interpretation": ["en", "fr"]}""");
 
-        organiser.MapPost("/sessions", async (string slug, SessionRequest request, HttpContext http, AgendaService agenda, CancellationToken ct) =>
+        changes.MapPost("/sessions", async (string slug, SessionRequest request, HttpContext http, AgendaService agenda, CancellationToken ct) =>
         {
             var session = await agenda.ScheduleAsync(slug, request, http.User.Actor(), ct);
             ETags.Set(http, session.Revision);
             return TypedResults.Created($"/api/conferences/{slug}/sessions/{session.Id}", session);
-        }).WithSummary("Schedule a session")
+        }).WithSummary("Schedule a session (ETag: its revision)").WithName("scheduleSession")
+            .Refuses(400, "validation_failed")
+            .Refuses(409, "room_double_booked", "person_double_booked").Refuses(422, "outside_conference", "nonexistent_local_time", "unknown_room", "room_too_small")
             .WithRequestExample("""
                 {"kind": "SideEvent", "title": "Hotlines: how the public reports abuse material", "description": "Hotline services on working with the police across borders.",
                  "roomId": "{{demo-room}}", "start": "2012-12-05T16:30", "end": "2012-12-05T17:15",
@@ -43,15 +49,17 @@ public static class AgendaEndpoints
 
             ETags.Set(http, session.Revision);
             return TypedResults.Ok(session);
-        }).WithSummary("One session as it stands in the working agenda, with its ETag")
+        }).WithSummary("One session as it stands in the working agenda, with its ETag").WithName("getSession")
             .WithParameterExample("id", "{{demo-press-conference}}");
 
-        organiser.MapPut("/sessions/{id:guid}", async (string slug, Guid id, SessionRequest request, HttpContext http, AgendaService agenda, CancellationToken ct) =>
+        changes.MapPut("/sessions/{id:guid}", async (string slug, Guid id, SessionRequest request, HttpContext http, AgendaService agenda, CancellationToken ct) =>
         {
             var session = await agenda.ChangeAsync(slug, id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct);
             ETags.Set(http, session.Revision);
             return TypedResults.Ok(session);
-        }).WithSummary("Move, re-room, rename or otherwise change a session (If-Match: its ETag)")
+        }).WithSummary("Move, re-room, rename or otherwise change a session (If-Match: its ETag)").WithName("changeSession")
+            .TakesIfMatch("the session").Refuses(409, "session_cancelled").Refuses(400, "validation_failed")
+            .Refuses(409, "room_double_booked", "person_double_booked").Refuses(422, "outside_conference", "nonexistent_local_time", "unknown_room", "room_too_small")
             .WithParameterExample("id", "{{demo-press-conference}}")
             .WithRequestExample("""
                 {"kind": "PressConference", "title": "Press conference", "description": "Moved by a quarter of an hour, after the signing.",
@@ -59,40 +67,47 @@ public static class AgendaEndpoints
                  "chair": null, "speakers": ["Cecilia Malmström", "Eric Holder"], "isPublic": true, "expectedAttendance": null}
                 """);
 
-        organiser.MapPost("/sessions/{id:guid}/cancel", async (string slug, Guid id, CancelSessionRequest request, HttpContext http, AgendaService agenda, CancellationToken ct) =>
+        changes.MapPost("/sessions/{id:guid}/cancel", async (string slug, Guid id, CancelSessionRequest request, HttpContext http, AgendaService agenda, CancellationToken ct) =>
         {
             var session = await agenda.CancelAsync(slug, id, request.Reason, ETags.IfMatch(http.Request), http.User.Actor(), ct);
             ETags.Set(http, session.Revision);
             return TypedResults.Ok(session);
-        }).WithSummary("Cancel a session, with a reason")
+        }).WithSummary("Cancel a session, with a reason").WithName("cancelSession")
+            .TakesIfMatch("the session").Refuses(400, "validation_failed").Refuses(409, "session_cancelled")
             .WithParameterExample("id", "{{demo-press-conference}}")
             .WithRequestExample("""{"reason": "The hosts speak to the press in the plenary hall instead"}""");
 
-        organiser.MapPost("/sessions/{id:guid}/reinstate", async (string slug, Guid id, HttpContext http, AgendaService agenda, CancellationToken ct) =>
+        changes.MapPost("/sessions/{id:guid}/reinstate", async (string slug, Guid id, HttpContext http, AgendaService agenda, CancellationToken ct) =>
         {
             var session = await agenda.ReinstateAsync(slug, id, ETags.IfMatch(http.Request), http.User.Actor(), ct);
             ETags.Set(http, session.Revision);
             return TypedResults.Ok(session);
         }).WithSummary("Take a cancellation back: the session is held again as planned, if its room and people are still free (If-Match: its ETag)")
+            .WithName("reinstateSession").TakesIfMatch("the session").Refuses(409, "session_not_cancelled", "room_double_booked", "person_double_booked")
             .WithParameterExample("id", "{{demo-press-conference}}");
 
-        organiser.MapPost("/agenda/publish", async (string slug, ClaimsPrincipal user, AgendaService agenda, CancellationToken ct) =>
+        changes.MapPost("/agenda/publish", async (string slug, ClaimsPrincipal user, AgendaService agenda, CancellationToken ct) =>
             TypedResults.Ok(await agenda.PublishAsync(slug, user.Actor(), ct)))
-            .WithSummary("Publish the next agenda version");
+            .WithSummary("Publish the next agenda version").WithName("publishAgenda").Refuses(409, "agenda_unchanged")
+            .WithDescription("The working agenda becomes the next published version, with each ministerial session's tour de table as it stands now; " +
+                "delegations holding seats in changed sessions are told by mail. Refused (409 `agenda_unchanged`) when nothing changed since the latest version.");
 
         organiser.MapGet("/agenda/pending", async (string slug, AgendaService agenda, CancellationToken ct) => TypedResults.Ok(await agenda.PendingAsync(slug, ct)))
-            .WithSummary("What publishing now would change against the latest published version, and how many delegations and members hold seats in the sessions it changes");
+            .WithName("getPendingAgenda").WithSummary("What publishing now would change against the latest published version, and how many delegations and members hold seats in the sessions it changes");
 
-        organiser.MapGet("/agenda/board", GetBoard)
+        organiser.MapGet("/agenda/board", GetBoard).WithName("getAgendaBoard").Refuses(400, "validation_failed")
             .WithSummary("One day of the working agenda for the organisers' board (?day=, the first day by default): each session with its revision, what changed since the latest published version and who changed it last; its ETag is the agenda's version, and If-None-Match answers 304 while nothing changed");
 
-        conference.MapGet("/agenda", GetAgenda)
+        conference.MapGet("/agenda", GetAgenda).WithName("getAgenda").Refuses(400, "validation_failed")
+            .WithDescription("Without parameters, the latest published version, served from stored bytes with an ETag per version (If-None-Match answers 304) " +
+                "and `Cache-Control: public, max-age=60`: the route calendar apps and attendees poll. 404 `not_found` until a first version is published. " +
+                "Organisers see speakers' names (never cached).")
             .WithSummary("Sessions by day and room: the latest published version; ?version=N, ?asOf=<instant>; organisers: ?draft=true for the working agenda");
-        conference.MapGet("/agenda/changes", GetChanges).WithSummary("What changed between two published versions: added, moved, re-roomed, renamed, cancelled");
+        conference.MapGet("/agenda/changes", GetChanges).WithName("getAgendaChanges").Refuses(400, "validation_failed").WithSummary("What changed between two published versions: added, moved, re-roomed, renamed, cancelled");
         conference.MapGet("/schedule.xml", (string slug, HttpContext http, AgendaService agenda, ConferenceService conferences, CancellationToken ct) =>
-            Export(slug, AgendaProjection.FrabXml, "application/xml; charset=utf-8", http, agenda, conferences, ct)).WithSummary("frab schedule XML of the published agenda");
+            Export(slug, AgendaProjection.FrabXml, "application/xml; charset=utf-8", http, agenda, conferences, ct)).WithSummary("frab schedule XML of the published agenda").WithName("getScheduleXml");
         conference.MapGet("/schedule.json", (string slug, HttpContext http, AgendaService agenda, ConferenceService conferences, CancellationToken ct) =>
-            Export(slug, AgendaProjection.FrabJson, "application/json; charset=utf-8", http, agenda, conferences, ct)).WithSummary("frab schedule JSON of the published agenda");
+            Export(slug, AgendaProjection.FrabJson, "application/json; charset=utf-8", http, agenda, conferences, ct)).WithSummary("frab schedule JSON of the published agenda").WithName("getScheduleJson");
         return app;
     }
 

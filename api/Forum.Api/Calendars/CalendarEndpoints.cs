@@ -11,27 +11,40 @@ public static class CalendarEndpoints
 
     public static IEndpointRouteBuilder MapCalendarEndpoints(this IEndpointRouteBuilder app)
     {
-        var feeds = app.MapGroup("/calendars").WithTags("Calendars");
+        var feeds = app.MapGroup("/calendars")
+            .WithTag("Calendars", "iCalendar feeds for calendar apps: the conference's public agenda, and a delegation's and each member's own sessions by secret feed addresses.");
         feeds.MapMethods("/{slug}.ics", GetAndHead, async (string slug, HttpContext http, CalendarService calendars, CancellationToken ct) =>
             Serve(http, await calendars.ConferenceFeedAsync(slug, ct), isPublic: true))
+            .WithName("getConferenceFeed")
+            .WithDescription(FeedDescription)
             .WithSummary("The conference's published public agenda as an iCalendar feed (closed sessions listed as closed)");
         feeds.MapMethods("/delegations/{token}.ics", GetAndHead, async (string token, HttpContext http, CalendarService calendars, CancellationToken ct) =>
             Serve(http, await calendars.PrivateFeedAsync(token, FeedKind.Delegation, ct), isPublic: false))
+            .WithName("getDelegationFeed")
+            .WithDescription(FeedDescription)
             .WithSummary("A delegation's sessions (every session its members hold seats in, closed ones included), by its secret feed token");
         feeds.MapMethods("/people/{token}.ics", GetAndHead, async (string token, HttpContext http, CalendarService calendars, CancellationToken ct) =>
             Serve(http, await calendars.PrivateFeedAsync(token, FeedKind.Person, ct), isPublic: false))
+            .WithName("getPersonFeed")
+            .WithDescription(FeedDescription)
             .WithSummary("One member's sessions, by the member's secret feed token");
 
         var delegation = app.MapGroup("/api/delegations/{id:guid}/feeds").WithTags("Calendars").AddEndpointFilter(DelegationAccess.Filter)
             .WithMetadata(new DelegationAccess(FocalPoint: true)).WithParameterExample("id", "{{demo-delegation}}");
         delegation.MapGet("", async (Guid id, HttpContext http, CalendarService calendars, CancellationToken ct) =>
             NoStore(http, TypedResults.Ok(await calendars.FeedsAsync(id, http.Request, http.User.Actor(), ct))))
+            .WithName("getDelegationFeeds").Refuses(409, "delegation_withdrawn")
             .WithSummary("The delegation's feed and each member's (https, webcal and Google Calendar links); the addresses are secret");
         delegation.MapPost("/rotate", async (Guid id, HttpContext http, CalendarService calendars, CancellationToken ct) =>
             NoStore(http, TypedResults.Ok(await calendars.RotateAsync(id, http.Request, http.User.Actor(), ct))))
+            .WithName("rotateDelegationFeeds").Refuses(409, "delegation_withdrawn")
             .WithSummary("New feed addresses for the delegation and every member; the old ones answer 404 at once");
         return app;
     }
+
+    private const string FeedDescription =
+        "text/calendar, with an ETag (If-None-Match answers 304) and gzip when Accept-Encoding allows it; HEAD answers the headers alone. " +
+        "Calendar apps poll: the answer is rendered once per change and served from storage. An unknown or rotated address answers 404.";
 
     private static Ok<DelegationFeedsView> NoStore(HttpContext http, Ok<DelegationFeedsView> result)
     {

@@ -8,40 +8,46 @@ public static class ConferenceEndpoints
 {
     public static IEndpointRouteBuilder MapConferenceEndpoints(this IEndpointRouteBuilder app)
     {
-        var series = app.MapGroup("/api/series").WithTags("Series");
+        var series = app.MapGroup("/api/series")
+            .WithTag("Series", "Series of conferences (a summit held every year or two, say) and their editions.");
         // The examples create a series and an edition beside the demo's (slugs of their own), then cancel that edition.
-        series.MapPost("/", CreateSeries).RequireAuthorization(Roles.Organiser).WithSummary("Create a series of conferences")
+        series.MapPost("/", CreateSeries).RequireAuthorization(Roles.Organiser).WithSummary("Create a series of conferences").WithName("createSeries")
+            .Refuses(400, "validation_failed").Refuses(409, "series_exists", "version_conflict")
             .WithRequestExample("""
                 {"slug": "weprotect-global-summit", "name": "WePROTECT Global Summit",
                  "description": "Governments, companies and civil society against the online sexual exploitation of children, every year or two."}
                 """);
-        series.MapGet("/", ListSeries).WithSummary("Every series with its editions (the public sees published editions only)");
-        series.MapGet("/{slug}", GetSeries).WithSummary("A series with its editions");
+        series.MapGet("/", ListSeries).WithName("listSeries").WithSummary("Every series with its editions (the public sees published editions only)");
+        series.MapGet("/{slug}", GetSeries).WithName("getSeries").WithSummary("A series with its editions");
 
-        var conferences = app.MapGroup("/api/conferences").WithTags("Conferences");
-        conferences.MapPost("/", Schedule).RequireAuthorization(Roles.Organiser).WithSummary("Create a conference (as a draft)")
+        var conferences = app.MapGroup("/api/conferences")
+            .WithTag("Conferences", "A conference from its draft to its conclusion: publication, registration opened and closed, cancellation, and its history.");
+        conferences.MapPost("/", Schedule).RequireAuthorization(Roles.Organiser).WithSummary("Create a conference (as a draft)").WithName("createConference")
+            .Refuses(400, "validation_failed").Refuses(409, "conference_exists", "version_conflict").Refuses(422, "unknown_series")
             .WithRequestExample("""
                 {"slug": "weprotect-summit-2015", "title": "WePROTECT Global Summit 2015", "seriesSlug": "weprotect-global-summit",
                  "venue": {"name": "Conference centre", "city": "Abu Dhabi", "country": "AE"}, "timeZone": "Asia/Dubai",
                  "firstDay": "2015-11-16", "lastDay": "2015-11-17", "languages": ["en", "ar"], "capacity": 400, "delegationQuota": 5}
                 """);
-        conferences.MapGet("/", List).WithSummary("Published conferences; organisers see all");
-        conferences.MapGet("/{slug}", Get).WithSummary("One conference");
+        conferences.MapGet("/", List).WithName("listConferences").WithSummary("Published conferences; organisers see all");
+        conferences.MapGet("/{slug}", Get).WithName("getConference").WithSummary("One conference (ETag: its version, for the If-Match of its lifecycle's writes)");
 
+        // Each step is refused (409 invalid_transition) from a state it does not follow.
         var lifecycle = conferences.MapGroup("/{slug}").RequireAuthorization(Roles.Organiser);
-        lifecycle.MapPost("/publish", (string slug, HttpContext http, ConferenceService service, CancellationToken ct) =>
-            Change(slug, new ConferenceCommand.Publish(), http, service, ct)).WithSummary("Publish a draft conference");
-        lifecycle.MapPost("/registration/open", (string slug, HttpContext http, ConferenceService service, CancellationToken ct) =>
-            Change(slug, new ConferenceCommand.OpenRegistration(), http, service, ct)).WithSummary("Open registration");
-        lifecycle.MapPost("/registration/close", (string slug, HttpContext http, ConferenceService service, CancellationToken ct) =>
-            Change(slug, new ConferenceCommand.CloseRegistration(), http, service, ct)).WithSummary("Close registration");
-        lifecycle.MapPost("/conclude", (string slug, HttpContext http, ConferenceService service, CancellationToken ct) =>
-            Change(slug, new ConferenceCommand.Conclude(), http, service, ct)).WithSummary("Mark the conference concluded");
-        lifecycle.MapPost("/cancel", (string slug, CancelConferenceRequest request, HttpContext http, ConferenceService service, CancellationToken ct) =>
-            Change(slug, new ConferenceCommand.Cancel(request.Reason?.Trim() ?? ""), http, service, ct)).WithSummary("Cancel the conference, with a reason")
+        var steps = lifecycle.MapGroup("").TakesIfMatch("the conference").Refuses(409, "invalid_transition", "version_conflict");
+        steps.MapPost("/publish", (string slug, HttpContext http, ConferenceService service, CancellationToken ct) =>
+            Change(slug, new ConferenceCommand.Publish(), http, service, ct)).WithSummary("Publish a draft conference").WithName("publishConference");
+        steps.MapPost("/registration/open", (string slug, HttpContext http, ConferenceService service, CancellationToken ct) =>
+            Change(slug, new ConferenceCommand.OpenRegistration(), http, service, ct)).WithSummary("Open registration").WithName("openRegistration");
+        steps.MapPost("/registration/close", (string slug, HttpContext http, ConferenceService service, CancellationToken ct) =>
+            Change(slug, new ConferenceCommand.CloseRegistration(), http, service, ct)).WithSummary("Close registration").WithName("closeRegistration");
+        steps.MapPost("/conclude", (string slug, HttpContext http, ConferenceService service, CancellationToken ct) =>
+            Change(slug, new ConferenceCommand.Conclude(), http, service, ct)).WithSummary("Mark the conference concluded").WithName("concludeConference");
+        steps.MapPost("/cancel", (string slug, CancelConferenceRequest request, HttpContext http, ConferenceService service, CancellationToken ct) =>
+            Change(slug, new ConferenceCommand.Cancel(request.Reason?.Trim() ?? ""), http, service, ct)).WithSummary("Cancel the conference, with a reason").WithName("cancelConference").Refuses(400, "validation_failed")
             .WithParameterExample("slug", "weprotect-summit-2015")
             .WithRequestExample("""{"reason": "Postponed to 2016 by the host government"}""");
-        lifecycle.MapGet("/history", History).WithSummary("Every event of the conference and its sessions: type, time, actor, data");
+        lifecycle.MapGet("/history", History).WithName("getConferenceHistory").WithSummary("Every event of the conference and its sessions: type, time, actor, data");
         return app;
     }
 

@@ -10,55 +10,68 @@ public static class DeclarationEndpoints
 {
     public static IEndpointRouteBuilder MapDeclarationEndpoints(this IEndpointRouteBuilder app)
     {
-        var conference = app.MapGroup("/api/conferences/{slug}/declarations").WithTags("Declarations");
-        conference.MapPost("", Draft).RequireAuthorization(Roles.Organiser)
+        var conference = app.MapGroup("/api/conferences/{slug}/declarations")
+            .WithTag("Declarations", "Declarations from draft to adoption (text frozen, SHA-256 recorded), signature by the parties, the public register of signatories, " +
+                "and the parties' yearly progress reports on the commitments.");
+        conference.MapPost("", Draft).RequireAuthorization(Roles.Organiser).WithName("draftDeclaration").Refuses(400, "validation_failed")
             .WithSummary("Draft a declaration for the conference: title, preamble, numbered commitments (each optionally with an indicator and a yearly target)")
             .WithRequestExample(DraftExample);
-        conference.MapGet("", List).WithSummary("The conference's declarations (adopted ones; organisers also see drafts)");
+        conference.MapGet("", List).WithName("listDeclarations").WithSummary("The conference's declarations (adopted ones; organisers also see drafts)");
 
         // The examples are the launch's declaration; a draft's own operations take the id of the draft the example makes.
         var declarations = app.MapGroup("/api/declarations/{id:guid}").WithTags("Declarations").WithParameterExample("id", "{{demo-declaration}}");
-        declarations.MapGet("", Get).WithSummary("The declaration (a draft with ?version=N): text, version, text hash, state; drafts only for organisers");
-        declarations.MapGet("/text", Text)
+        declarations.MapGet("", Get).WithName("getDeclaration").WithSummary("The declaration (a draft with ?version=N): text, version, text hash, state; drafts only for organisers");
+        declarations.MapGet("/text", Text).WithName("getDeclarationText")
             .WithSummary("The canonical text (UTF-8, NFC, LF line ends) whose SHA-256 is the text hash: curl -s .../text | sha256sum");
-        declarations.MapGet("/signatories", Signatories).WithSummary("The public register of signatories, grouped by kind of party, with totals; ?format=csv");
-        declarations.MapGet("/progress", Progress)
+        declarations.MapGet("/signatories", Signatories).WithName("getSignatories").Refuses(400, "validation_failed").WithSummary("The public register of signatories, grouped by kind of party, with totals; ?format=csv");
+        declarations.MapGet("/progress", Progress).WithName("getProgress").Refuses(422, "year_out_of_range")
             .WithSummary("The yearly progress aggregate per commitment (?year=Y), or every year since adoption side by side; organisers also see who has and has not reported");
 
         var organiser = declarations.MapGroup("").RequireAuthorization(Roles.Organiser);
         organiser.MapPut("", async (Guid id, DraftDeclarationRequest request, HttpContext http, DeclarationService service, CancellationToken ct) =>
             Answer(http, await service.RedraftAsync(id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithName("redraftDeclaration").TakesIfMatch("the declaration").Refuses(400, "validation_failed").Refuses(409, "declaration_adopted")
             .WithSummary("A new draft version (before adoption; If-Match the declaration's ETag)")
             .WithParameterExample("id", "").WithRequestExample(RedraftExample);
         organiser.MapGet("/changes", async (Guid id, int? from, int? to, DeclarationService service, CancellationToken ct) =>
             TypedResults.Ok(await service.ChangesAsync(id, from, to, ct)))
+            .WithName("getDeclarationChanges").Refuses(400, "validation_failed")
             .WithSummary("What changed between two drafts (?from=N&to=M): title, preamble, commitments added, removed or changed, the reporting deadline")
             .WithParameterExample("id", "").WithParameterExample("from", "1").WithParameterExample("to", "2");
         organiser.MapPost("/adopt", async (Guid id, HttpContext http, DeclarationService service, CancellationToken ct) =>
             Answer(http, await service.AdoptAsync(id, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithName("adoptDeclaration").TakesIfMatch("the declaration").Refuses(409, "declaration_adopted", "conference_not_published")
             .WithSummary("Adopt the latest draft: the text is frozen and its SHA-256 recorded")
             .WithParameterExample("id", "");
         organiser.MapPost("/open-for-signature", async (Guid id, OpenForSignatureRequest? request, HttpContext http, DeclarationService service, CancellationToken ct) =>
             Answer(http, await service.OpenForSignatureAsync(id, request, ETags.IfMatch(http.Request), http.User.Actor(), ct)))
+            .WithName("openForSignature").TakesIfMatch("the declaration")
+            .Refuses(409, "not_adopted", "already_open_for_signature").Refuses(422, "unknown_session", "not_a_signing_ceremony")
             .WithSummary("Open the adopted text for signature, now or at a signing ceremony of the conference (sessionId): signatures before its start are refused")
             .WithParameterExample("id", "").WithRequestExample("""{"sessionId": "{{demo-signing-ceremony}}"}""");
 
         var parties = declarations.MapGroup("").RequireAuthorization(Roles.OrganiserOrFocalPoint);
         parties.MapPost("/signatures", async (Guid id, SignRequest request, HttpContext http, DeclarationService service, CancellationToken ct) =>
             Answer(http, await service.SignAsync(id, request, OwnDelegation(http.User), http.User.Actor(), ct)))
+            .WithName("signDeclaration").Refuses(400, "validation_failed").Refuses(409, "not_open_for_signature", "already_signed")
+            .Refuses(422, "not_entitled_to_sign", "member_erased", "delegation_not_in_series")
             .WithSummary("Sign for a delegation (organiser at the ceremony, or the delegation's own focal point): by the head of ministerial rank or a member with confirmed full powers")
             .WithRequestExample("""{"delegationId": "{{demo-delegation}}", "memberId": "{{demo-head}}", "place": "Brussels", "date": "2012-12-05"}""");
         parties.MapPost("/signatures/{delegationId:guid}/withdraw", async (Guid id, Guid delegationId, WithdrawSignatureRequest request, HttpContext http, DeclarationService service, CancellationToken ct) =>
             Answer(http, await service.WithdrawSignatureAsync(id, delegationId, request, OwnDelegation(http.User), http.User.Actor(), ct)))
+            .WithName("withdrawSignature").Refuses(400, "validation_failed").Refuses(409, "not_signed")
             .WithSummary("Withdraw the party's signature, with a reason; the register keeps the signature and shows the withdrawal")
             .WithParameterExample("delegationId", "{{demo-delegation}}")
             .WithRequestExample("""{"reason": "Signed in error: the Commission hosted the launch", "date": "2012-12-06"}""");
         parties.MapPost("/reports", async (Guid id, ReportRequest request, HttpContext http, DeclarationService service, CancellationToken ct) =>
             TypedResults.Ok(await service.ReportAsync(id, request, OwnDelegation(http.User), http.User.Actor(), ct)))
+            .WithName("reportProgress").Refuses(400, "validation_failed").Refuses(409, "not_adopted", "reporting_closed")
+            .Refuses(422, "year_out_of_range", "not_a_signatory", "delegation_not_in_series")
             .WithSummary("The party's progress report for a year, on every commitment; revisable until that year's deadline")
             .WithParameterExample("id", "{{demo-company-declaration}}").WithRequestExample(ReportExample);
         parties.MapGet("/reports/{delegationId:guid}", async (Guid id, Guid delegationId, int year, HttpContext http, DeclarationService service, CancellationToken ct) =>
             TypedResults.Ok(await service.GetReportAsync(id, delegationId, year, OwnDelegation(http.User), ct)))
+            .WithName("getProgressReport")
             .WithSummary("The party's report for a year (?year=Y), narratives included")
             .WithParameterExample("id", "{{demo-company-declaration}}").WithParameterExample("delegationId", "{{demo-company-delegation}}").WithParameterExample("year", "2020");
         return app;

@@ -47,8 +47,14 @@ public sealed class FocalPointTokenHandler(IOptionsMonitor<AuthenticationSchemeO
 }
 
 /// <summary>Who may call a delegation route: its own focal point, and which staff roles.</summary>
-public sealed record DelegationAccess(bool FocalPoint, params string[] StaffRoles)
+public sealed record DelegationAccess(bool FocalPoint, params string[] StaffRoles) : IProblemSource
 {
+    /// <summary>What <see cref="Filter"/> answers, for the OpenAPI document: 404 always, 403 when someone who sees the delegation may not call the route.</summary>
+    public IEnumerable<ProblemResponse> Problems =>
+        FocalPoint && StaffRoles.Contains(Roles.Organiser) && StaffRoles.Contains(Roles.Protocol)
+            ? [new ProblemResponse(StatusCodes.Status404NotFound, "not_found")]
+            : [new ProblemResponse(StatusCodes.Status403Forbidden, "forbidden"), new ProblemResponse(StatusCodes.Status404NotFound, "not_found")];
+
     /// <summary>
     /// Another delegation's token, an unknown one or none answer 404, exactly as for an id that does not exist;
     /// a caller who can see the delegation but lacks the role for this route gets 403.

@@ -29,12 +29,39 @@ public static class ApiDocs
         where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new ParameterExample(name, value));
 
     /// <summary>
+    /// A refusal the endpoint answers with: its status and the <c>code</c> values it carries there. The document lists
+    /// them as application/problem+json answers; what every route of a kind answers (see <see cref="ApiProblems"/>) is
+    /// added without being named.
+    /// </summary>
+    public static TBuilder Refuses<TBuilder>(this TBuilder builder, int status, params string[] codes)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new ProblemResponse(status, codes));
+
+    /// <summary>
+    /// The write takes If-Match (<paramref name="etagOf"/> names whose ETag): a stale one is a 412 and nothing is written.
+    /// The document shows the header and the 412, and says so in the description.
+    /// </summary>
+    public static TBuilder TakesIfMatch<TBuilder>(this TBuilder builder, string etagOf)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new IfMatchWrite(etagOf));
+
+    /// <summary>The create takes an Idempotency-Key header (<see cref="IdempotencyKeys"/>): the document shows it and its refusals.</summary>
+    public static TBuilder TakesIdempotencyKey<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new IdempotentWrite());
+
+    /// <summary>The route answers whatever its path parameters name (an unknown conference has no mails): the document declares no 404 for it.</summary>
+    public static TBuilder AnswersAnyPath<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new AnyPathAnswer());
+
+    /// <summary>The tag of a group, with the description the document gives it (once per tag is enough).</summary>
+    public static TBuilder WithTag<TBuilder>(this TBuilder builder, string name, string description)
+        where TBuilder : IEndpointConventionBuilder => builder.WithTags(name).WithMetadata(new TagDescription(name, description));
+
+    /// <summary>
     /// The document, with a bearer scheme; parameters take examples from the endpoint's <see cref="ParameterExample"/>,
     /// else from Docs:ParameterExamples (the demo's slug, say), request bodies from the endpoint's
     /// <see cref="RequestExample"/>; either may name a value of <see cref="DocsExamples"/> as "{{name}}".
     /// </summary>
     public static IServiceCollection AddApiDocs(this IServiceCollection services, IConfiguration configuration) =>
-        services.AddSingleton<DocsExamples>().AddOpenApi(o => o.AddOperationTransformer((operation, context, _) =>
+        services.AddSingleton<DocsExamples>().AddOpenApi(o => o.AddOperationTransformer(ApiProblems.Describe).AddOperationTransformer((operation, context, _) =>
         {
             var values = context.ApplicationServices.GetRequiredService<DocsExamples>();
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
@@ -62,7 +89,7 @@ public static class ApiDocs
             }
 
             return Task.CompletedTask;
-        }).AddDocumentTransformer((document, _, _) =>
+        }).AddDocumentTransformer(ApiProblems.DescribeDocument).AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Forum API";
             document.Info.Description =

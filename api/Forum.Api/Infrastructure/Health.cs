@@ -21,6 +21,9 @@ public sealed record ReadyReport(string Status, string? Reason);
 
 public static class HealthEndpoints
 {
+    /// <summary>The tag of the routes for operators (health, metrics): they refuse nothing, so they declare no 4xx answer.</summary>
+    public const string OperationsTag = "For operators and orchestrators: liveness, readiness and health, and the Prometheus metrics. They refuse nothing: a failing dependency answers 503.";
+
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", async Task<Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<HealthReport>> (NpgsqlDataSource db, ProjectionDaemon daemon, IEnumerable<IHealthSignal> signals, CancellationToken ct) =>
@@ -42,15 +45,17 @@ public static class HealthEndpoints
                 return TypedResults.Json(new HealthReport("unhealthy", "unreachable", []), statusCode: StatusCodes.Status503ServiceUnavailable);
             }
         })
-        .WithName("Health")
+        .WithName("health").WithTag("Operations", OperationsTag)
         .WithSummary("Liveness and readiness: database reachable, projection lag, degraded parts (mail sending refused)")
         .AllowAnonymous();
 
         // For orchestrators and load balancers: live says the process answers; ready says it should get traffic.
         app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }))
-            .WithSummary("The process answers (no dependency checked): restart it only when this fails").AllowAnonymous();
+            .WithSummary("The process answers (no dependency checked): restart it only when this fails").AllowAnonymous()
+            .WithName("healthLive").WithTags("Operations");
         app.MapGet("/health/ready", Ready)
-            .WithSummary("Ready for traffic: database reachable, migrations done, every projection caught up within Health:ReadyLag (10 s); 503 otherwise").AllowAnonymous();
+            .WithSummary("Ready for traffic: database reachable, migrations done, every projection caught up within Health:ReadyLag (10 s); 503 otherwise").AllowAnonymous()
+            .WithName("healthReady").WithTags("Operations");
         return app;
     }
 

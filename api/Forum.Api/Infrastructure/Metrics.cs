@@ -207,7 +207,7 @@ public static class MetricsEndpoints
         app.MapGet("/metrics", async (PrometheusMetrics metrics, ProjectionDaemon daemon, IEnumerable<IScrapedMetrics> sources, CancellationToken ct) =>
             TypedResults.Text(await metrics.ScrapeAsync(daemon, sources, ct), "text/plain; version=0.0.4; charset=utf-8"))
             .WithSummary("Metrics in Prometheus' text format: request durations, events appended, projection lag, outbox depth, dead mails")
-            .AllowAnonymous();
+            .AllowAnonymous().WithName("metrics").WithTags("Operations");
         return app;
     }
 }

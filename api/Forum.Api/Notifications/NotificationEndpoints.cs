@@ -36,11 +36,12 @@ public static class NotificationEndpoints
 {
     public static IEndpointRouteBuilder MapNotificationEndpoints(this IEndpointRouteBuilder app)
     {
-        var mail = app.MapGroup("/api/conferences/{slug}/mail").WithTags("Notifications").RequireAuthorization(Roles.Organiser);
-        mail.MapGet("", List).WithSummary("Mails of the conference, sent, waiting, dead or dropped (?state=Dead for those that need a look)");
+        var mail = app.MapGroup("/api/conferences/{slug}/mail").RequireAuthorization(Roles.Organiser)
+            .WithTag("Notifications", "Mail to delegations (confirmations, agenda changes, reminders) through SendGrid: the outbox, dead mails, SendGrid's delivery events, and unsubscribe links.");
+        mail.MapGet("", List).WithName("listMail").Refuses(400, "validation_failed").AnswersAnyPath().WithSummary("Mails of the conference, sent, waiting, dead or dropped (?state=Dead for those that need a look)");
         mail.MapPost("/{id:guid}/retry", async Task<Results<NoContent, ProblemHttpResult>> (string slug, Guid id, MailOutbox outbox, CancellationToken ct) =>
             await outbox.RetryAsync(slug, id, ct) ? TypedResults.NoContent() : ProblemResults.NotFound("dead mail with that id in this conference"))
-            .WithSummary("Send a dead mail again, from its first attempt");
+            .WithName("retryMail").WithSummary("Send a dead mail again, from its first attempt");
 
         app.MapPost("/webhooks/sendgrid", async Task<NoContent> (HttpRequest request, SendGridWebhook webhook, CancellationToken ct) =>
         {
@@ -55,11 +56,14 @@ public static class NotificationEndpoints
             await webhook.RecordAsync(body, ct);
             return TypedResults.NoContent();
         })
-        .WithTags("Notifications").AllowAnonymous()
+        .WithTags("Notifications").AllowAnonymous().WithName("receiveSendGridEvents")
+        .Refuses(400, "invalid_json").Refuses(403, "invalid_signature", "stale_timestamp").Refuses(503, "webhook_not_configured")
+        .WithDescription("Verified with SendGrid's ECDSA signature over the timestamp and the raw body (`X-Twilio-Email-Event-Webhook-Signature`, " +
+            "`X-Twilio-Email-Event-Webhook-Timestamp`); a timestamp more than 5 minutes from now is refused as a replay.")
         .WithSummary("SendGrid's signed Event Webhook: delivered, deferred, bounce, dropped, spam report (a bounce, drop or spam report makes the address undeliverable)");
 
         app.MapGroup("/api/delegations/{id:guid}/mail").WithTags("Notifications").AddEndpointFilter(DelegationAccess.Filter).WithParameterExample("id", "{{demo-delegation}}")
-            .MapGet("", History).WithMetadata(new DelegationAccess(true, Roles.Organiser))
+            .MapGet("", History).WithMetadata(new DelegationAccess(true, Roles.Organiser)).WithName("listDelegationMail")
             .WithSummary("Every mail sent (or to be sent) to the delegation's focal point and members: kind, recipient, subject, state, when, and SendGrid's last word on delivery");
 
         // One-click unsubscribe (RFC 8058): mail clients POST to the link; a person who opens it gets a page and a button,
@@ -67,6 +71,7 @@ public static class NotificationEndpoints
         var unsubscribe = app.MapGroup("/mail/unsubscribe/{token}").WithTags("Notifications").AllowAnonymous();
         unsubscribe.MapGet("", (string token, MailOptOuts optOuts) =>
             optOuts.Read(token) is { } found ? Page(UnsubscribePage(token, found.List)) : UnknownLink())
+            .WithName("getUnsubscribePage").Refuses(404, "unknown_unsubscribe_link")
             .WithSummary("The page of an unsubscribe link, with a button");
         unsubscribe.MapPost("", async (string token, MailOptOuts optOuts, CancellationToken ct) =>
         {
@@ -77,7 +82,7 @@ public static class NotificationEndpoints
 
             await optOuts.OptOutAsync(found.MemberId, found.List, ct);
             return Page(UnsubscribedPage(token, found.List));
-        }).WithSummary("Stop a list (digests of agenda changes, or reminders) for the member of the link: the one-click POST of RFC 8058, or the page's button");
+        }).WithName("unsubscribe").Refuses(404, "unknown_unsubscribe_link").WithSummary("Stop a list (digests of agenda changes, or reminders) for the member of the link: the one-click POST of RFC 8058, or the page's button");
         unsubscribe.MapPost("/undo", async (string token, MailOptOuts optOuts, CancellationToken ct) =>
         {
             if (optOuts.Read(token) is not { } found)
@@ -87,7 +92,7 @@ public static class NotificationEndpoints
 
             await optOuts.OptInAsync(found.MemberId, found.List, ct);
             return Page(ResubscribedPage(found.List));
-        }).WithSummary("Receive the list again");
+        }).WithName("undoUnsubscribe").Refuses(404, "unknown_unsubscribe_link").WithSummary("Receive the list again");
         return app;
     }
 
