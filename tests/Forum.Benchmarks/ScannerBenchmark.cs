@@ -1,4 +1,3 @@
-extern alias idp;
 extern alias staff;
 
 using System.Buffers.Text;
@@ -61,18 +60,9 @@ internal static class ScannerBenchmark
             throw new InvalidOperationException($"the scanner benchmark drives Debian's Chromium ({ChromiumPath}): ./forum bench installs it");
         }
 
-        var providerPort = BenchApi.FreePort();
         var staffPort = BenchApi.FreePort();
-        var issuer = $"http://127.0.0.1:{providerPort}/";
-        await using var provider = idp::Forum.IdentityProvider.IdentityProviderHost.Build([
-            $"--urls=http://127.0.0.1:{providerPort}", $"--IdentityProvider:Issuer={issuer}",
-            $"--IdentityProvider:Accounts:0:Email={Email}", "--IdentityProvider:Accounts:0:Name=Paula Protocol",
-            $"--IdentityProvider:Accounts:0:Password={Password}", "--IdentityProvider:Accounts:0:Roles:0=protocol",
-            "--IdentityProvider:Clients:0:ClientId=forum-staff",
-            $"--IdentityProvider:Clients:0:RedirectUris:0=http://127.0.0.1:{staffPort}/signin-oidc",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
-        await provider.StartAsync();
+        var (provider, issuer) = await StaffBenchmarks.StartProviderAsync(staffPort, Email, "Paula Protocol", Password, "protocol");
+        await using var _ = provider;
         var schema = await ctx.NewSchemaAsync("scanner");
         await using var api = new BenchApi(connectionString, schema, settings: new Dictionary<string, string>
         {

@@ -31,18 +31,9 @@ internal static partial class StaffBenchmarks
 
     public static async Task<List<Figure>> RunAsync(BenchContext ctx, string connectionString)
     {
-        var providerPort = BenchApi.FreePort();
         var staffPort = BenchApi.FreePort();
-        var issuer = $"http://127.0.0.1:{providerPort}/";
-        await using var provider = idp::Forum.IdentityProvider.IdentityProviderHost.Build([
-            $"--urls=http://127.0.0.1:{providerPort}", $"--IdentityProvider:Issuer={issuer}",
-            $"--IdentityProvider:Accounts:0:Email={Email}", "--IdentityProvider:Accounts:0:Name=Olivia Organiser",
-            $"--IdentityProvider:Accounts:0:Password={Password}", "--IdentityProvider:Accounts:0:Roles:0=organiser",
-            "--IdentityProvider:Clients:0:ClientId=forum-staff",
-            $"--IdentityProvider:Clients:0:RedirectUris:0=http://127.0.0.1:{staffPort}/signin-oidc",
-            "--Logging:LogLevel:Default=Warning",
-        ]);
-        await provider.StartAsync();
+        var (provider, issuer) = await StartProviderAsync(staffPort, Email, "Olivia Organiser", Password, "organiser");
+        await using var _ = provider;
 
         var schema = await ctx.NewSchemaAsync("staff");
         await using var api = new BenchApi(connectionString, schema, settings: new Dictionary<string, string>
@@ -139,6 +130,23 @@ internal static partial class StaffBenchmarks
         figures.Add(Figure.Latency(MoveP50, LagBenchmark.Percentile(sorted, 50), LagBenchmark.Percentile(sortedBaseline, 50)));
         figures.Add(Figure.Latency(MoveP99, LagBenchmark.Percentile(sorted, 99), LagBenchmark.Percentile(sortedBaseline, 99)));
         return figures;
+    }
+
+    /// <summary>The local identity provider on a free port, with one account of one role, for the staff app on <paramref name="staffPort"/>.</summary>
+    internal static async Task<(Microsoft.AspNetCore.Builder.WebApplication Provider, string Issuer)> StartProviderAsync(int staffPort, string email, string name, string password, string role)
+    {
+        var providerPort = BenchApi.FreePort();
+        var issuer = $"http://127.0.0.1:{providerPort}/";
+        var provider = idp::Forum.IdentityProvider.IdentityProviderHost.Build([
+            $"--urls=http://127.0.0.1:{providerPort}", $"--IdentityProvider:Issuer={issuer}",
+            $"--IdentityProvider:Accounts:0:Email={email}", $"--IdentityProvider:Accounts:0:Name={name}",
+            $"--IdentityProvider:Accounts:0:Password={password}", $"--IdentityProvider:Accounts:0:Roles:0={role}",
+            "--IdentityProvider:Clients:0:ClientId=forum-staff",
+            $"--IdentityProvider:Clients:0:RedirectUris:0=http://127.0.0.1:{staffPort}/signin-oidc",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await provider.StartAsync();
+        return (provider, issuer);
     }
 
     /// <summary>Signs the organiser in as a browser would: the staff app, the provider's form, the code back to the app.</summary>
