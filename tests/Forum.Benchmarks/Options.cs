@@ -4,9 +4,9 @@ namespace Forum.Benchmarks;
 internal sealed record BenchOptions(string ConnectionString, string OutPath, bool Quick, string? Only = null, bool List = false)
 {
     public static readonly string Usage =
-        "usage: Forum.Benchmarks --db \"<npgsql connection string>\" --out <path/bench.json> [--quick] [--only <group>] | --list\n" +
+        "usage: Forum.Benchmarks --db \"<npgsql connection string>\" --out <path/bench.json> [--quick] [--only <group>[,<group>...]] | --list\n" +
         "  --quick  short windows and a 100,000-event catch-up, for smoke tests (figures are not comparable)\n" +
-        "  --only   runs one group: " + BenchGroups.Names + "\n" +
+        "  --only   runs these groups only (comma-separated): " + BenchGroups.Names + "\n" +
         "  --list   prints the groups and what each measures";
 
     /// <summary>Time before a window in which writers run unmeasured: fills the pool, JITs, warms caches.</summary>
@@ -55,9 +55,9 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
                     break;
                 case "--only":
                     only = Value(args, ref i);
-                    if (BenchGroups.All.All(g => g.Name != only))
+                    if (only.Split(',').FirstOrDefault(name => BenchGroups.All.All(g => g.Name != name)) is { } unknown)
                     {
-                        throw new UsageException($"--only takes one of {string.Join(", ", BenchGroups.All.Select(g => g.Name))}, not '{only}'");
+                        throw new UsageException($"--only takes groups among {string.Join(", ", BenchGroups.All.Select(g => g.Name))}, comma-separated, not '{unknown}'");
                     }
 
                     break;
@@ -89,8 +89,8 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
         return new BenchOptions(db, Path.GetFullPath(output), quick, only);
     }
 
-    /// <summary>Whether the benchmark group runs in this invocation (all of them unless --only names one).</summary>
-    public bool Runs(string group) => Only is null || Only == group;
+    /// <summary>Whether the benchmark group runs in this invocation (all of them unless --only names some).</summary>
+    public bool Runs(string group) => Only is null || Only.Split(',').Contains(group);
 
     private static string Value(IReadOnlyList<string> args, ref int i)
     {
