@@ -12,6 +12,7 @@ internal static class BenchGroups
     public static readonly IReadOnlyList<BenchGroup> All =
     [
         new("append", "the store's appends (1 event to a new stream, 10 to an existing one; 1 and 16 writers) against raw INSERTs"),
+        new("marten", "Marten 9.62's Quick and Rich appends (1 and 16 writers), daemon catch-up and HotCold lag beside Forum's store and the raw INSERT"),
         new("catchup", "the projection daemon catching up over 1,000,000 stored events against a raw ordered read"),
         new("lag", "projection lag p50 and p99 under 16 writers, against the 250 ms goal"),
         new("read", "GET agenda JSON and frab XML of a 400-session conference against the same bytes from memory"),

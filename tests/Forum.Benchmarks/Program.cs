@@ -119,6 +119,7 @@ internal static class BenchRun
         }
 
         await GroupAsync("append", async () => await AppendBenchmarks.RunAsync(ctx));
+        await GroupAsync("marten", async () => await MartenBenchmark.RunAsync(ctx));
         await GroupAsync("catchup", async () => await CatchUpBenchmark.RunAsync(ctx));
         await GroupAsync("lag", async () => await LagBenchmark.RunAsync(ctx));
         await GroupAsync("read", async () => await ReadBenchmarks.RunAsync(ctx, connection.ConnectionString));
@@ -137,6 +138,9 @@ internal static class BenchRun
             [AppendBenchmarks.Single16] = "ratio >= 0.8",
             [CatchUpBenchmark.FigureName(options.CatchUpEvents, CatchUpBenchmark.DefaultBatchSize)] = ">= 50,000 events/s",
             [CatchUpBenchmark.FigureName(options.CatchUpEvents, CatchUpBenchmark.LargeBatchSize)] = ">= 50,000 events/s",
+            [MartenBenchmark.LagP99] = $"a figure (Forum's goal: <= {LagBenchmark.GoalMs} ms)",
+            [MartenBenchmark.LagP99Notify] = $"a figure (Forum's goal: <= {LagBenchmark.GoalMs} ms)",
+            [MartenBenchmark.NotifyAppends] = "a figure (baseline: the same writers with Marten's default polling)",
             [LagBenchmark.P50] = $"<= {LagBenchmark.GoalMs} ms",
             [LagBenchmark.P99] = $"<= {LagBenchmark.GoalMs} ms",
             [ReadBenchmarks.AgendaJson] = "ratio >= 0.7",
