@@ -25,9 +25,9 @@ internal static class MartenBenchmark
     public const string LagP99 = "Marten projection lag p99, 16 writers (daemon HotCold, polling: its default)";
     public const string LagP99Notify = "Marten projection lag p99, 16 writers (daemon HotCold, LISTEN/NOTIFY)";
     public const string NotifyAppends = "Marten Quick appends/s in the lag window, 16 writers: LISTEN/NOTIFY against polling";
-    // Marten's default batch (AsyncOptions.BatchSize), and Forum's default (ProjectionDaemonOptions.BatchSize).
-    private const int MartenBatch = 500;
-    private const int ForumBatch = 5_000;
+    // Marten's default batch and Forum's, read from each library so that the figures follow a change of default.
+    private static readonly int MartenBatch = new AsyncOptions().BatchSize;
+    private static readonly int ForumBatch = CatchUpBenchmark.DefaultBatchSize;
     private const int EventsPerStream = 50;
     private const int SeedStreamsPerSession = 100;
     private const int Writers = 16;
