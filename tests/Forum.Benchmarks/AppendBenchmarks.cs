@@ -88,7 +88,7 @@ internal static class AppendBenchmarks
     }
 
     /// <summary>Raw one-row INSERT; each operation is a new stream id, like the store side.</summary>
-    private static async Task<Func<int, Task<int>>> RawSingleAsync(BenchContext ctx, int writers)
+    internal static async Task<Func<int, Task<int>>> RawSingleAsync(BenchContext ctx, int writers)
     {
         var table = await RawTableAsync(ctx, $"raw_single_{writers}");
         var sql = $"INSERT INTO {table} (stream_id, type, data, recorded_at) VALUES ($1, $2, $3, $4)";

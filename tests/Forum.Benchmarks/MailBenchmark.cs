@@ -20,15 +20,18 @@ namespace Forum.Benchmarks;
 /// <summary>
 /// 10,000 mails through the outbox to the local SendGrid: two real API processes (the built dll, Release), each a node
 /// of the Quartz cluster running mail-dispatch, send what a transaction put in the outbox; the figure is from that
-/// commit until the sink holds all 10,000. Beside it, the sink's own rate for the same requests sent straight to it by
-/// SendGridClient with the concurrency of both dispatching processes together (each runs MailDispatcher.Senders sends
-/// at once, and both send: the commit wakes each). Then how many arrived twice.
+/// commit until the sink holds all 10,000. Its baseline is the simplest durable mail, in this process against the same
+/// sink: each mail inserted (its own commit), sent by SendGridClient, then marked sent (another commit), with the
+/// concurrency of both dispatching processes together (each runs MailDispatcher.Senders sends at once, and both send:
+/// the commit wakes each). Beside it, as a second figure, the sink's rate for the same requests sent straight to it
+/// with nothing written. Then how many arrived twice.
 /// </summary>
 internal static class MailBenchmark
 {
     public const string Figure = "10,000 mails through the outbox to the local SendGrid, 2 API processes";
     public const string Twice = "mails of those 10,000 that arrived twice";
-    public const string BaselineName = "the sink's rate for the same requests sent straight to it, 32 concurrent";
+    public const string BaselineName = "each mail inserted, sent and marked sent in this process, 32 concurrent";
+    public const string Straight = "10,000 mails through the outbox against sends straight to the sink (nothing written)";
     private const string Key = "SG.bench";
     private const int Count = 10_000;
     private const int WarmupCount = 1_000;
@@ -51,7 +54,7 @@ internal static class MailBenchmark
         var outbox = writer.Services.GetRequiredService<MailOutbox>();
         var dataSource = writer.Services.GetRequiredService<NpgsqlDataSource>();
 
-        // Baseline: the same bodies, sent by our client straight to the sink (warm-up first).
+        // Baselines: the same bodies, sent by our client straight to the sink, with and without writing each (warm-up first).
         var client = new SendGridClient(new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency }),
             Options.Create(new SendGridOptions { BaseUrl = sinkUrl, ApiKey = Key }), TimeProvider.System);
         // Warm-ups run until the JIT is done with the hot code (in this process: the client and the sink; below, also in
@@ -60,7 +63,15 @@ internal static class MailBenchmark
         // processes' JIT is done after 13 to 18 rounds of 1,000 mails; with at most 12, a quarter of their CPU in the
         // measured span was still the JIT's.
         var me = Environment.ProcessId;
-        var baselineRounds = await CpuMeter.WarmUntilCompiledAsync(() => SendStraightAsync(client, Bodies(WarmupCount)), WarmupRounds, me);
+        var durable = await DurableTableAsync(ctx, schema);
+        var baselineRounds = await CpuMeter.WarmUntilCompiledAsync(
+            async () =>
+            {
+                await SendStraightAsync(client, Bodies(WarmupCount));
+                await SendDurablyAsync(ctx, durable, client, Bodies(WarmupCount));
+            },
+            WarmupRounds,
+            me);
         (await control.DeleteAsync("/control/messages")).EnsureSuccessStatusCode();
         var cpu = await CpuMeter.CreateAsync(ctx);
 
@@ -96,20 +107,30 @@ internal static class MailBenchmark
         // swung the baseline between 15,000 and 22,000 sends/s on this shared machine.
         var rates = new List<double>();
         var baselines = new List<double>();
+        var straights = new List<double>();
         var twice = 0;
         await Harness.AlternateAsync(
             ctx,
             Rounds,
             async round =>
             {
-                var straight = Bodies(Count);
-                var before = cpu.Start();
-                var clock = Stopwatch.StartNew();
-                await SendStraightAsync(client, straight);
-                baselines.Add(Count / clock.Elapsed.TotalSeconds);
-                BenchContext.Log($"  baseline {round + 1}: {Count:N0} sends straight to the sink, {Concurrency} concurrent, in {clock.Elapsed.TotalSeconds:N2} s ({baselines[^1]:N0}/s); " +
-                    $"CPU per send: {CpuMeter.PerUnit(before, cpu.Stop(), Count)} (client and sink)");
-                (await control.DeleteAsync("/control/messages")).EnsureSuccessStatusCode();
+                // Both baselines in each round, in turns, so that neither always follows the outbox's round.
+                foreach (var written in round % 2 == 0 ? new[] { true, false } : [false, true])
+                {
+                    var bodies = Bodies(Count);
+                    var before = cpu.Start();
+                    var clock = Stopwatch.StartNew();
+                    await (written ? SendDurablyAsync(ctx, durable, client, bodies) : SendStraightAsync(client, bodies));
+                    (written ? baselines : straights).Add(Count / clock.Elapsed.TotalSeconds);
+                    BenchContext.Log($"  baseline {round + 1}: {Count:N0} {(written ? "mails inserted, sent and marked sent" : "sends straight to the sink")}, {Concurrency} concurrent, " +
+                        $"in {clock.Elapsed.TotalSeconds:N2} s ({Count / clock.Elapsed.TotalSeconds:N0}/s); CPU per mail: {CpuMeter.PerUnit(before, cpu.Stop(), Count)} (client and sink{(written ? "; PostgreSQL: the writes" : "")})");
+                    if (await ArrivedAsync(control) != Count)
+                    {
+                        throw new InvalidOperationException("the sink does not hold exactly the baseline's mails");
+                    }
+
+                    (await control.DeleteAsync("/control/messages")).EnsureSuccessStatusCode();
+                }
             },
             async round =>
             {
@@ -149,11 +170,14 @@ internal static class MailBenchmark
 
         var median = AppendBenchmarks.Median(rates);
         var baseline = AppendBenchmarks.Median(baselines);
-        BenchContext.Log($"  measured per round {string.Join(" ", rates.Select(r => r.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} mails/s; " +
-            $"baseline per round {string.Join(" ", baselines.Select(r => r.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} sends/s; ratio of the medians {median / baseline:N3}; {twice} arrived twice");
+        var straight = AppendBenchmarks.Median(straights);
+        static string Joined(List<double> values) => string.Join(" ", values.Select(r => r.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)));
+        BenchContext.Log($"  measured per round {Joined(rates)} mails/s; durable baseline per round {Joined(baselines)} mails/s; straight sends per round {Joined(straights)}/s; " +
+            $"ratios of the medians {median / baseline:N3} (durable) and {median / straight:N3} (straight); {twice} arrived twice");
         return
         [
             Forum.Benchmarks.Figure.Throughput(Figure, median, baseline, "mails/s"),
+            Forum.Benchmarks.Figure.Throughput(Straight, median, straight, "mails/s"),
             new Figure(Twice, twice, "mails", 0, twice),
         ];
     }
@@ -180,6 +204,61 @@ internal static class MailBenchmark
                 if (await client.SendAsync(bodies[i], CancellationToken.None) is not SendResult.Sent)
                 {
                     throw new InvalidOperationException("the sink refused a baseline send");
+                }
+            }
+        })));
+    }
+
+    /// <summary>
+    /// The durable baseline's table: what a mail needs to survive a crash between its insert and its send (the body, its
+    /// state, and an index to find the unsent ones again), and no more.
+    /// </summary>
+    private static async Task<string> DurableTableAsync(BenchContext ctx, string schema)
+    {
+        var table = $"\"{schema}\".bench_durable_mail";
+        await ctx.ExecuteAsync(
+            $"""
+            CREATE TABLE {table} (
+                id         uuid        PRIMARY KEY,
+                mail       jsonb       NOT NULL,
+                state      text        NOT NULL,
+                created_at timestamptz NOT NULL,
+                sent_at    timestamptz);
+            CREATE INDEX bench_durable_mail_waiting ON {table} (created_at) WHERE state = 'Waiting';
+            """);
+        return table;
+    }
+
+    /// <summary>Each mail inserted (committed), sent, then marked sent (committed), from 32 tasks on the benchmark's pool.</summary>
+    private static async Task SendDurablyAsync(BenchContext ctx, string table, SendGridClient client, List<SendGridMail> bodies)
+    {
+        var insert = $"INSERT INTO {table} (id, mail, state, created_at) VALUES ($1, $2, 'Waiting', $3)";
+        var mark = $"UPDATE {table} SET state = 'Sent', sent_at = $2 WHERE id = $1";
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < bodies.Count)
+            {
+                var id = Guid.CreateVersion7();
+                await using (var cmd = ctx.DataSource.CreateCommand(insert))
+                {
+                    cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+                    cmd.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.SerializeToUtf8Bytes(bodies[i], SendGridClient.WireJson), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
+                    cmd.Parameters.Add(new NpgsqlParameter { Value = DateTimeOffset.UtcNow });
+                    await cmd.ExecuteNonQueryAsync();
+                }
+
+                if (await client.SendAsync(bodies[i], CancellationToken.None) is not SendResult.Sent)
+                {
+                    throw new InvalidOperationException("the sink refused a baseline send");
+                }
+
+                await using (var cmd = ctx.DataSource.CreateCommand(mark))
+                {
+                    cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+                    cmd.Parameters.Add(new NpgsqlParameter { Value = DateTimeOffset.UtcNow });
+                    await cmd.ExecuteNonQueryAsync();
                 }
             }
         })));

@@ -1,11 +1,13 @@
 namespace Forum.Benchmarks;
 
 /// <summary>Command line of the benchmark program, and the window lengths it implies.</summary>
-internal sealed record BenchOptions(string ConnectionString, string OutPath, bool Quick, string? Only = null)
+internal sealed record BenchOptions(string ConnectionString, string OutPath, bool Quick, string? Only = null, bool List = false)
 {
-    public const string Usage =
-        "usage: Forum.Benchmarks --db \"<npgsql connection string>\" --out <path/bench.json> [--quick] [--only append|catchup|lag|read|register|checkin|speaking|declarations|calendars|mail|web|staff|scanner|cluster]\n" +
-        "  --quick  short windows and a 100,000-event catch-up, for smoke tests (figures are not comparable)";
+    public static readonly string Usage =
+        "usage: Forum.Benchmarks --db \"<npgsql connection string>\" --out <path/bench.json> [--quick] [--only <group>[,<group>...]] | --list\n" +
+        "  --quick  short windows and a 100,000-event catch-up, for smoke tests (figures are not comparable)\n" +
+        "  --only   runs these groups only (comma-separated): " + BenchGroups.Names + "\n" +
+        "  --list   prints the groups and what each measures";
 
     /// <summary>Time before a window in which writers run unmeasured: fills the pool, JITs, warms caches.</summary>
     public TimeSpan Warmup => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
@@ -37,6 +39,7 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
         string? db = null, output = null;
         var quick = false;
         string? only = null;
+        var list = false;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -52,17 +55,25 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
                     break;
                 case "--only":
                     only = Value(args, ref i);
-                    if (only is not ("append" or "catchup" or "lag" or "read" or "register" or "checkin" or "speaking" or "declarations" or "calendars" or "mail" or "web" or "staff" or "scanner" or "cluster"))
+                    if (only.Split(',').FirstOrDefault(name => BenchGroups.All.All(g => g.Name != name)) is { } unknown)
                     {
-                        throw new UsageException($"--only takes append, catchup, lag, read, register, checkin, speaking, declarations, calendars, mail, web, staff, scanner or cluster, not '{only}'");
+                        throw new UsageException($"--only takes groups among {string.Join(", ", BenchGroups.All.Select(g => g.Name))}, comma-separated, not '{unknown}'");
                     }
 
+                    break;
+                case "--list":
+                    list = true;
                     break;
                 case "-h" or "--help":
                     throw new UsageException(null);
                 default:
                     throw new UsageException($"unknown argument '{args[i]}'");
             }
+        }
+
+        if (list)
+        {
+            return new BenchOptions(db ?? "", output ?? "", quick, only, List: true);
         }
 
         if (string.IsNullOrWhiteSpace(db))
@@ -78,8 +89,8 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
         return new BenchOptions(db, Path.GetFullPath(output), quick, only);
     }
 
-    /// <summary>Whether the benchmark group runs in this invocation (all of them unless --only names one).</summary>
-    public bool Runs(string group) => Only is null || Only == group;
+    /// <summary>Whether the benchmark group runs in this invocation (all of them unless --only names some).</summary>
+    public bool Runs(string group) => Only is null || Only.Split(',').Contains(group);
 
     private static string Value(IReadOnlyList<string> args, ref int i)
     {
