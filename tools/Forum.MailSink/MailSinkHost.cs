@@ -29,6 +29,7 @@ public static partial class MailSinkHost
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1);
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddTracing(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddSingleton<MailStore>();
