@@ -4,7 +4,7 @@ namespace Forum.Benchmarks;
 internal sealed record BenchOptions(string ConnectionString, string OutPath, bool Quick, string? Only = null)
 {
     public const string Usage =
-        "usage: Forum.Benchmarks --db \"<npgsql connection string>\" --out <path/bench.json> [--quick] [--only append|catchup|lag|read|register|checkin|speaking|declarations|calendars|mail|web|staff|cluster]\n" +
+        "usage: Forum.Benchmarks --db \"<npgsql connection string>\" --out <path/bench.json> [--quick] [--only append|catchup|lag|read|register|checkin|speaking|declarations|calendars|mail|web|staff|cluster|tracing]\n" +
         "  --quick  short windows and a 100,000-event catch-up, for smoke tests (figures are not comparable)";
 
     /// <summary>Time before a window in which writers run unmeasured: fills the pool, JITs, warms caches.</summary>
@@ -52,9 +52,9 @@ internal sealed record BenchOptions(string ConnectionString, string OutPath, boo
                     break;
                 case "--only":
                     only = Value(args, ref i);
-                    if (only is not ("append" or "catchup" or "lag" or "read" or "register" or "checkin" or "speaking" or "declarations" or "calendars" or "mail" or "web" or "staff" or "cluster"))
+                    if (only is not ("append" or "catchup" or "lag" or "read" or "register" or "checkin" or "speaking" or "declarations" or "calendars" or "mail" or "web" or "staff" or "cluster" or "tracing"))
                     {
-                        throw new UsageException($"--only takes append, catchup, lag, read, register, checkin, speaking, declarations, calendars, mail, web, staff or cluster, not '{only}'");
+                        throw new UsageException($"--only takes append, catchup, lag, read, register, checkin, speaking, declarations, calendars, mail, web, staff, cluster or tracing, not '{only}'");
                     }
 
                     break;

@@ -148,6 +148,11 @@ internal static class BenchRun
             figures.AddRange(await ClusterBenchmark.RunAsync(ctx, connection.ConnectionString));
         }
 
+        if (options.Runs("tracing"))
+        {
+            figures.AddRange(await TracingBenchmark.RunAsync(ctx, connection.ConnectionString));
+        }
+
         var goals = new Dictionary<string, string>
         {
             [AppendBenchmarks.Single16] = "ratio >= 0.8",
@@ -179,6 +184,8 @@ internal static class BenchRun
             [WebBenchmarks.Page] = "ratio >= 0.5 (baseline: the API's agenda JSON)",
             [WebBenchmarks.Compressed] = $"<= {WebBenchmarks.CompressedGoal:N0} bytes (60 KB)",
             [WebBenchmarks.Uncompressed] = "a figure (baseline: the agenda JSON's bytes)",
+            [TracingBenchmark.Feed] = $"a figure (baseline: {TracingBenchmark.BaselineName})",
+            [TracingBenchmark.Register] = $"a figure (baseline: {TracingBenchmark.BaselineName})",
         };
         await Report.WriteJsonAsync(options.OutPath, figures);
         Console.WriteLine();
