@@ -44,7 +44,7 @@ public sealed partial class MetricsTests(ApiFixture api, LocalSendGrid sendGrid)
         // Two mails waiting, then one of them refused by SendGrid for good: dead.
         var (mailSlug, _, _) = await MailTestKit.EnqueueAsync(api, 1, "not an address {0}");
         var waiting = await ScrapeAsync();
-        Assert.True(waiting.Value(Waiting) >= before.Value(Waiting) + 1);
+        Assert.True(waiting.Value(Waiting) >= before.Value(Waiting) + 1, $"{Waiting}: {before.Value(Waiting)} then {waiting.Value(Waiting)}\n{waiting.Text}");
         await using var dispatcher = new MailDispatcher(
             api.Services.GetRequiredService<MailOutbox>(), sendGrid.Client(LocalSendGrid.ApiKey), api.Services.GetRequiredService<SendGridWebhook>(),
             api.Services.GetRequiredService<PersonalDataVault>(), TimeProvider.System, NullLogger<MailDispatcher>.Instance);
