@@ -120,6 +120,8 @@ public static class MetricsEndpoints
             await reads.RefreshAsync();
             await next(context);
         }), optionsName: null!)
+            // GET only, as before (the exporter maps a path for every method).
+            .WithMetadata(new HttpMethodMetadata(["GET"]))
             .AllowAnonymous();
         return app;
     }

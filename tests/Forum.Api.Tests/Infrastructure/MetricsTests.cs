@@ -78,6 +78,13 @@ public sealed partial class MetricsTests(ApiFixture api, LocalSendGrid sendGrid)
     }
 
     [Fact]
+    public async Task Metrics_answer_GET_only()
+    {
+        using var post = await api.Anonymous().PostAsync("/metrics", null);
+        Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, post.StatusCode);
+    }
+
+    [Fact]
     public async Task A_database_gauge_reports_nothing_rather_than_failing_when_its_read_fails_and_its_figure_once_it_reads()
     {
         // A meter factory of the test's own, so that the API host's exporter never sees these instruments.
