@@ -115,11 +115,11 @@ public static class MetricsEndpoints
     public static IEndpointRouteBuilder MapMetricsEndpoints(this IEndpointRouteBuilder app)
     {
         var reads = app.ServiceProvider.GetRequiredService<ScrapeTimeReads>();
-        app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null!, configureBranchedPipeline: pipeline => pipeline.Use(async (context, next) =>
+        app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, configureBranchedPipeline: pipeline => pipeline.Use(async (context, next) =>
         {
             await reads.RefreshAsync();
             await next(context);
-        }), optionsName: null!)
+        }), optionsName: null)
             // GET only, as before (the exporter maps a path for every method).
             .WithMetadata(new HttpMethodMetadata(["GET"]))
             .AllowAnonymous();
