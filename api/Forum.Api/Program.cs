@@ -24,14 +24,16 @@ builder.Services.Configure<CalendarOptions>(builder.Configuration.GetSection("Ca
 builder.Services.AddForumFeatures();
 builder.Services.AddNotifications(builder.Configuration);
 builder.Services.AddJobs(builder.Configuration);
-builder.Services.AddSingleton<PrometheusMetrics>();
+builder.Services.AddTelemetry(builder.Configuration);
 // On SIGTERM, Kestrel stops taking connections and finishes the requests in flight, and the projections' leadership
 // and Quartz's scheduler are let go so that another process takes over: all within this time.
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Shutdown:Timeout", TimeSpan.FromSeconds(30)));
 
 var app = builder.Build();
-// Listening from the start, so that the counters include start-up's own work.
-app.Services.GetRequiredService<PrometheusMetrics>();
+// Listening from the start (OpenTelemetry's hosted service would start it after the seeding), so that the counters
+// include start-up's own work.
+app.Services.GetRequiredService<OpenTelemetry.Metrics.MeterProvider>();
+app.Services.GetService<OpenTelemetry.Trace.TracerProvider>();
 await app.Services.InitializeEventStoreAsync();
 await app.Services.MigrateJobStoreAsync();
 if (app.Configuration.GetValue<bool>("Demo:Seed"))

@@ -25,6 +25,7 @@ internal static class BenchGroups
         new("web", "the web client's conference page against the API's agenda JSON, and the page's weight"),
         new("staff", "the staff app's agenda board and a move on it, signed in through the local identity provider"),
         new("scanner", "the check-in scanner's answer to 1,000 typed badge codes (valid and forged) in headless Chromium, against the 50 ms goal", "chromium"),
+        new("tracing", "API requests/s with traces exported over OTLP against tracing off (the demo feed, a registration), two API processes", "dotnet"),
         new("cluster", "two API processes behind nginx against one (read- and write-heavy mixes), and failover after SIGKILL", "dotnet", "nginx"),
     ];
 

@@ -132,6 +132,7 @@ internal static class BenchRun
         await GroupAsync("web", async () => await WebBenchmarks.RunAsync(ctx, connection.ConnectionString));
         await GroupAsync("staff", async () => await StaffBenchmarks.RunAsync(ctx, connection.ConnectionString));
         await GroupAsync("scanner", async () => await ScannerBenchmark.RunAsync(ctx, connection.ConnectionString));
+        await GroupAsync("tracing", async () => await TracingBenchmark.RunAsync(ctx, connection.ConnectionString));
         await GroupAsync("cluster", async () => await ClusterBenchmark.RunAsync(ctx, connection.ConnectionString));
 
         var goals = new Dictionary<string, string>
@@ -174,6 +175,8 @@ internal static class BenchRun
             [WebBenchmarks.Page] = "ratio >= 0.5 (baseline: the API's agenda JSON)",
             [WebBenchmarks.Compressed] = $"<= {WebBenchmarks.CompressedGoal:N0} bytes (60 KB)",
             [WebBenchmarks.Uncompressed] = "a figure (baseline: the agenda JSON's bytes)",
+            [TracingBenchmark.Feed] = $"a figure (baseline: {TracingBenchmark.BaselineName})",
+            [TracingBenchmark.Register] = $"a figure (baseline: {TracingBenchmark.BaselineName})",
         };
         await Report.WriteJsonAsync(options.OutPath, figures);
         Console.WriteLine();

@@ -11,7 +11,8 @@ public static partial class MailSinkHost
 {
     public const int DefaultPort = 5082;
 
-    public static WebApplication Build(string[] args)
+    /// <param name="configure">More set-up before the app is built (a test's trace exporter).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         var options = builder.Configuration.GetSection("MailSink").Get<MailSinkOptions>() ?? new MailSinkOptions();
@@ -29,6 +30,7 @@ public static partial class MailSinkHost
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1);
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddTracing(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddSingleton<MailStore>();
@@ -39,6 +41,7 @@ public static partial class MailSinkHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
         builder.Services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNameCaseInsensitive = true);
 
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.MapPost("/v3/mail/send", MailSendEndpoint.HandleAsync);
         app.MapSinkApi();

@@ -41,6 +41,7 @@ builder.Services.AddSingleton<Forum.Staff.Pages.Agenda.BoardLayouts>();
 builder.Services.AddHttpContextAccessor();
 builder.Services.AddScoped<Text>();
 builder.Services.AddScoped<IText>(sp => sp.GetRequiredService<Text>());
+builder.Services.AddForumTracing(builder.Configuration, "forum-staff");
 builder.Services.AddHttpClient<StaffApi>(http =>
 {
     http.BaseAddress = new Uri((builder.Configuration["ForumApi:BaseUrl"] ?? "http://127.0.0.1:5080").TrimEnd('/') + "/");

@@ -40,6 +40,7 @@ builder.Services.AddScoped<Text>();
 builder.Services.AddScoped<IText>(sp => sp.GetRequiredService<Text>());
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
 builder.Services.AddSingleton(new ApiAddress(builder.Configuration["ForumApi:PublicUrl"] ?? builder.Configuration["ForumApi:BaseUrl"] ?? "http://127.0.0.1:5080"));
+builder.Services.AddForumTracing(builder.Configuration, "forum-web");
 builder.Services.AddHttpClient<ForumApi>(http =>
 {
     var baseUrl = builder.Configuration["ForumApi:BaseUrl"] ?? "http://127.0.0.1:5080";

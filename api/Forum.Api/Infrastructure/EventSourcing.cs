@@ -42,6 +42,7 @@ public static class EventSourcingSetup
             // leaves session state behind. Session locks are released by the code that takes them, the listeners
             // UNLISTEN before giving their connection back, and an open transaction is still rolled back by Npgsql.
             builder.ConnectionStringBuilder.NoResetOnClose = true;
+            builder.TraceOnlyWithinATrace();
             return builder.Build();
         });
         services.AddSingleton(sp =>

@@ -1,17 +1,30 @@
+using System.Diagnostics.Metrics;
 using Forum.Api.Infrastructure;
 
 namespace Forum.Api.Notifications;
 
-/// <summary>The outbox's depth and its dead mails, read at each metrics scrape (the same figures in every process: the outbox is shared).</summary>
-public sealed class MailMetrics(MailOutbox outbox) : IScrapedMetrics
+/// <summary>The outbox's depth and its dead mails, read before each metrics scrape (the same figures in every process: the outbox is shared).</summary>
+public sealed class MailMetrics : DatabaseGauges<MailMetrics.Depth>
 {
-    public async Task<IReadOnlyList<ScrapedGauge>> ReadAsync(CancellationToken ct)
+    private readonly MailOutbox outbox;
+
+    public MailMetrics(MailOutbox outbox, IMeterFactory meters, ILogger<MailMetrics> logger)
+        : base(logger)
+    {
+        this.outbox = outbox;
+        var meter = meters.Create(ForumMeter.Name);
+        meter.CreateObservableGauge("forum.mail.outbox.waiting", () => Read(d => d.Waiting), "{mail}", "Mails in the outbox waiting to be sent");
+        meter.CreateObservableGauge("forum.mail.outbox.dead", () => Read(d => d.Dead), "{mail}",
+            "Mails that failed their last attempt (GET /api/conferences/{slug}/mail?state=dead)");
+    }
+
+    public sealed record Depth(long Waiting, long Dead);
+
+    protected override async Task<Depth> ReadAsync(CancellationToken ct)
     {
         var (waiting, dead) = await outbox.DepthAsync(ct);
-        return
-        [
-            new ScrapedGauge("forum_mail_outbox_waiting", "Mails in the outbox waiting to be sent", [], waiting),
-            new ScrapedGauge("forum_mail_outbox_dead", "Mails that failed their last attempt (GET /api/conferences/{slug}/mail?state=dead)", [], dead),
-        ];
+        return new Depth(waiting, dead);
     }
+
+    private IEnumerable<Measurement<long>> Read(Func<Depth, long> figure) => Last is { } depth ? [new Measurement<long>(figure(depth))] : [];
 }

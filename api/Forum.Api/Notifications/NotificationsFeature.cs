@@ -42,7 +42,7 @@ public static class NotificationsSetup
         services.AddHttpClient<SendGridClient>();
         services.AddSingleton<MailDispatcher>(sp => ActivatorUtilities.CreateInstance<MailDispatcher>(sp, sp.GetRequiredService<SendGridClient>()));
         services.AddSingleton<IHealthSignal>(sp => sp.GetRequiredService<MailDispatcher>());
-        services.AddSingleton<IScrapedMetrics, MailMetrics>();
+        services.AddSingleton<IDatabaseGauges, MailMetrics>();
         services.AddSingleton<MailComposer>();
         services.AddSingleton<MailOptOuts>();
         services.AddSingleton<MailNotices>();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
@@ -7,6 +8,7 @@ using Forum.Api.Notifications;
 using Forum.Api.Tests.Notifications;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace Forum.Api.Tests.Infrastructure;
 
@@ -17,6 +19,11 @@ namespace Forum.Api.Tests.Infrastructure;
 [Collection(ApiCollection.Name)]
 public sealed partial class MetricsTests(ApiFixture api, LocalSendGrid sendGrid) : IClassFixture<LocalSendGrid>
 {
+    // Each sample names the meter it comes from in otel_scope_name (OpenTelemetry's exporter adds it).
+    private const string Waiting = "forum_mail_outbox_waiting{otel_scope_name=\"Forum.Api\"}";
+    private const string Dead = "forum_mail_outbox_dead{otel_scope_name=\"Forum.Api\"}";
+    private const string Appended = "forum_eventstore_events_appended_total{otel_scope_name=\"Forum.EventStore\"}";
+
     [Fact]
     public async Task Metrics_count_requests_by_route_appended_events_projection_lag_and_the_outbox_in_Prometheus_text_format()
     {
@@ -37,7 +44,7 @@ public sealed partial class MetricsTests(ApiFixture api, LocalSendGrid sendGrid)
         // Two mails waiting, then one of them refused by SendGrid for good: dead.
         var (mailSlug, _, _) = await MailTestKit.EnqueueAsync(api, 1, "not an address {0}");
         var waiting = await ScrapeAsync();
-        Assert.True(waiting.Value("forum_mail_outbox_waiting") >= before.Value("forum_mail_outbox_waiting") + 1);
+        Assert.True(waiting.Value(Waiting) >= before.Value(Waiting) + 1, $"{Waiting}: {before.Value(Waiting)} then {waiting.Value(Waiting)}\n{waiting.Text}");
         await using var dispatcher = new MailDispatcher(
             api.Services.GetRequiredService<MailOutbox>(), sendGrid.Client(LocalSendGrid.ApiKey), api.Services.GetRequiredService<SendGridWebhook>(),
             api.Services.GetRequiredService<PersonalDataVault>(), TimeProvider.System, NullLogger<MailDispatcher>.Instance);
@@ -48,21 +55,68 @@ public sealed partial class MetricsTests(ApiFixture api, LocalSendGrid sendGrid)
         }
 
         var after = await ScrapeAsync();
-        Assert.Equal(before.Value("forum_mail_outbox_dead") + 1, after.Value("forum_mail_outbox_dead"));
+        Assert.Equal(before.Value(Dead) + 1, after.Value(Dead));
 
         // Requests by route template (never by address, so no id or token is a label), method and status.
-        const string Route = "http_server_request_duration_seconds_count{http_request_method=\"GET\",http_response_status_code=\"200\",http_route=\"/api/conferences/{slug}\",network_protocol_version=\"1.1\",url_scheme=\"http\"}";
+        const string Route = "http_server_request_duration_seconds_count{otel_scope_name=\"Microsoft.AspNetCore.Hosting\",http_request_method=\"GET\",http_response_status_code=\"200\",http_route=\"/api/conferences/{slug}\",network_protocol_version=\"1.1\",url_scheme=\"http\"}";
         Assert.True(after.Value(Route) >= before.Value(Route) + 3, $"{Route}: {before.Value(Route)} then {after.Value(Route)}");
         Assert.DoesNotContain(slug, after.Text, StringComparison.Ordinal);
-        Assert.True(after.Value("forum_eventstore_events_appended_total") >= before.Value("forum_eventstore_events_appended_total") + 1);
-        Assert.True(after.Value("forum_projection_lag_seconds{projection=\"mail\"}") >= 0);
-        Assert.Contains("forum_projection_events_behind{projection=\"mail\"}", after.Samples.Keys);
+        Assert.True(after.Value(Appended) >= before.Value(Appended) + 1);
+        Assert.True(after.Value("forum_projection_lag_seconds{otel_scope_name=\"Forum.Api\",projection=\"mail\"}") >= 0);
+        Assert.Contains("forum_projection_events_behind{otel_scope_name=\"Forum.Api\",projection=\"mail\"}", after.Samples.Keys);
+
+        // OpenTelemetry's exporter names the process in target_info (one series, value 1), not on every sample.
+        var target = Assert.Single(after.Samples, s => s.Key.StartsWith("target_info{", StringComparison.Ordinal));
+        Assert.Contains("service_name=\"forum-api\"", target.Key, StringComparison.Ordinal);
+        Assert.Equal(1, target.Value);
 
         // A histogram's buckets are cumulative and end at +Inf with its count.
         var buckets = after.Samples.Where(s => s.Key.StartsWith(Route.Replace("_count{", "_bucket{", StringComparison.Ordinal)[..^1], StringComparison.Ordinal)).Select(s => s.Value).ToList();
         Assert.Equal(15, buckets.Count);
         Assert.Equal(buckets.Order(), buckets);
         Assert.Equal(after.Value(Route), buckets[^1]);
+    }
+
+    [Fact]
+    public async Task Metrics_answer_GET_only()
+    {
+        using var post = await api.Anonymous().PostAsync("/metrics", null);
+        Assert.Equal(System.Net.HttpStatusCode.MethodNotAllowed, post.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_database_gauge_reports_nothing_rather_than_failing_when_its_read_fails_and_its_figure_once_it_reads()
+    {
+        // A meter factory of the test's own, so that the API host's exporter never sees these instruments.
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        var store = api.Services.GetRequiredService<EventStore.EventStore>();
+        await using var unreachable = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Username=forum;Password=none;Timeout=2");
+        var down = new MailMetrics(new MailOutbox(unreachable, store), meters, NullLogger<MailMetrics>.Instance);
+        await down.RefreshAsync(CancellationToken.None);
+        Assert.Empty(Observe(meters));
+
+        var up = new MailMetrics(api.Services.GetRequiredService<MailOutbox>(), meters, NullLogger<MailMetrics>.Instance);
+        await up.RefreshAsync(CancellationToken.None);
+        Assert.Equal(["forum.mail.outbox.dead", "forum.mail.outbox.waiting"], Observe(meters).Select(m => m.Name).Order());
+    }
+
+    /// <summary>What the observable instruments of <paramref name="meters"/> report, as an exporter's collection asks them.</summary>
+    private static List<(string Name, long Value)> Observe(IMeterFactory meters)
+    {
+        var seen = new List<(string, long)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter.Scope, meters))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => seen.Add((instrument.Name, value)));
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return seen;
     }
 
     private async Task<Exposition> ScrapeAsync()

@@ -13,10 +13,14 @@ public sealed class ApiServer : WebApplicationFactory<Program>
 {
     private readonly IReadOnlyDictionary<string, string> settings;
 
+    private readonly Action<IWebHostBuilder>? configure;
+
     /// <param name="settings">More settings (the staff tests' identity provider, Auth:Oidc:*).</param>
-    public ApiServer(IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="configure">More set-up of the host (the tracing test's exporter).</param>
+    public ApiServer(IReadOnlyDictionary<string, string>? settings = null, Action<IWebHostBuilder>? configure = null)
     {
         this.settings = settings ?? new Dictionary<string, string>();
+        this.configure = configure;
         Port = Ports.Free();
         UseKestrel(Port);
     }
@@ -42,11 +46,14 @@ public sealed class ApiServer : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        configure?.Invoke(builder);
     }
 }
 
 /// <summary>The web client on a real Kestrel port, talking to <see cref="ApiServer"/> over HTTP only.</summary>
-public sealed class WebServer(Uri api, string? keysPath = null) : WebApplicationFactory<web::Program>
+/// <param name="configure">More set-up of the host (the tracing test's exporter).</param>
+public sealed class WebServer(Uri api, string? keysPath = null, Action<IWebHostBuilder>? configure = null) : WebApplicationFactory<web::Program>
 {
     public int Port { get; } = Ports.Free();
 
@@ -66,6 +73,8 @@ public sealed class WebServer(Uri api, string? keysPath = null) : WebApplication
         {
             builder.UseSetting("DataProtection:KeysPath", keysPath);
         }
+
+        configure?.Invoke(builder);
     }
 }
 

@@ -1,0 +1,91 @@
+extern alias mailsink;
+
+using System.Collections.ObjectModel;
+using System.Diagnostics;
+using Forum.Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
+using MailSinkHost = mailsink::Forum.MailSink.MailSinkHost;
+
+namespace Forum.Api.Tests.Notifications;
+
+/// <summary>
+/// The mail dispatcher's send, followed from the API into the local SendGrid: the API's SendGrid client (its own
+/// HttpClient from the factory) sends traceparent, and the local SendGrid's request continues that trace. Both run in
+/// this process with tracing on and each its own in-memory exporter.
+/// </summary>
+public sealed class MailTracingTests
+{
+    [Fact]
+    public async Task A_mail_the_dispatcher_sends_continues_its_trace_in_the_local_SendGrid_and_Quartzs_jobs_are_traced()
+    {
+        var apiSpans = new Spans();
+        var sinkSpans = new Spans();
+        await using var sink = MailSinkHost.Build(["--urls=http://127.0.0.1:0", $"--MailSink:ApiKeys={LocalSendGrid.ApiKey}", "--Logging:LogLevel:Default=Warning", "--Tracing:Enabled=true"],
+            builder => builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(sinkSpans)));
+        await sink.StartAsync();
+        await using var api = new TracedApi(sink.Urls.Single(), apiSpans);
+        api.StartServer();
+
+        await MailTestKit.EnqueueAsync(api, 1);
+
+        var received = await WaitForAsync(sinkSpans, s => s.Kind == ActivityKind.Server && s.GetTagItem("url.path") as string == "/v3/mail/send");
+        var sent = await WaitForAsync(apiSpans, s => s.SpanId == received.ParentSpanId);
+        Assert.Equal(ActivityKind.Client, sent.Kind);
+        Assert.Equal("POST", sent.GetTagItem("http.request.method"));
+        Assert.Equal(sink.Urls.Single().TrimEnd('/') + "/v3/mail/send", sent.GetTagItem("url.full"));
+
+        // mail-dispatch fires every second: Quartz's own ActivitySource is exported.
+        await WaitForAsync(apiSpans, s => s.Source.Name == "Quartz");
+    }
+
+    private static async Task<Activity> WaitForAsync(Spans spans, Func<Activity, bool> match)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (spans.Snapshot().FirstOrDefault(match) is { } span)
+            {
+                return span;
+            }
+
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(15), "the span was not exported within 15 s");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>The API with a SendGrid key and address (so its own dispatcher sends), tracing on, into <paramref name="spans"/>.</summary>
+    private sealed class TracedApi(string sendGridUrl, Spans spans) : ApiFixture
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("SendGrid:ApiKey", LocalSendGrid.ApiKey);
+            builder.UseSetting("SendGrid:BaseUrl", sendGridUrl);
+            builder.UseSetting("Tracing:Enabled", "true");
+            builder.ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans)));
+        }
+    }
+
+    /// <summary>The exporter's list, written by the exporter while the test reads it.</summary>
+    private sealed class Spans : Collection<Activity>
+    {
+        public List<Activity> Snapshot()
+        {
+            lock (Items)
+            {
+                return [.. Items];
+            }
+        }
+
+        protected override void InsertItem(int index, Activity item)
+        {
+            lock (Items)
+            {
+                base.InsertItem(index, item);
+            }
+        }
+    }
+}
