@@ -25,6 +25,10 @@ public static class TelemetrySetup
             .AddView("http.server.active_requests", MetricStreamConfiguration.Drop)
             // Every scrape collects afresh: the database gauges are read for it anyway.
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        // A provider listens to meters by name, process-wide: where several hosts share a process (the tests), it would
+        // also write another host's meter of the same name, the same series twice. Meters made by another host's
+        // factory are dropped; this host's, and the process's own (the event store's), are kept.
+        services.ConfigureOpenTelemetryMeterProvider(DropOtherHostsMeters);
         services.AddSingleton<IDatabaseGauges, ProjectionGauges>();
         services.AddSingleton<ScrapeTimeReads>();
 
@@ -47,6 +51,12 @@ public static class TelemetrySetup
         }
 
         return services;
+    }
+
+    private static void DropOtherHostsMeters(IServiceProvider provider, MeterProviderBuilder builder)
+    {
+        var own = provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        builder.AddView(instrument => instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, own) ? null : MetricStreamConfiguration.Drop);
     }
 
     /// <summary>

@@ -78,6 +78,26 @@ public sealed partial class MetricsTests(ApiFixture api, LocalSendGrid sendGrid)
     }
 
     [Fact]
+    public async Task Another_API_host_in_the_same_process_does_not_show_in_this_host_s_metrics()
+    {
+        // Both hosts have a meter named after ASP.NET Core's hosting, and a provider listens to meters by name.
+        const string Route = "http_server_request_duration_seconds_count{otel_scope_name=\"Microsoft.AspNetCore.Hosting\",http_request_method=\"GET\",http_response_status_code=\"404\",http_route=\"/api/conferences/{slug}\",network_protocol_version=\"1.1\",url_scheme=\"http\"}";
+        await using var other = new ApiFixture();
+        using var otherClient = other.Anonymous();
+        await api.Anonymous().GetAsync("/api/conferences/" + ApiFixture.NewSlug("absent"));
+        var before = await ScrapeAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await otherClient.GetAsync("/api/conferences/" + ApiFixture.NewSlug("absent"))).StatusCode);
+        }
+
+        // Read strictly: one sample per series, and none of the other host's requests.
+        var after = await ScrapeAsync();
+        Assert.Equal(before.Value(Route), after.Value(Route));
+        Assert.True(before.Value(Route) >= 1, $"{Route} missing:\n{before.Text}");
+    }
+
+    [Fact]
     public async Task Metrics_answer_GET_only()
     {
         using var post = await api.Anonymous().PostAsync("/metrics", null);
@@ -156,11 +176,8 @@ public sealed partial class MetricsTests(ApiFixture api, LocalSendGrid sendGrid)
                 Assert.True(sample.Success, $"not a sample: {line}");
                 var name = sample.Groups[1].Value;
                 Assert.Contains(typed.Keys, family => name == family || (name.StartsWith(family, StringComparison.Ordinal) && name[family.Length..] is "_total" or "_bucket" or "_sum" or "_count"));
-                // Several API hosts run in this process, each with its own meter of a name (ASP.NET Core's hosting meter, say),
-                // and a host's exporter listens to meters by name, so it may write one series once per host: summed here, as
-                // the before-and-after comparisons need. (A production process has one host: one sample per series.)
-                var key = name + sample.Groups[2].Value;
-                samples[key] = samples.GetValueOrDefault(key) + double.Parse(sample.Groups[3].Value, CultureInfo.InvariantCulture);
+                // Several API hosts run in this test process, each with meters of the same names: each host writes its own.
+                Assert.True(samples.TryAdd(name + sample.Groups[2].Value, double.Parse(sample.Groups[3].Value, CultureInfo.InvariantCulture)), $"a second sample {line}");
             }
 
             return new Exposition(text, samples);
