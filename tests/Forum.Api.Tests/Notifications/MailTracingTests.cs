@@ -1,8 +1,8 @@
 extern alias mailsink;
 
-using System.Collections.ObjectModel;
 using System.Diagnostics;
 using Forum.Api.Tests.Infrastructure;
+using Forum.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,8 +21,8 @@ public sealed class MailTracingTests
     [Fact]
     public async Task A_mail_the_dispatcher_sends_continues_its_trace_in_the_local_SendGrid_and_Quartzs_jobs_are_traced()
     {
-        var apiSpans = new Spans();
-        var sinkSpans = new Spans();
+        var apiSpans = new SpanList();
+        var sinkSpans = new SpanList();
         await using var sink = MailSinkHost.Build(["--urls=http://127.0.0.1:0", $"--MailSink:ApiKeys={LocalSendGrid.ApiKey}", "--Logging:LogLevel:Default=Warning", "--Tracing:Enabled=true"],
             builder => builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(sinkSpans)));
         await sink.StartAsync();
@@ -41,7 +41,7 @@ public sealed class MailTracingTests
         await WaitForAsync(apiSpans, s => s.Source.Name == "Quartz");
     }
 
-    private static async Task<Activity> WaitForAsync(Spans spans, Func<Activity, bool> match)
+    private static async Task<Activity> WaitForAsync(SpanList spans, Func<Activity, bool> match)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -57,7 +57,7 @@ public sealed class MailTracingTests
     }
 
     /// <summary>The API with a SendGrid key and address (so its own dispatcher sends), tracing on, into <paramref name="spans"/>.</summary>
-    private sealed class TracedApi(string sendGridUrl, Spans spans) : ApiFixture
+    private sealed class TracedApi(string sendGridUrl, SpanList spans) : ApiFixture
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -66,26 +66,6 @@ public sealed class MailTracingTests
             builder.UseSetting("SendGrid:BaseUrl", sendGridUrl);
             builder.UseSetting("Tracing:Enabled", "true");
             builder.ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans)));
-        }
-    }
-
-    /// <summary>The exporter's list, written by the exporter while the test reads it.</summary>
-    private sealed class Spans : Collection<Activity>
-    {
-        public List<Activity> Snapshot()
-        {
-            lock (Items)
-            {
-                return [.. Items];
-            }
-        }
-
-        protected override void InsertItem(int index, Activity item)
-        {
-            lock (Items)
-            {
-                base.InsertItem(index, item);
-            }
         }
     }
 }

@@ -1,8 +1,8 @@
-using System.Collections.ObjectModel;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Forum.Api.Infrastructure;
+using Forum.Tests.Shared;
 using Forum.Web.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,8 +24,8 @@ public sealed class TracingTests(WebFixture web)
     [Fact]
     public async Task A_registration_through_the_web_client_is_one_trace_through_the_web_client_the_APIs_request_and_its_SQL()
     {
-        var apiSpans = new Spans();
-        var webSpans = new Spans();
+        var apiSpans = new SpanList();
+        var webSpans = new SpanList();
         await using var api = new ApiServer(configure: Traced(apiSpans));
         api.StartServer();
         await using var client = new WebServer(api.Address, configure: Traced(webSpans));
@@ -63,7 +63,7 @@ public sealed class TracingTests(WebFixture web)
     }
 
     /// <summary>Tracing on, without OTLP, into <paramref name="spans"/>.</summary>
-    private static Action<IWebHostBuilder> Traced(Spans spans) => builder =>
+    private static Action<IWebHostBuilder> Traced(SpanList spans) => builder =>
     {
         builder.UseSetting("Tracing:Enabled", "true");
         builder.ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans)));
@@ -86,7 +86,7 @@ public sealed class TracingTests(WebFixture web)
     }
 
     /// <summary>A span is exported when it ends, which may be just after the browser has its answer.</summary>
-    private static async Task<Activity> WaitForAsync(Spans spans, Func<Activity, bool> match)
+    private static async Task<Activity> WaitForAsync(SpanList spans, Func<Activity, bool> match)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -102,24 +102,4 @@ public sealed class TracingTests(WebFixture web)
     }
 
     private static string? Tag(Activity span, string name) => span.GetTagItem(name)?.ToString();
-
-    /// <summary>The exporter's list, written by the exporter while the test reads it.</summary>
-    private sealed class Spans : Collection<Activity>
-    {
-        public List<Activity> Snapshot()
-        {
-            lock (Items)
-            {
-                return [.. Items];
-            }
-        }
-
-        protected override void InsertItem(int index, Activity item)
-        {
-            lock (Items)
-            {
-                base.InsertItem(index, item);
-            }
-        }
-    }
 }
