@@ -28,13 +28,7 @@ internal static class ClusterBenchmark
     {
         var schema = await ctx.NewSchemaAsync("cluster");
         var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
-        var environment = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Forum"] = connectionString,
-            ["EventStore__Schema"] = schema,
-            ["Auth__SigningKey"] = signingKey,
-            ["PersonalData__MasterKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-        };
+        var environment = ApiProcess.Settings(connectionString, schema, signingKey);
         int[] ports = [ApiProcess.FreePort(), ApiProcess.FreePort()];
         var apis = new[] { ApiProcess.Start("api-1", environment, ports[0]), ApiProcess.Start("api-2", environment, ports[1]) };
         try

@@ -29,13 +29,7 @@ internal static class TracingBenchmark
         await using var receiver = await OtlpReceiver.StartAsync();
         var schema = await ctx.NewSchemaAsync("tracing");
         var signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
-        var environment = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Forum"] = connectionString,
-            ["EventStore__Schema"] = schema,
-            ["Auth__SigningKey"] = signingKey,
-            ["PersonalData__MasterKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-        };
+        var environment = ApiProcess.Settings(connectionString, schema, signingKey);
 
         // The untraced process seeds the demo; the traced one starts on the seeded schema.
         await using var untraced = ApiProcess.Start("api-untraced", new Dictionary<string, string>(environment) { ["Demo__Seed"] = "true" });

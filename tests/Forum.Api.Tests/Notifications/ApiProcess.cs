@@ -36,6 +36,15 @@ public sealed class ApiProcess : IAsyncDisposable
     /// <summary>The last lines it wrote (for a failure's message).</summary>
     public string Tail(int lines = 40) => string.Join('\n', output.TakeLast(lines));
 
+    /// <summary>What every API process of a deployment is given: the database, its schema, the staff token key and a new personal-data key.</summary>
+    public static Dictionary<string, string> Settings(string connectionString, string schema, string signingKey) => new()
+    {
+        ["ConnectionStrings__Forum"] = connectionString,
+        ["EventStore__Schema"] = schema,
+        ["Auth__SigningKey"] = signingKey,
+        ["PersonalData__MasterKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+    };
+
     /// <summary>Starts the API dll of the same configuration as the caller's build, on <paramref name="port"/> or a free loopback port.</summary>
     public static ApiProcess Start(string name, IReadOnlyDictionary<string, string> environment, int? port = null) =>
         Start(name, Built("api", "Forum.Api"), environment, port);
